@@ -1,0 +1,51 @@
+/** Conversation types shared by every layer. Types only; no runtime code. */
+
+export type TextPart = { type: "text"; text: string };
+
+/** A tool call as the model issued it. `arguments` is the parsed JSON object ({} when it did not parse). */
+export type ToolCallPart = {
+  type: "tool_call";
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+};
+
+/** Model reasoning. `signature` is opaque provider data that must be sent back unchanged (Anthropic). */
+export type ReasoningPart = { type: "reasoning"; text: string; signature?: string };
+
+export type StopReason = "stop" | "tool_use" | "length" | "error" | "aborted";
+
+export type Usage = {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+};
+
+export type UserMessage = { role: "user"; content: string };
+
+export type AssistantMessage = {
+  role: "assistant";
+  content: Array<TextPart | ToolCallPart | ReasoningPart>;
+  stopReason: StopReason;
+  usage?: Usage;
+  provider?: string;
+  model?: string;
+};
+
+export type ToolResultMessage = {
+  role: "tool";
+  toolCallId: string;
+  toolName: string;
+  content: string;
+  isError: boolean;
+};
+
+export type Message = UserMessage | AssistantMessage | ToolResultMessage;
+
+/** What a tool looks like to a model: name, description and a JSON Schema for its arguments. */
+export type ToolSpec = {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+};

@@ -1,0 +1,124 @@
+/** Turning HTTP statuses and connection failures into one-line ProviderErrors that say what to do. */
+import { HttpError } from "../egress/http-client.ts";
+import type { ProviderError } from "../protocol/errors.ts";
+import type { ResolvedModel } from "./provider.ts";
+
+const LOCAL_START_HINT: Record<string, string> = {
+  ollama: "start it with `ollama serve`",
+  lmstudio: "start the LM Studio server (`lms server start`)",
+  llamacpp: "start it with `llama-server -m <model.gguf>`",
+};
+
+export function hostOf(model: ResolvedModel): string {
+  try {
+    return new URL(model.baseUrl).host;
+  } catch {
+    return model.baseUrl;
+  }
+}
+
+/** An error for an HTTP response with status >= 400. `bodyText` is the response body (may be empty). */
+export function errorFromStatus(
+  model: ResolvedModel,
+  status: number,
+  bodyText: string,
+  headers: Record<string, string>,
+): ProviderError {
+  const host = hostOf(model);
+  const detail = serverMessage(bodyText);
+  const suffix = detail ? `: ${detail}` : "";
+  const who = `${model.provider} (${host})`;
+  if (status === 401 || status === 403) {
+    const fix = model.apiKeyEnv
+      ? `check ${model.apiKeyEnv}`
+      : "set apiKeyEnv for this provider in settings";
+    return { kind: "auth", status, retryable: false, message: `${who} rejected the API key (HTTP ${status})${suffix}; ${fix}` };
+  }
+  if (status === 404) {
+    return {
+      kind: "not_found",
+      status,
+      retryable: false,
+      message: `model "${model.id}" not found at ${who} (HTTP 404)${suffix}; \`hearth models\` lists the models you can use`,
+    };
+  }
+  const retryAfterMs = parseRetryAfter(headers);
+  if (status === 429) {
+    return { kind: "rate_limit", status, retryable: true, retryAfterMs, message: `${who} is rate limiting requests (HTTP 429)${suffix}; wait and retry, or use another model` };
+  }
+  if (status === 529 || /overloaded/i.test(bodyText)) {
+    return { kind: "overloaded", status, retryable: true, retryAfterMs, message: `${who} is overloaded (HTTP ${status})${suffix}; retry later` };
+  }
+  if (status >= 500) {
+    return { kind: "server", status, retryable: true, retryAfterMs, message: `${who} had a server error (HTTP ${status})${suffix}; retry later` };
+  }
+  if (/context|too long|too many tokens|maximum.*tokens|exceeds/i.test(detail)) {
+    return { kind: "context_length", status, retryable: false, message: `${who}: the request does not fit the model's context window (HTTP ${status})${suffix}` };
+  }
+  return { kind: "bad_request", status, retryable: false, message: `${who} refused the request (HTTP ${status})${suffix}` };
+}
+
+/** An error for a thrown exception: connection failure, timeout, abort, or a parse failure. */
+export function errorFromException(model: ResolvedModel, error: unknown): ProviderError {
+  const host = hostOf(model);
+  const who = `${model.provider} (${host})`;
+  if (error instanceof HttpError) {
+    if (error.code === "aborted") return { kind: "aborted", retryable: false, message: "request aborted" };
+    if (error.code === "refused_offline") return { kind: "network", retryable: false, message: error.message };
+    const why = error.sysCode ?? error.message;
+    const fix = model.local
+      ? `is the server running? ${LOCAL_START_HINT[model.provider] ?? "start the server"}`
+      : "check your network, or use a local model (e.g. --model ollama/<model>)";
+    if (error.code === "timeout") {
+      return { kind: "timeout", retryable: false, message: `cannot reach ${who}: ${error.message}; ${fix}` };
+    }
+    // A connection reset mid-stream is worth one more try; a refused or unresolvable host is not.
+    const retryable = why === "ECONNRESET" || why === "EPIPE" || /closed before/.test(error.message);
+    const verb = retryable ? "lost the connection to" : "cannot reach";
+    return { kind: "network", retryable, message: `${verb} ${who} (${why}); ${fix}` };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return { kind: "malformed", retryable: false, message: `${who} sent a response hearth could not read: ${oneLine(text)}` };
+}
+
+export function malformed(model: ResolvedModel, what: string): ProviderError {
+  return { kind: "malformed", retryable: false, message: `${model.provider} (${hostOf(model)}) sent a malformed response: ${oneLine(what)}` };
+}
+
+/** The stream ended without the protocol's final marker. Retryable: the server cut the connection. */
+export function cutShort(model: ResolvedModel): ProviderError {
+  return { kind: "network", retryable: true, message: `${model.provider} (${hostOf(model)}) ended the stream before the response was complete; retry` };
+}
+
+function parseRetryAfter(headers: Record<string, string>): number | undefined {
+  const ms = headers["retry-after-ms"];
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers["retry-after"];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** The error message inside a JSON error body, or a short excerpt of a non-JSON one. */
+function serverMessage(bodyText: string): string {
+  if (!bodyText.trim()) return "";
+  try {
+    const json = JSON.parse(bodyText) as Record<string, unknown>;
+    const err = json.error;
+    if (typeof err === "string") return oneLine(err);
+    if (err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string") {
+      return oneLine((err as { message: string }).message);
+    }
+    if (typeof json.message === "string") return oneLine(json.message);
+  } catch {
+    // not JSON
+  }
+  return oneLine(bodyText);
+}
+
+export function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

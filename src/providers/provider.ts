@@ -1,0 +1,93 @@
+/**
+ * The provider seam: one stream function per wire protocol.
+ *
+ * Contract: once called, a StreamFunction never throws. It yields normalized events and ends with exactly one
+ * `done` or `error` event. Vendor types never cross this boundary.
+ */
+import type { ProviderError } from "../protocol/errors.ts";
+import type { Message, StopReason, ToolSpec, Usage } from "../protocol/messages.ts";
+
+export type ApiId = "anthropic-messages" | "openai-chat" | "openai-responses" | "gemini" | "ollama";
+
+export const API_IDS: readonly ApiId[] = [
+  "anthropic-messages",
+  "openai-chat",
+  "openai-responses",
+  "gemini",
+  "ollama",
+];
+
+/** A model with everything needed to call it. Built by the CLI's model resolution. */
+export type ResolvedModel = {
+  /** Provider name as the user wrote it: "anthropic", "ollama", "groq". */
+  provider: string;
+  /** Model id as sent on the wire. */
+  id: string;
+  api: ApiId;
+  /** Base URL without a trailing slash, e.g. "https://api.anthropic.com" or "http://127.0.0.1:1234/v1". */
+  baseUrl: string;
+  /** Secret. Never logged, never put in an error message. */
+  apiKey?: string;
+  /** Name of the env var the key comes from, for error messages ("check ANTHROPIC_API_KEY"). */
+  apiKeyEnv?: string;
+  headers?: Record<string, string>;
+  /** Known context window in tokens, when the catalog or server told us. */
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  /** True for loopback servers and in-process engines. */
+  local: boolean;
+  /** Ollama only: the num_ctx to send on every request. */
+  numCtx?: number;
+  /** Stream the response (default). `false` asks for one JSON body, for servers whose streaming is broken. */
+  stream?: boolean;
+};
+
+export type ModelRequest = {
+  system: string;
+  messages: Message[];
+  tools: ToolSpec[];
+  maxOutputTokens?: number;
+  temperature?: number;
+};
+
+export type ProviderEvent =
+  | { type: "text_delta"; text: string }
+  | { type: "reasoning_delta"; text: string; signature?: string }
+  /** A complete tool call. `argumentsJson` is the raw JSON text of the arguments (the loop parses and repairs). */
+  | { type: "tool_call"; id: string; name: string; argumentsJson: string }
+  | { type: "usage"; usage: Usage }
+  | { type: "done"; stopReason: Exclude<StopReason, "error" | "aborted"> }
+  | { type: "error"; error: ProviderError };
+
+/** Response from the HTTP seam: status, lower-cased headers and the body as chunks. */
+export type HttpResponse = {
+  status: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array>;
+};
+
+export type HttpRequest = {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** Fail with a `timeout` if no connection is made within this many ms. */
+  connectTimeoutMs?: number;
+  /** What the request is for, for the egress ledger: "model", "probe", "mcp", "download". */
+  purpose: string;
+};
+
+/**
+ * Every outbound request goes through this function (the egress seam). It throws HttpError on connection
+ * failures; adapters turn those into ProviderError events.
+ */
+export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+
+export type StreamOptions = { signal: AbortSignal; http: HttpClient };
+
+export type StreamFunction = (
+  model: ResolvedModel,
+  request: ModelRequest,
+  options: StreamOptions,
+) => AsyncIterable<ProviderEvent>;

@@ -1,0 +1,52 @@
+/**
+ * The tool contract. Each built-in tool is one file exporting a factory `createXTool(deps)` that returns a Tool.
+ * The runtime (src/tools/tool-runtime.ts) validates arguments, asks the policy, runs `execute` and caps output;
+ * tools only do their one job.
+ */
+import type { z } from "zod";
+
+/** What the policy engine needs to know: does the tool only read, change files, or run commands? */
+export type ToolKind = "read" | "edit" | "exec";
+
+export type ToolResult = {
+  /** What the model sees. */
+  content: string;
+  isError?: boolean;
+  /** Typed data for UIs and logs (e.g. a diff, an exit code). Never sent to the model. */
+  details?: unknown;
+};
+
+/** Per-call context handed to `execute`. */
+export type ToolContext = {
+  signal: AbortSignal;
+  callId: string;
+};
+
+export type Tool<Schema extends z.ZodType = z.ZodType> = {
+  name: string;
+  /** Short, model-facing. */
+  description: string;
+  schema: Schema;
+  kind: ToolKind;
+  /**
+   * Run the tool. May throw: the runtime turns a thrown error into an isError result whose content is the
+   * error's message, so messages should say how to recover.
+   */
+  execute(args: z.infer<Schema>, context: ToolContext): Promise<ToolResult>;
+};
+
+/** A tool with its schema type erased, for registries and lists. */
+export type AnyTool = Tool<z.ZodType>;
+
+/** Helper that keeps the schema's inferred type attached to `execute`. */
+export function defineTool<Schema extends z.ZodType>(tool: Tool<Schema>): AnyTool {
+  return tool as unknown as AnyTool;
+}
+
+/** A failure the model can recover from; its message is shown to the model as is. */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolError";
+  }
+}

@@ -1,0 +1,4 @@
+import type { Renderer } from "./script.ts";
+
+// Placeholder until the adapter for this protocol lands; renders nothing useful.
+export const renderAnthropic: Renderer = () => ({ framing: "json", frames: [{ data: "{}" }] });
