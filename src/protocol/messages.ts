@@ -8,6 +8,8 @@ export type ToolCallPart = {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /** Opaque provider data that must be sent back with the call (Gemini thought signatures). */
+  signature?: string;
 };
 
 /** Model reasoning. `signature` is opaque provider data that must be sent back unchanged (Anthropic). */

@@ -54,7 +54,7 @@ export type ProviderEvent =
   | { type: "text_delta"; text: string }
   | { type: "reasoning_delta"; text: string; signature?: string }
   /** A complete tool call. `argumentsJson` is the raw JSON text of the arguments (the loop parses and repairs). */
-  | { type: "tool_call"; id: string; name: string; argumentsJson: string }
+  | { type: "tool_call"; id: string; name: string; argumentsJson: string; signature?: string }
   | { type: "usage"; usage: Usage }
   | { type: "done"; stopReason: Exclude<StopReason, "error" | "aborted"> }
   | { type: "error"; error: ProviderError };

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AgentEvent } from "../protocol/events.ts";
+import type { ToolCallPart } from "../protocol/messages.ts";
+import { createFakeProvider, type FakeProviderTurn } from "../providers/fake-provider.ts";
+import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
+import { type AgentDeps, type LoopTools, runAgent } from "./agent-loop.ts";
+
+const model: ResolvedModel = { provider: "fake", id: "m", api: "openai-chat", baseUrl: "http://127.0.0.1:1", local: true };
+const noHttp: HttpClient = async () => {
+  throw new Error("no http in loop tests");
+};
+
+function tools(run: LoopTools["run"], safe: (name: string) => boolean = () => false): LoopTools {
+  return { specs: [{ name: "echo", description: "echo", parameters: { type: "object" } }], run, isConcurrencySafe: safe };
+}
+
+const echoTools = tools(async (call) => ({ content: `echo:${JSON.stringify(call.arguments)}`, isError: false }));
+
+function call(id: string, name: string, args: object): FakeProviderTurn {
+  return [
+    { type: "tool_call", id, name, argumentsJson: JSON.stringify(args) },
+    { type: "usage", usage: { inputTokens: 10, outputTokens: 5 } },
+    { type: "done", stopReason: "tool_use" },
+  ];
+}
+const answer = (text: string): FakeProviderTurn => [
+  { type: "text_delta", text: text.slice(0, 2) },
+  { type: "text_delta", text: text.slice(2) },
+  { type: "usage", usage: { inputTokens: 20, outputTokens: 3 } },
+  { type: "done", stopReason: "stop" },
+];
+
+async function run(turns: FakeProviderTurn[], extra: Partial<AgentDeps> = {}, signal = new AbortController().signal) {
+  const fake = createFakeProvider(turns);
+  const deps: AgentDeps = { model, stream: fake.stream, http: noHttp, tools: echoTools, ...extra };
+  const agent = runAgent({ sessionId: "s1", system: "sys", messages: [{ role: "user", content: "hi" }] }, deps, signal);
+  const events: AgentEvent[] = [];
+  for await (const e of agent.events) events.push(e);
+  return { events, result: await agent.result, fake };
+}
+
+test("a tool round trip then an answer: exact event sequence, history and usage", async () => {
+  const { events, result, fake } = await run([call("c1", "echo", { x: 1 }), answer("done!")]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [
+      "agent_started",
+      "turn_started",
+      "request_sent",
+      "message_ended",
+      "tool_call_started",
+      "tool_call_ended",
+      "turn_ended",
+      "turn_started",
+      "request_sent",
+      "text_delta",
+      "text_delta",
+      "message_ended",
+      "turn_ended",
+      "agent_ended",
+    ],
+  );
+  assert.equal(result.reason, "done");
+  assert.equal(result.turns, 2);
+  assert.deepEqual(result.usage, { inputTokens: 30, outputTokens: 8 });
+  assert.deepEqual(
+    result.messages.map((m) => m.role),
+    ["assistant", "tool", "assistant"],
+  );
+  const toolMsg = result.messages[1];
+  assert.equal(toolMsg.role === "tool" && toolMsg.content, 'echo:{"x":1}');
+  // The second request carries the tool result after the call.
+  assert.deepEqual(
+    fake.requests[1].messages.map((m) => m.role),
+    ["user", "assistant", "tool"],
+  );
+  assert.ok(events.every((e) => e.sessionId === "s1" && typeof e.ts === "number"));
+});
+
+test("parallel calls: safe calls run concurrently, results appended in call order", async () => {
+  const order: string[] = [];
+  const slowFirst = tools(
+    async (c: ToolCallPart) => {
+      await new Promise((r) => setTimeout(r, c.id === "a" ? 60 : 5));
+      order.push(c.id);
+      return { content: c.id, isError: false };
+    },
+    () => true,
+  );
+  const turn: FakeProviderTurn = [
+    { type: "tool_call", id: "a", name: "echo", argumentsJson: "{}" },
+    { type: "tool_call", id: "b", name: "echo", argumentsJson: "{}" },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { result } = await run([turn, answer("ok")], { tools: slowFirst });
+  assert.deepEqual(order, ["b", "a"], "ran concurrently");
+  const results = result.messages.filter((m) => m.role === "tool");
+  assert.deepEqual(
+    results.map((m) => m.role === "tool" && m.toolCallId),
+    ["a", "b"],
+  );
+});
+
+test("unparseable arguments become a tool error the model sees; the tool is not run", async () => {
+  let ran = 0;
+  const counting = tools(async () => {
+    ran++;
+    return { content: "x", isError: false };
+  });
+  const bad: FakeProviderTurn = [
+    { type: "tool_call", id: "c1", name: "echo", argumentsJson: '{"path": ' },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { result } = await run([bad, answer("ok")], { tools: counting });
+  assert.equal(ran, 0);
+  const tool = result.messages[1];
+  assert.ok(tool.role === "tool" && tool.isError && /not valid JSON/.test(tool.content));
+});
+
+test("trailing commas and a code fence around arguments are repaired", async () => {
+  const fenced: FakeProviderTurn = [
+    { type: "tool_call", id: "c1", name: "echo", argumentsJson: '```json\n{"a": [1, 2,],}\n```' },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { result } = await run([fenced, answer("ok")]);
+  const tool = result.messages[1];
+  assert.ok(tool.role === "tool" && !tool.isError);
+  assert.equal(tool.content, 'echo:{"a":[1,2]}');
+});
+
+test("max turns ends the run with reason max_turns", async () => {
+  const { result } = await run([call("c1", "echo", {}), call("c2", "echo", {})], { maxTurns: 1 });
+  assert.equal(result.reason, "max_turns");
+  assert.equal(result.turns, 1);
+});
+
+test("retryable errors are retried with backoff, others are not", async () => {
+  const overloaded: FakeProviderTurn = [
+    { type: "error", error: { kind: "overloaded", retryable: true, retryAfterMs: 10, message: "busy" } },
+  ];
+  const { events, result } = await run([overloaded, overloaded, answer("ok")]);
+  assert.equal(result.reason, "done");
+  const retries = events.filter((e) => e.type === "retry_scheduled");
+  assert.equal(retries.length, 2);
+  assert.ok(retries.every((e) => e.type === "retry_scheduled" && e.delayMs === 10));
+
+  const auth: FakeProviderTurn = [{ type: "error", error: { kind: "auth", retryable: false, message: "bad key" } }];
+  const second = await run([auth, answer("never")]);
+  assert.equal(second.result.reason, "error");
+  assert.equal(second.result.error?.message, "bad key");
+  assert.equal(second.fake.remaining(), 1, "no retry on a non-retryable error");
+});
+
+test("abort during a hanging request ends promptly with reason aborted", async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  const started = Date.now();
+  const { events, result } = await run(["hang"], {}, controller.signal);
+  assert.equal(result.reason, "aborted");
+  assert.ok(Date.now() - started < 500);
+  assert.equal(events.at(-1)?.type, "agent_ended");
+});
+
+test("abort during a tool call: every call still gets exactly one result", async () => {
+  const controller = new AbortController();
+  const slow = tools(async (_c, signal) => {
+    await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+    return { content: "interrupted", isError: true };
+  });
+  const two: FakeProviderTurn = [
+    { type: "tool_call", id: "a", name: "echo", argumentsJson: "{}" },
+    { type: "tool_call", id: "b", name: "echo", argumentsJson: "{}" },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  setTimeout(() => controller.abort(), 30);
+  const { result } = await run([two], { tools: slow }, controller.signal);
+  assert.equal(result.reason, "aborted");
+  const toolResults = result.messages.filter((m) => m.role === "tool");
+  assert.deepEqual(
+    toolResults.map((m) => m.role === "tool" && m.toolCallId),
+    ["a", "b"],
+  );
+  assert.ok(toolResults.every((m) => m.role === "tool" && m.isError));
+});
+
+test("idle timeout aborts a silent request and retries it", async () => {
+  const { result, events } = await run(["hang", answer("ok")], { idleTimeoutMs: 30 });
+  assert.equal(result.reason, "done");
+  const retry = events.find((e) => e.type === "retry_scheduled");
+  assert.ok(retry && retry.type === "retry_scheduled" && retry.error.kind === "timeout");
+});
+
+test("timing: time to first token and tokens per second are recorded", async () => {
+  let t = 1000;
+  const clock = () => (t += 10);
+  const { events } = await run([answer("hello")], { now: clock });
+  const ended = events.find((e) => e.type === "message_ended");
+  assert.ok(ended && ended.type === "message_ended");
+  assert.ok(ended.timing.ttftMs !== null && ended.timing.ttftMs > 0);
+  assert.equal(ended.timing.outputTokens, 3);
+  assert.ok(ended.timing.tokensPerSecond !== null && ended.timing.tokensPerSecond > 0);
+});
+
+test("the script running out is an error, not a hang", async () => {
+  const { result } = await run([call("c1", "echo", {})]);
+  assert.equal(result.reason, "error");
+  assert.match(result.error?.message ?? "", /script exhausted/);
+});
