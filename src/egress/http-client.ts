@@ -4,7 +4,7 @@
  * ledger attach here through `onExchange` / `beforeRequest`.
  */
 import http from "node:http";
-import type { HttpClient, HttpRequest, HttpResponse } from "../providers/provider.ts";
+import type { HttpClient, HttpRequest, HttpResponse } from "../protocol/http.ts";
 
 export type HttpErrorCode = "network" | "timeout" | "aborted" | "refused_offline";
 

@@ -5,6 +5,7 @@
  * `done` or `error` event. Vendor types never cross this boundary.
  */
 import type { ProviderError } from "../protocol/errors.ts";
+import type { HttpClient } from "../protocol/http.ts";
 import type { Message, StopReason, ToolSpec, Usage } from "../protocol/messages.ts";
 
 export type ApiId = "anthropic-messages" | "openai-chat" | "openai-responses" | "gemini" | "ollama";
@@ -59,30 +60,7 @@ export type ProviderEvent =
   | { type: "done"; stopReason: Exclude<StopReason, "error" | "aborted"> }
   | { type: "error"; error: ProviderError };
 
-/** Response from the HTTP seam: status, lower-cased headers and the body as chunks. */
-export type HttpResponse = {
-  status: number;
-  headers: Record<string, string>;
-  body: AsyncIterable<Uint8Array>;
-};
-
-export type HttpRequest = {
-  method: "GET" | "POST";
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal: AbortSignal;
-  /** Fail with a `timeout` if no connection is made within this many ms. */
-  connectTimeoutMs?: number;
-  /** What the request is for, for the egress ledger: "model", "probe", "mcp", "download". */
-  purpose: string;
-};
-
-/**
- * Every outbound request goes through this function (the egress seam). It throws HttpError on connection
- * failures; adapters turn those into ProviderError events.
- */
-export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+export type { HttpClient, HttpRequest, HttpResponse } from "../protocol/http.ts";
 
 export type StreamOptions = { signal: AbortSignal; http: HttpClient };
 

@@ -15,6 +15,8 @@ export type RecordedRequest = {
   body: Record<string, unknown> | null;
   /** Wall-clock time the request arrived (ms since epoch). */
   receivedAt: number;
+  /** Wall-clock time the response was fully written, for model requests. */
+  respondedAt?: number;
 };
 
 export type FakeServerOptions = {
@@ -102,6 +104,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     const renderer: Renderer = renderers[route.protocol];
     const rendered = renderer(turn, { stream: route.stream, model: route.model, requestBody: body ?? {} });
     await writeRendered(res, rendered, turn);
+    record.respondedAt = Date.now();
   });
   server.on("connection", (socket) => {
     sockets.add(socket);

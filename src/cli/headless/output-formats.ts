@@ -1,0 +1,95 @@
+/**
+ * The three headless output formats, each a small event processor writing to stdout:
+ * text (the answer at the end), json (one result object at the end), stream-json (one event a line).
+ */
+import type { AgentEvent } from "../../protocol/events.ts";
+import type { OutputFormat } from "../args.ts";
+import { finalText, type RunSummary, resultObject } from "./run-summary.ts";
+
+export type InitInfo = { sessionId: string; model: string; tools: string[]; cwd: string; permissionMode: string; version: string };
+
+export type HeadlessOutput = {
+  init(info: InitInfo): void;
+  event(event: AgentEvent): void;
+  finish(summary: RunSummary): void;
+};
+
+export function createOutput(format: OutputFormat, write: (text: string) => void): HeadlessOutput {
+  if (format === "json") {
+    return { init() {}, event() {}, finish: (s) => write(`${JSON.stringify(resultObject(s))}\n`) };
+  }
+  if (format === "stream-json") {
+    const line = (value: Record<string, unknown>) => write(`${JSON.stringify(value)}\n`);
+    return {
+      init: (info) =>
+        line({
+          type: "init",
+          session_id: info.sessionId,
+          model: info.model,
+          tools: info.tools,
+          cwd: info.cwd,
+          permission_mode: info.permissionMode,
+          version: info.version,
+        }),
+      event: (event) => {
+        const mapped = streamJsonEvent(event);
+        if (mapped) line(mapped);
+      },
+      finish: (s) => line(resultObject(s)),
+    };
+  }
+  return {
+    init() {},
+    event() {},
+    finish: (s) => {
+      const text = finalText(s.result.messages);
+      if (text) write(text.endsWith("\n") ? text : `${text}\n`);
+    },
+  };
+}
+
+/** The stream-json line for an agent event (documented in the README), or null for events it leaves out. */
+export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | null {
+  const base = { turn: event.turn, ts: event.ts };
+  switch (event.type) {
+    case "turn_started":
+      return { type: "turn_started", ...base };
+    case "text_delta":
+      return { type: "text_delta", ...base, text: event.text };
+    case "reasoning_delta":
+      return { type: "reasoning_delta", ...base, text: event.text };
+    case "retry_scheduled":
+      return { type: "retry", ...base, attempt: event.attempt, delay_ms: event.delayMs, error: event.error.message };
+    case "message_ended": {
+      const { message, timing } = event;
+      return {
+        type: "response",
+        ...base,
+        stop_reason: message.stopReason,
+        text: message.content.map((p) => (p.type === "text" ? p.text : "")).join(""),
+        usage: {
+          input_tokens: message.usage?.inputTokens ?? 0,
+          output_tokens: message.usage?.outputTokens ?? 0,
+          cache_read_tokens: message.usage?.cacheReadTokens ?? 0,
+        },
+        ttft_ms: timing.ttftMs,
+        duration_ms: timing.durationMs,
+        tokens_per_second: timing.tokensPerSecond,
+      };
+    }
+    case "tool_call_started":
+      return { type: "tool_call", ...base, id: event.call.id, name: event.call.name, arguments: event.call.arguments };
+    case "tool_call_ended":
+      return {
+        type: "tool_result",
+        ...base,
+        id: event.call.id,
+        name: event.call.name,
+        is_error: event.isError,
+        content: event.content,
+        duration_ms: event.durationMs,
+      };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Headless mode (`hearth -p`): the composition root for one run. Builds settings, model, tools and policy,
+ * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runAgent } from "../../agent/agent-loop.ts";
+import { buildSystemPrompt } from "../../agent/system-prompt.ts";
+import { createHttpClient } from "../../egress/http-client.ts";
+import { decideByMode } from "../../policy/permission-mode.ts";
+import { createWorkspace } from "../../policy/workspace.ts";
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
+import { estimateCost } from "../../providers/catalog.ts";
+import { loadStreamFunction } from "../../providers/registry.ts";
+import { scrubChildEnv } from "../../secrets/child-env.ts";
+import { hearthPaths, projectSettingsPath } from "../../store/paths.ts";
+import { formatDiagnostic, loadSettings } from "../../store/settings.ts";
+import { createBuiltinTools } from "../../tools/builtin-tools.ts";
+import { createFileState } from "../../tools/file-state.ts";
+import { createToolRuntime } from "../../tools/tool-runtime.ts";
+import { type CliOptions, UsageError } from "../args.ts";
+import { findExecutable } from "../find-executable.ts";
+import { chooseModel } from "../model-selection.ts";
+import { createOutput } from "./output-formats.ts";
+import { readPrompt } from "./read-prompt.ts";
+import { describeRefusal, reportEvent } from "./stderr-report.ts";
+
+export type PrintDeps = { version: string; env: NodeJS.ProcessEnv; stdin: NodeJS.ReadStream };
+
+export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<number> {
+  const startedAt = Date.now();
+  const { env } = deps;
+  const say = (line: string) => process.stderr.write(`hearth: ${line}\n`);
+
+  const cwd = workspaceRoot(options.cwd);
+  const paths = hearthPaths(env);
+  const { settings, diagnostics } = loadSettings([
+    { path: paths.userSettings, label: paths.userSettings },
+    { path: projectSettingsPath(cwd), label: join(".hearth", "settings.json") },
+  ]);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (diagnostics.some((d) => d.severity === "error")) {
+    say("fix the settings file above (or move it aside) and run again");
+    return EXIT_USAGE;
+  }
+  const prompt = await readPrompt(options.prompt, deps.stdin);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    say("interrupted");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+
+  const http = createHttpClient();
+  const choice = await chooseModel({ flag: options.model, env, settings, http, signal: controller.signal });
+  if (controller.signal.aborted) return EXIT_INTERRUPTED;
+  if (!choice.ok) {
+    say(choice.message);
+    return choice.exitCode;
+  }
+  const { model } = choice;
+  if (choice.notice) say(choice.notice);
+  const modelName = `${model.provider}/${model.id}`;
+
+  const sessionId = randomUUID();
+  const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
+  const workspace = createWorkspace({ root: cwd, readOnlyRoots: [spillDir] });
+  const mode = options.permissionMode ?? settings.permissionMode ?? "ask";
+  const tools = createBuiltinTools({
+    workspace,
+    fileState: createFileState(),
+    env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : []),
+    spillDir,
+    rgPath: findExecutable("rg", env.PATH),
+  });
+  const runtime = createToolRuntime({
+    tools,
+    spillDir,
+    policy: async (tool, args) => {
+      const decision = decideByMode(mode, tool.name, tool.kind);
+      if (decision.decision === "deny") say(describeRefusal(tool.name, args, mode));
+      return decision;
+    },
+  });
+  const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
+
+  const output = createOutput(options.outputFormat, (text) => process.stdout.write(text));
+  output.init({ sessionId, model: modelName, tools: tools.map((t) => t.name), cwd, permissionMode: mode, version: deps.version });
+
+  const stream = await loadStreamFunction(model.api);
+  const system = buildSystemPrompt({
+    cwd,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString().slice(0, 10),
+    isGitRepo: existsSync(join(cwd, ".git")),
+    permissionMode: mode,
+  });
+  const run = runAgent(
+    { sessionId, system, messages: [{ role: "user", content: prompt }] },
+    {
+      model,
+      stream,
+      http,
+      tools: {
+        specs: runtime.specs,
+        run: (call, signal) => runtime.run(call, signal),
+        isConcurrencySafe: (name) => readOnly.has(name),
+      },
+      maxTurns: options.maxTurns ?? settings.maxTurns,
+      idleTimeoutMs: (settings.requestIdleTimeout ?? 300) * 1000,
+    },
+    controller.signal,
+  );
+  for await (const event of run.events) {
+    output.event(event);
+    reportEvent(event, say);
+  }
+  const result = await run.result;
+  process.off("SIGINT", onSigint);
+  process.off("SIGTERM", onSigint);
+  output.finish({
+    result,
+    sessionId,
+    model: modelName,
+    durationMs: Date.now() - startedAt,
+    costUsd: estimateCost(model.provider, model.id, result.usage),
+  });
+  switch (result.reason) {
+    case "done":
+      return EXIT_OK;
+    case "aborted":
+      return EXIT_INTERRUPTED;
+    case "max_turns":
+      say(`stopped after ${result.turns} turns (--max-turns); the task may be unfinished`);
+      return EXIT_FAILED;
+    default:
+      say(result.error?.message ?? "the run failed");
+      return EXIT_FAILED;
+  }
+}
+
+function workspaceRoot(dir: string | undefined): string {
+  const target = dir ?? process.cwd();
+  try {
+    if (!statSync(target).isDirectory()) throw new Error();
+    return realpathSync(target);
+  } catch {
+    throw new UsageError(`--cwd "${target}" is not a directory`);
+  }
+}

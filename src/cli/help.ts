@@ -1,0 +1,23 @@
+/** The --help text. Kept in its own tiny module: `hearth --help` loads nothing else. */
+export const HELP = `hearth: a local-first coding agent
+
+Usage:
+  hearth -p [options] "task"       run a task headless and print the answer
+  git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
+
+Options:
+  -p, --print                 headless: run to the end, print the result, exit
+  -m, --model <p/model>       model to use, e.g. anthropic/claude-sonnet-4-5, ollama/qwen2.5-coder:7b
+                              (default: HEARTH_MODEL, then "model" in settings, then a local server found
+                              on this machine)
+      --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
+      --permission-mode <m>   ask (default: reads only, headless) | auto (edits and commands) | plan (read-only)
+      --max-turns <n>         stop after n model responses
+      --cwd <dir>             workspace directory (default: the current directory)
+  -v, --version               print the version
+  -h, --help                  print this help
+
+Providers: anthropic, openai, google, ollama, lmstudio, llamacpp, and any in settings "providers".
+Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project.
+Exit codes: 0 done, 1 failed (model or provider error), 2 usage or configuration error, 130 interrupted.
+`;

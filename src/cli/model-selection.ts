@@ -1,0 +1,63 @@
+/**
+ * Which model this run uses: --model, then HEARTH_MODEL, then settings "model", then the first local server
+ * found on loopback with a model. For Ollama, also the num_ctx to send (the model's real window, capped).
+ */
+import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
+import { probeLocalServers } from "../providers/local-servers.ts";
+import { ollamaContextLength } from "../providers/local-servers.ts";
+import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
+import type { Settings } from "../store/settings-schema.ts";
+
+export type ModelChoice =
+  | { ok: true; model: ResolvedModel; notice?: string }
+  | { ok: false; message: string; exitCode: number };
+
+export const DEFAULT_OLLAMA_MAX_CONTEXT = 32768;
+const OLLAMA_FALLBACK_CONTEXT = 8192;
+
+export async function chooseModel(input: {
+  flag?: string;
+  env: NodeJS.ProcessEnv;
+  settings: Settings;
+  http: HttpClient;
+  signal: AbortSignal;
+}): Promise<ModelChoice> {
+  const { env, settings, http, signal } = input;
+  const spec = input.flag ?? (env.HEARTH_MODEL || undefined) ?? settings.model;
+  let notice: string | undefined;
+  let resolved;
+  if (spec) {
+    resolved = resolveModel(spec, settings, env);
+  } else {
+    const servers = await probeLocalServers(http, {
+      ollamaBaseUrl: BUILTIN_PROVIDERS.ollama.baseUrl(env),
+      lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
+      llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,
+      timeoutMs: 300,
+      signal,
+    });
+    const found = servers[0];
+    if (!found) return { ok: false, exitCode: EXIT_FAILED, message: NO_MODEL_HELP };
+    resolved = resolveModel(`${found.provider}/${found.models[0]}`, settings, env);
+    if (resolved.ok) resolved.model.baseUrl = found.baseUrl;
+    notice = `no model configured; using ${found.provider}/${found.models[0]} found at ${found.baseUrl} (pass --model or set "model" in settings to choose)`;
+  }
+  if (!resolved.ok) return { ok: false, exitCode: EXIT_USAGE, message: resolved.message };
+  const model = resolved.model;
+  if (model.api === "ollama") {
+    const cap = settings.ollama?.maxContext ?? DEFAULT_OLLAMA_MAX_CONTEXT;
+    const length = await ollamaContextLength(http, model.baseUrl, model.id, signal);
+    model.contextWindow = length;
+    model.numCtx = Math.min(length ?? OLLAMA_FALLBACK_CONTEXT, cap);
+  }
+  return { ok: true, model, notice };
+}
+
+export const NO_MODEL_HELP = [
+  "no model configured and no local model server found on this machine.",
+  "  Cloud: export ANTHROPIC_API_KEY=... and run hearth --model anthropic/claude-sonnet-4-5 -p \"...\"",
+  "         (or OPENAI_API_KEY with --model openai/gpt-5, GEMINI_API_KEY with --model google/gemini-2.5-pro)",
+  "  Local: start a server (`ollama serve` then `ollama pull qwen2.5-coder:7b`, LM Studio on port 1234,",
+  "         or `llama-server -m model.gguf` on port 8080); hearth finds it on its own.",
+].join("\n");

@@ -1,0 +1,29 @@
+/** Everything after the entry file's fast paths: parse arguments, dispatch, exit with the right code. */
+import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { parseCliArgs, UsageError } from "./args.ts";
+
+export async function runCli(argv: string[], version: string): Promise<void> {
+  let code: number;
+  try {
+    const options = parseCliArgs(argv);
+    if (options.help) {
+      const { HELP } = await import("./help.ts");
+      process.stdout.write(HELP);
+      code = EXIT_OK;
+    } else if (options.version) {
+      process.stdout.write(`${version}\n`);
+      code = EXIT_OK;
+    } else if (!options.print) {
+      throw new UsageError('interactive mode is not available in this version; run headless with hearth -p "task"');
+    } else {
+      const { runPrint } = await import("./headless/run-print.ts");
+      code = await runPrint(options, { version, env: process.env, stdin: process.stdin });
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`hearth: ${error.message}\nRun hearth --help for usage.\n`);
+    code = EXIT_USAGE;
+  }
+  // Keep-alive sockets would hold the process open; exit once stdout has flushed.
+  process.stdout.write("", () => process.exit(code));
+}

@@ -1,0 +1,35 @@
+/** Lookups in the model catalog (catalog.json) and cost estimates from its prices. */
+import type { Usage } from "../protocol/messages.ts";
+import catalog from "./catalog.json" with { type: "json" };
+
+export type ModelPrice = { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+export type CatalogEntry = { contextWindow?: number; maxOutputTokens?: number; price?: ModelPrice };
+
+type ProviderCatalog = { default?: string; models: Record<string, CatalogEntry> };
+const providers = catalog as unknown as Record<string, ProviderCatalog | string>;
+
+function providerCatalog(provider: string): ProviderCatalog | undefined {
+  const entry = providers[provider];
+  return typeof entry === "object" ? entry : undefined;
+}
+
+export function catalogEntry(provider: string, model: string): CatalogEntry | undefined {
+  return providerCatalog(provider)?.models[model];
+}
+
+export function defaultModel(provider: string): string | undefined {
+  return providerCatalog(provider)?.default;
+}
+
+/** Estimated cost in USD, or null when the model's price is not known. */
+export function estimateCost(provider: string, model: string, usage: Usage): number | null {
+  const price = catalogEntry(provider, model)?.price;
+  if (!price) return null;
+  const uncachedInput = usage.inputTokens;
+  const cost =
+    uncachedInput * price.input +
+    usage.outputTokens * price.output +
+    (usage.cacheReadTokens ?? 0) * (price.cacheRead ?? price.input) +
+    (usage.cacheWriteTokens ?? 0) * (price.cacheWrite ?? price.input);
+  return Math.round(cost) / 1e6;
+}

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isLoopbackUrl, ollamaBaseUrl, resolveModel } from "./model-resolution.ts";
+
+test("built-in cloud provider: base URL and key from env, catalog limits", () => {
+  const r = resolveModel("anthropic/claude-sonnet-4-5", {}, { ANTHROPIC_API_KEY: "k1", ANTHROPIC_BASE_URL: "http://127.0.0.1:9/" });
+  assert.ok(r.ok);
+  assert.equal(r.model.api, "anthropic-messages");
+  assert.equal(r.model.baseUrl, "http://127.0.0.1:9");
+  assert.equal(r.model.apiKey, "k1");
+  assert.equal(r.model.apiKeyEnv, "ANTHROPIC_API_KEY");
+  assert.equal(r.model.contextWindow, 200000);
+  assert.equal(r.model.local, true);
+});
+
+test("a missing cloud key is a clear error naming the variable", () => {
+  const r = resolveModel("openai/gpt-5", {}, {});
+  assert.ok(!r.ok);
+  assert.equal(r.message, "no API key for openai: set OPENAI_API_KEY");
+  const g = resolveModel("google/gemini-2.5-pro", {}, { GOOGLE_API_KEY: "g" });
+  assert.ok(g.ok && g.model.apiKeyEnv === "GOOGLE_API_KEY" && g.model.api === "gemini");
+});
+
+test("provider without a model uses the catalog default; local providers need a model name", () => {
+  const r = resolveModel("anthropic", {}, { ANTHROPIC_API_KEY: "k" });
+  assert.ok(r.ok && r.model.id === "claude-sonnet-4-5");
+  const o = resolveModel("ollama", {}, {});
+  assert.ok(!o.ok && /--model ollama\/<model>/.test(o.message));
+});
+
+test("custom providers from settings, model ids with slashes", () => {
+  const settings = {
+    providers: { groq: { api: "openai-chat", baseUrl: "https://api.groq.example/openai/v1", apiKeyEnv: "GROQ_API_KEY" } },
+  };
+  const r = resolveModel("groq/meta-llama/llama-4", settings, { GROQ_API_KEY: "gk" });
+  assert.ok(r.ok);
+  assert.equal(r.model.id, "meta-llama/llama-4");
+  assert.equal(r.model.api, "openai-chat");
+  assert.equal(r.model.local, false);
+  assert.equal(r.model.apiKey, "gk");
+  const missing = resolveModel("groq/x", settings, {});
+  assert.ok(!missing.ok && /GROQ_API_KEY/.test(missing.message));
+});
+
+test("unknown provider lists the known ones", () => {
+  const r = resolveModel("nope/x", {}, {});
+  assert.ok(!r.ok && /unknown provider "nope"/.test(r.message) && /ollama/.test(r.message));
+});
+
+test("OLLAMA_HOST forms and loopback detection", () => {
+  assert.equal(ollamaBaseUrl(undefined), "http://127.0.0.1:11434");
+  assert.equal(ollamaBaseUrl("0.0.0.0"), "http://127.0.0.1:11434");
+  assert.equal(ollamaBaseUrl("gpu-box:9999"), "http://gpu-box:9999");
+  assert.equal(ollamaBaseUrl("https://o.example"), "https://o.example");
+  assert.ok(isLoopbackUrl("http://localhost:1234/v1"));
+  assert.ok(isLoopbackUrl("http://[::1]:8080"));
+  assert.ok(!isLoopbackUrl("https://api.openai.com/v1"));
+});

@@ -1,0 +1,105 @@
+/**
+ * Turning "<provider>/<model>" plus settings and environment into a ResolvedModel. Built-in providers are data
+ * here; custom providers come from settings. Pure: reads nothing but its arguments.
+ */
+import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
+import { catalogEntry, defaultModel } from "./catalog.ts";
+import type { ApiId, ResolvedModel } from "./provider.ts";
+
+type BuiltinProvider = {
+  api: ApiId;
+  baseUrl: (env: NodeJS.ProcessEnv) => string;
+  /** Env vars that may hold the key, in order of preference. None for local servers. */
+  keyEnv: string[];
+};
+
+export const BUILTIN_PROVIDERS: Record<string, BuiltinProvider> = {
+  anthropic: {
+    api: "anthropic-messages",
+    baseUrl: (env) => env.ANTHROPIC_BASE_URL || "https://api.anthropic.com",
+    keyEnv: ["ANTHROPIC_API_KEY"],
+  },
+  openai: {
+    api: "openai-responses",
+    baseUrl: (env) => env.OPENAI_BASE_URL || "https://api.openai.com/v1",
+    keyEnv: ["OPENAI_API_KEY"],
+  },
+  google: {
+    api: "gemini",
+    baseUrl: (env) => env.GOOGLE_GEMINI_BASE_URL || "https://generativelanguage.googleapis.com",
+    keyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+  },
+  ollama: { api: "ollama", baseUrl: (env) => ollamaBaseUrl(env.OLLAMA_HOST), keyEnv: [] },
+  lmstudio: { api: "openai-chat", baseUrl: () => "http://127.0.0.1:1234/v1", keyEnv: [] },
+  llamacpp: { api: "openai-chat", baseUrl: () => "http://127.0.0.1:8080/v1", keyEnv: [] },
+};
+
+export type Resolution = { ok: true; model: ResolvedModel } | { ok: false; message: string };
+
+/** OLLAMA_HOST as Ollama reads it: "host", "host:port" or a URL; 0.0.0.0 means this machine. */
+export function ollamaBaseUrl(ollamaHost: string | undefined): string {
+  const raw = ollamaHost?.trim();
+  if (!raw) return "http://127.0.0.1:11434";
+  const hasScheme = /^https?:\/\//.test(raw);
+  const url = new URL(hasScheme ? raw : `http://${raw}`);
+  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
+  // Without a scheme Ollama's default port applies; with one, the scheme's own.
+  if (!hasScheme && !url.port) url.port = "11434";
+  return url.origin;
+}
+
+export function isLoopbackUrl(baseUrl: string): boolean {
+  try {
+    const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+export function resolveModel(spec: string, settings: Settings, env: NodeJS.ProcessEnv): Resolution {
+  const slash = spec.indexOf("/");
+  const providerName = slash === -1 ? spec : spec.slice(0, slash);
+  let modelId = slash === -1 ? "" : spec.slice(slash + 1);
+  const builtin = BUILTIN_PROVIDERS[providerName];
+  const custom: ProviderSettings | undefined = settings.providers?.[providerName];
+  if (!builtin && !custom) {
+    const known = [...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(settings.providers ?? {})].join(", ");
+    return { ok: false, message: `unknown provider "${providerName}" in model "${spec}"; known providers: ${known} (add others under "providers" in settings)` };
+  }
+  const api = (custom?.api as ApiId | undefined) ?? builtin?.api;
+  const baseUrl = (custom?.baseUrl ?? builtin?.baseUrl(env))?.replace(/\/+$/, "");
+  if (!api || !baseUrl) {
+    return { ok: false, message: `provider "${providerName}" in settings needs both "api" and "baseUrl"` };
+  }
+  if (!modelId) {
+    const fallback = defaultModel(providerName);
+    if (!fallback) return { ok: false, message: `name a model: --model ${providerName}/<model>` };
+    modelId = fallback;
+  }
+
+  const keyEnv = custom?.apiKeyEnv ? [custom.apiKeyEnv] : (builtin?.keyEnv ?? []);
+  const keyName = keyEnv.find((name) => env[name]);
+  const apiKey = keyName ? env[keyName] : undefined;
+  const local = isLoopbackUrl(baseUrl);
+  if (!apiKey && keyEnv.length > 0 && !local) {
+    return { ok: false, message: `no API key for ${providerName}: set ${keyEnv.join(" or ")}` };
+  }
+  const entry = catalogEntry(providerName, modelId);
+  return {
+    ok: true,
+    model: {
+      provider: providerName,
+      id: modelId,
+      api,
+      baseUrl,
+      apiKey,
+      apiKeyEnv: keyName ?? keyEnv[0],
+      headers: custom?.headers,
+      contextWindow: custom?.contextWindow ?? entry?.contextWindow,
+      maxOutputTokens: custom?.maxOutputTokens ?? settings.maxOutputTokens ?? entry?.maxOutputTokens,
+      local,
+      stream: custom?.stream,
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** Stream functions by wire protocol, loaded on first use so start-up pays only for the one it needs. */
+import type { ApiId, StreamFunction } from "./provider.ts";
+
+const loaders: Record<ApiId, () => Promise<StreamFunction>> = {
+  "anthropic-messages": async () => (await import("./anthropic-messages.ts")).streamAnthropicMessages,
+  "openai-chat": async () => (await import("./openai-chat.ts")).streamOpenAIChat,
+  "openai-responses": async () => (await import("./openai-responses.ts")).streamOpenAIResponses,
+  gemini: async () => (await import("./gemini.ts")).streamGemini,
+  ollama: async () => (await import("./ollama.ts")).streamOllama,
+};
+
+export function loadStreamFunction(api: ApiId): Promise<StreamFunction> {
+  return loaders[api]();
+}
