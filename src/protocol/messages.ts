@@ -17,6 +17,10 @@ export type ReasoningPart = { type: "reasoning"; text: string; signature?: strin
 
 export type StopReason = "stop" | "tool_use" | "length" | "error" | "aborted";
 
+/**
+ * Token counts of one response. `inputTokens` counts only input that was NOT read from or written to a prompt
+ * cache; cached input is in `cacheReadTokens` / `cacheWriteTokens` (adapters whose API reports a total subtract).
+ */
 export type Usage = {
   inputTokens: number;
   outputTokens: number;
