@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isLoopbackUrl, ollamaBaseUrl, resolveModel } from "./model-resolution.ts";
+import { isLoopbackUrl, resolveModel } from "./model-resolution.ts";
 
 test("built-in cloud provider: base URL and key from env, catalog limits", () => {
   const r = resolveModel("anthropic/claude-sonnet-4-5", {}, { ANTHROPIC_API_KEY: "k1", ANTHROPIC_BASE_URL: "http://127.0.0.1:9/" });
@@ -47,11 +47,9 @@ test("unknown provider lists the known ones", () => {
   assert.ok(!r.ok && /unknown provider "nope"/.test(r.message) && /ollama/.test(r.message));
 });
 
-test("OLLAMA_HOST forms and loopback detection", () => {
-  assert.equal(ollamaBaseUrl(undefined), "http://127.0.0.1:11434");
-  assert.equal(ollamaBaseUrl("0.0.0.0"), "http://127.0.0.1:11434");
-  assert.equal(ollamaBaseUrl("gpu-box:9999"), "http://gpu-box:9999");
-  assert.equal(ollamaBaseUrl("https://o.example"), "https://o.example");
+test("loopback detection; OLLAMA_HOST reaches the ollama provider", () => {
+  const r = resolveModel("ollama/qwen", {}, { OLLAMA_HOST: "gpu-box:9999" });
+  assert.ok(r.ok && r.model.baseUrl === "http://gpu-box:9999" && !r.model.local);
   assert.ok(isLoopbackUrl("http://localhost:1234/v1"));
   assert.ok(isLoopbackUrl("http://[::1]:8080"));
   assert.ok(!isLoopbackUrl("https://api.openai.com/v1"));

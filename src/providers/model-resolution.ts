@@ -4,6 +4,7 @@
  */
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
+import { resolveOllamaBaseUrl } from "./local-servers.ts";
 import type { ApiId, ResolvedModel } from "./provider.ts";
 
 type BuiltinProvider = {
@@ -29,24 +30,12 @@ export const BUILTIN_PROVIDERS: Record<string, BuiltinProvider> = {
     baseUrl: (env) => env.GOOGLE_GEMINI_BASE_URL || "https://generativelanguage.googleapis.com",
     keyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
   },
-  ollama: { api: "ollama", baseUrl: (env) => ollamaBaseUrl(env.OLLAMA_HOST), keyEnv: [] },
+  ollama: { api: "ollama", baseUrl: (env) => resolveOllamaBaseUrl(env.OLLAMA_HOST), keyEnv: [] },
   lmstudio: { api: "openai-chat", baseUrl: () => "http://127.0.0.1:1234/v1", keyEnv: [] },
   llamacpp: { api: "openai-chat", baseUrl: () => "http://127.0.0.1:8080/v1", keyEnv: [] },
 };
 
 export type Resolution = { ok: true; model: ResolvedModel } | { ok: false; message: string };
-
-/** OLLAMA_HOST as Ollama reads it: "host", "host:port" or a URL; 0.0.0.0 means this machine. */
-export function ollamaBaseUrl(ollamaHost: string | undefined): string {
-  const raw = ollamaHost?.trim();
-  if (!raw) return "http://127.0.0.1:11434";
-  const hasScheme = /^https?:\/\//.test(raw);
-  const url = new URL(hasScheme ? raw : `http://${raw}`);
-  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
-  // Without a scheme Ollama's default port applies; with one, the scheme's own.
-  if (!hasScheme && !url.port) url.port = "11434";
-  return url.origin;
-}
 
 export function isLoopbackUrl(baseUrl: string): boolean {
   try {

@@ -1,0 +1,326 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import net from "node:net";
+import { test } from "node:test";
+import type { FakeTurn } from "../../test/fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
+import { createHttpClient } from "../egress/http-client.ts";
+import type { Message } from "../protocol/messages.ts";
+import { streamOllama } from "./ollama.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+
+const httpClient = createHttpClient();
+
+function modelAt(baseUrl: string, overrides: Partial<ResolvedModel> = {}): ResolvedModel {
+  return {
+    provider: "ollama",
+    id: "qwen3:8b",
+    api: "ollama",
+    baseUrl,
+    local: true,
+    numCtx: 32768,
+    ...overrides,
+  };
+}
+
+const simpleRequest: ModelRequest = {
+  system: "You are terse.",
+  messages: [{ role: "user", content: "hi" }],
+  tools: [],
+};
+
+async function collect(
+  model: ResolvedModel,
+  request: ModelRequest = simpleRequest,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ProviderEvent[]> {
+  const events: ProviderEvent[] = [];
+  for await (const event of streamOllama(model, request, { signal, http: httpClient })) events.push(event);
+  const terminal = events.filter((e) => e.type === "done" || e.type === "error");
+  assert.equal(terminal.length, 1, `exactly one done or error in ${JSON.stringify(events)}`);
+  assert.equal(events.at(-1), terminal[0], "done or error comes last");
+  return events;
+}
+
+async function withFake(script: FakeTurn[], run: (fake: FakeServer) => Promise<void>): Promise<void> {
+  const fake = await startFakeServer({ script });
+  try {
+    await run(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+function errorOf(events: ProviderEvent[]) {
+  const last = events.at(-1);
+  assert.equal(last?.type, "error", `expected an error, got ${JSON.stringify(events)}`);
+  return (last as Extract<ProviderEvent, { type: "error" }>).error;
+}
+
+function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
+  return events.map((e) => (e.type === type ? e.text : "")).join("");
+}
+
+/** A raw server that answers every request with one fixed NDJSON body, for wire shapes the fake does not make. */
+async function withRawNdjson(lines: unknown[], run: (baseUrl: string) => Promise<void>): Promise<void> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+test("streams thinking and text in several deltas, then usage and done", async () => {
+  await withFake(
+    [{ reasoning: "Let me see", text: "Hello there, world", usage: { input: 40, output: 7 } }],
+    async (fake) => {
+      const events = await collect(modelAt(fake.url));
+      assert.ok(events.filter((e) => e.type === "text_delta").length >= 2);
+      assert.equal(textOf(events), "Hello there, world");
+      assert.equal(textOf(events, "reasoning_delta"), "Let me see");
+      assert.deepEqual(events.slice(-2), [
+        { type: "usage", usage: { inputTokens: 40, outputTokens: 7 } },
+        { type: "done", stopReason: "stop" },
+      ]);
+    },
+  );
+});
+
+test("two tool calls: object arguments round-trip, missing ids are synthesized and unique", async () => {
+  const first = { path: "src/a.ts", range: [1, 20] };
+  const second = { pattern: "TODO\\(x\\)", nested: { deep: 'välue "quoted"' } };
+  await withFake(
+    [
+      {
+        toolCalls: [
+          { name: "read", arguments: first },
+          { name: "grep", arguments: second },
+        ],
+      },
+    ],
+    async (fake) => {
+      const events = await collect(modelAt(fake.url));
+      const calls = events.filter((e) => e.type === "tool_call");
+      assert.deepEqual(
+        calls.map((c) => [c.name, JSON.parse(c.argumentsJson)]),
+        [
+          ["read", first],
+          ["grep", second],
+        ],
+      );
+      assert.ok(calls.every((c) => c.id.length > 0));
+      assert.notEqual(calls[0].id, calls[1].id);
+      assert.deepEqual(events.at(-1), { type: "done", stopReason: "tool_use" });
+    },
+  );
+});
+
+test("tool call ids the server sends are kept", async () => {
+  await withFake([{ toolCalls: [{ id: "call_x1", name: "ls", arguments: {} }] }], async (fake) => {
+    const calls = (await collect(modelAt(fake.url))).filter((e) => e.type === "tool_call");
+    assert.deepEqual(calls, [{ type: "tool_call", id: "call_x1", name: "ls", argumentsJson: "{}" }]);
+  });
+});
+
+test("non-streamed reply: one JSON body becomes the same events", async () => {
+  const script: FakeTurn[] = [
+    {
+      text: "Done.",
+      reasoning: "r",
+      toolCalls: [{ id: "t1", name: "ls", arguments: { path: "." } }],
+      usage: { input: 3, output: 4 },
+    },
+  ];
+  await withFake(script, async (fake) => {
+    const events = await collect(modelAt(fake.url, { stream: false }));
+    assert.equal(fake.modelRequests[0].body?.stream, false);
+    assert.deepEqual(events, [
+      { type: "reasoning_delta", text: "r" },
+      { type: "text_delta", text: "Done." },
+      { type: "tool_call", id: "t1", name: "ls", argumentsJson: '{"path":"."}' },
+      { type: "usage", usage: { inputTokens: 3, outputTokens: 4 } },
+      { type: "done", stopReason: "tool_use" },
+    ]);
+  });
+});
+
+test("done_reason length is a length stop", async () => {
+  await withFake([{ text: "trunc", stop: "length" }], async (fake) => {
+    assert.deepEqual((await collect(modelAt(fake.url))).at(-1), { type: "done", stopReason: "length" });
+  });
+});
+
+test("request: /api/chat (not /v1) with num_ctx always set and the exact body", async () => {
+  const history: Message[] = [
+    { role: "user", content: "list and read" },
+    {
+      role: "assistant",
+      content: [
+        { type: "reasoning", text: "plan" },
+        { type: "text", text: "Sure." },
+        { type: "tool_call", id: "c1", name: "ls", arguments: { path: "." } },
+        { type: "tool_call", id: "c2", name: "read", arguments: { path: "a.ts" } },
+      ],
+      stopReason: "tool_use",
+    },
+    { role: "tool", toolCallId: "c1", toolName: "ls", content: "a.ts", isError: false },
+    { role: "tool", toolCallId: "c2", toolName: "read", content: "no such file", isError: true },
+  ];
+  const tools = [{ name: "ls", description: "List files", parameters: { type: "object", properties: {} } }];
+  const request: ModelRequest = {
+    system: "Be brief.",
+    messages: history,
+    tools,
+    maxOutputTokens: 512,
+    temperature: 0.1,
+  };
+  await withFake([{ text: "ok" }], async (fake) => {
+    await collect(modelAt(fake.url), request);
+    const recorded = fake.modelRequests[0];
+    assert.equal(recorded.method, "POST");
+    assert.equal(recorded.path, "/api/chat");
+    assert.deepEqual(recorded.body, {
+      model: "qwen3:8b",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "list and read" },
+        {
+          role: "assistant",
+          content: "Sure.",
+          tool_calls: [
+            { function: { name: "ls", arguments: { path: "." } } },
+            { function: { name: "read", arguments: { path: "a.ts" } } },
+          ],
+        },
+        { role: "tool", content: "a.ts", tool_name: "ls" },
+        { role: "tool", content: "no such file", tool_name: "read" },
+      ],
+      tools: [{ type: "function", function: tools[0] }],
+      stream: true,
+      options: { num_ctx: 32768, temperature: 0.1, num_predict: 512 },
+      keep_alive: "30m",
+    });
+  });
+});
+
+test("num_ctx is sent even when nothing else goes in options", async () => {
+  await withFake([{ text: "ok" }], async (fake) => {
+    await collect(modelAt(fake.url, { numCtx: 8192 }));
+    assert.deepEqual(fake.modelRequests[0].body?.options, { num_ctx: 8192 });
+    assert.equal(fake.modelRequests[0].body?.tools, undefined);
+  });
+});
+
+test("401 is an auth error naming the key's env var and never the key", async () => {
+  await withFake([{ status: 401, errorBody: '{"error":"unauthorized"}' }], async (fake) => {
+    const model = modelAt(fake.url, {
+      provider: "ollama-cloud",
+      apiKey: "olk-very-secret",
+      apiKeyEnv: "OLLAMA_API_KEY",
+    });
+    const error = errorOf(await collect(model));
+    assert.equal(error.kind, "auth");
+    assert.match(error.message, /OLLAMA_API_KEY/);
+    assert.ok(!error.message.includes("olk-very-secret"));
+  });
+});
+
+test("404 is not_found naming the model and `hearth models`", async () => {
+  await withFake(
+    [{ status: 404, errorBody: '{"error":"model \\"qwen3:8b\\" not found, try pulling it first"}' }],
+    async (fake) => {
+      const error = errorOf(await collect(modelAt(fake.url)));
+      assert.equal(error.kind, "not_found");
+      assert.match(error.message, /qwen3:8b/);
+      assert.match(error.message, /hearth models/);
+    },
+  );
+});
+
+test("429 with retry-after is a retryable rate limit; 500 is a retryable server error", async () => {
+  await withFake([{ status: 429, headers: { "retry-after": "3" } }, { status: 500 }], async (fake) => {
+    const limited = errorOf(await collect(modelAt(fake.url)));
+    assert.equal(limited.kind, "rate_limit");
+    assert.equal(limited.retryable, true);
+    assert.equal(limited.retryAfterMs, 3000);
+    const server = errorOf(await collect(modelAt(fake.url)));
+    assert.equal(server.kind, "server");
+    assert.equal(server.retryable, true);
+  });
+});
+
+test("a line that is not JSON is a malformed error", async () => {
+  await withFake([{ text: "Hello there", malformed: true }], async (fake) => {
+    assert.equal(errorOf(await collect(modelAt(fake.url))).kind, "malformed");
+  });
+});
+
+test("a stream cut mid-way ends in an error, not done", async () => {
+  await withFake([{ text: "Hello there, world", cutAfterFrames: 2 }], async (fake) => {
+    const error = errorOf(await collect(modelAt(fake.url)));
+    assert.equal(error.kind, "network");
+    assert.equal(error.retryable, true);
+  });
+});
+
+test("a body that ends cleanly without done:true is cut short", async () => {
+  await withRawNdjson([{ message: { role: "assistant", content: "Hel" }, done: false }], async (baseUrl) => {
+    const events = await collect(modelAt(baseUrl));
+    assert.deepEqual(events[0], { type: "text_delta", text: "Hel" });
+    assert.equal(errorOf(events).kind, "network");
+  });
+});
+
+test("an error line inside a 200 stream becomes an error event", async () => {
+  const lines = [
+    { message: { role: "assistant", content: "par" }, done: false },
+    { error: "model runner crashed" },
+  ];
+  await withRawNdjson(lines, async (baseUrl) => {
+    const error = errorOf(await collect(modelAt(baseUrl)));
+    assert.equal(error.kind, "server");
+    assert.match(error.message, /model runner crashed/);
+  });
+});
+
+test("a server that never answers is aborted promptly", async () => {
+  await withFake([{ hang: true }], async (fake) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const error = errorOf(await collect(modelAt(fake.url), simpleRequest, controller.signal));
+    assert.equal(error.kind, "aborted");
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+});
+
+test("an abort while text is streaming is reported as aborted", async () => {
+  await withFake([{ text: "a long answer coming slowly", frameDelayMs: 60 }], async (fake) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const error = errorOf(await collect(modelAt(fake.url), simpleRequest, controller.signal));
+    assert.equal(error.kind, "aborted");
+  });
+});
+
+test("a refused connection says to start Ollama", async () => {
+  const port = await freePort();
+  const error = errorOf(await collect(modelAt(`http://127.0.0.1:${port}`)));
+  assert.equal(error.kind, "network");
+  assert.match(error.message, /ollama serve/);
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,202 @@
+/**
+ * The Ollama adapter (native `POST {baseUrl}/api/chat`, NDJSON). Native rather than Ollama's OpenAI endpoint so
+ * that every request carries `options.num_ctx`: without it Ollama silently truncates the prompt to its small
+ * default window. Vendor types stay in this file.
+ */
+import { randomUUID } from "node:crypto";
+import { readText } from "../egress/http-client.ts";
+import type { ProviderError } from "../protocol/errors.ts";
+import type { Message } from "../protocol/messages.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
+import {
+  cutShort,
+  errorFromException,
+  errorFromStatus,
+  hostOf,
+  malformed,
+  oneLine,
+} from "./provider-errors.ts";
+import { ndjsonLines } from "./stream-framing.ts";
+
+type OllamaToolCall = { id?: string; function?: { name?: string; arguments?: unknown } };
+
+type OllamaMessage =
+  | { role: "system" | "user"; content: string }
+  | {
+      role: "assistant";
+      content: string;
+      tool_calls?: Array<{ function: { name: string; arguments: unknown } }>;
+    }
+  | { role: "tool"; content: string; tool_name: string };
+
+type OllamaChunk = {
+  message?: { content?: string; thinking?: string; tool_calls?: OllamaToolCall[] };
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+  error?: unknown;
+};
+
+/** How long Ollama keeps the model loaded after a request (its default of 5m reloads it between long turns). */
+const KEEP_ALIVE = "30m";
+
+export const streamOllama: StreamFunction = async function* (model, request, options) {
+  try {
+    const streaming = model.stream !== false;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    // Local Ollama needs no key; a remote one (ollama.com, a proxy) takes a bearer token.
+    if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
+    Object.assign(headers, model.headers);
+    const response = await options.http({
+      method: "POST",
+      url: `${model.baseUrl}/api/chat`,
+      headers,
+      body: JSON.stringify(requestBody(model, request, streaming)),
+      signal: options.signal,
+      purpose: "model",
+    });
+    if (response.status >= 400) {
+      const text = await readText(response.body);
+      yield { type: "error", error: errorFromStatus(model, response.status, text, response.headers) };
+      return;
+    }
+    const reader = new ReplyReader(model);
+    const lines = streaming ? ndjsonLines(response.body) : whole(response.body);
+    for await (const line of lines) {
+      const events = reader.read(line);
+      yield* events;
+      if (reader.finished) return;
+    }
+    yield { type: "error", error: cutShort(model) };
+  } catch (error) {
+    const aborted: ProviderError = { kind: "aborted", retryable: false, message: "request aborted" };
+    yield { type: "error", error: options.signal.aborted ? aborted : errorFromException(model, error) };
+  }
+};
+
+async function* whole(body: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const text = await readText(body);
+  if (text.trim()) yield text;
+}
+
+function requestBody(
+  model: ResolvedModel,
+  request: ModelRequest,
+  streaming: boolean,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: model.id, messages: toOllamaMessages(request) };
+  if (request.tools.length > 0) {
+    body.tools = request.tools.map((tool) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
+  }
+  body.stream = streaming;
+  const options: Record<string, number> = {};
+  if (model.numCtx !== undefined) options.num_ctx = model.numCtx;
+  if (request.temperature !== undefined) options.temperature = request.temperature;
+  const maxTokens = request.maxOutputTokens ?? model.maxOutputTokens;
+  if (maxTokens !== undefined) options.num_predict = maxTokens;
+  if (Object.keys(options).length > 0) body.options = options;
+  body.keep_alive = KEEP_ALIVE;
+  return body;
+}
+
+function toOllamaMessages(request: ModelRequest): OllamaMessage[] {
+  const out: OllamaMessage[] = [];
+  if (request.system) out.push({ role: "system", content: request.system });
+  for (const message of request.messages) out.push(toOllamaMessage(message));
+  return out;
+}
+
+function toOllamaMessage(message: Message): OllamaMessage {
+  if (message.role === "user") return { role: "user", content: message.content };
+  if (message.role === "tool") return { role: "tool", content: message.content, tool_name: message.toolName };
+  let text = "";
+  const calls: Array<{ function: { name: string; arguments: unknown } }> = [];
+  for (const part of message.content) {
+    if (part.type === "text") text += part.text;
+    else if (part.type === "tool_call")
+      calls.push({ function: { name: part.name, arguments: part.arguments } });
+    // Reasoning is not sent back: Ollama's chat templates drop earlier thinking anyway.
+  }
+  return calls.length > 0
+    ? { role: "assistant", content: text, tool_calls: calls }
+    : { role: "assistant", content: text };
+}
+
+/** Turns reply objects (NDJSON lines, or the one non-streamed body) into events. */
+class ReplyReader {
+  finished = false;
+  private toolCalls = 0;
+  private readonly model: ResolvedModel;
+
+  constructor(model: ResolvedModel) {
+    this.model = model;
+  }
+
+  *read(line: string): Iterable<ProviderEvent> {
+    const chunk = parseJson(line);
+    if (!chunk) {
+      this.finished = true;
+      yield { type: "error", error: malformed(this.model, `not JSON: ${line}`) };
+      return;
+    }
+    if (chunk.error !== undefined && chunk.error !== null) {
+      this.finished = true;
+      yield { type: "error", error: errorInBody(this.model, chunk.error) };
+      return;
+    }
+    const message = chunk.message;
+    if (typeof message?.thinking === "string" && message.thinking) {
+      yield { type: "reasoning_delta", text: message.thinking };
+    }
+    if (typeof message?.content === "string" && message.content)
+      yield { type: "text_delta", text: message.content };
+    for (const call of message?.tool_calls ?? []) {
+      this.toolCalls++;
+      const args = call.function?.arguments;
+      yield {
+        type: "tool_call",
+        // Older Ollama versions send no id; ids must be unique across the conversation.
+        id: typeof call.id === "string" && call.id ? call.id : `call_${randomUUID().slice(0, 8)}`,
+        name: call.function?.name ?? "",
+        argumentsJson: typeof args === "string" ? args : JSON.stringify(args ?? {}),
+      };
+    }
+    if (chunk.done !== true) return;
+    this.finished = true;
+    if (typeof chunk.prompt_eval_count === "number" || typeof chunk.eval_count === "number") {
+      yield {
+        type: "usage",
+        usage: { inputTokens: chunk.prompt_eval_count ?? 0, outputTokens: chunk.eval_count ?? 0 },
+      };
+    }
+    const stopReason = this.toolCalls > 0 ? "tool_use" : chunk.done_reason === "length" ? "length" : "stop";
+    yield { type: "done", stopReason };
+  }
+}
+
+function parseJson(text: string): OllamaChunk | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as OllamaChunk) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An `error` field in a 200 reply (Ollama reports load failures and mid-stream failures so). */
+function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
+  const detail = typeof raw === "string" ? raw : JSON.stringify(raw);
+  const who = `${model.provider} (${hostOf(model)})`;
+  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
+    return {
+      kind: "context_length",
+      retryable: false,
+      message: `${who}: the request does not fit the model's context window: ${oneLine(detail)}`,
+    };
+  }
+  return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
+}

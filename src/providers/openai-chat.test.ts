@@ -1,0 +1,385 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import net from "node:net";
+import { test } from "node:test";
+import type { FakeTurn } from "../../test/fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
+import { createHttpClient } from "../egress/http-client.ts";
+import type { Message } from "../protocol/messages.ts";
+import { streamOpenAIChat } from "./openai-chat.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+
+const httpClient = createHttpClient();
+
+function modelAt(baseUrl: string, overrides: Partial<ResolvedModel> = {}): ResolvedModel {
+  return { provider: "lmstudio", id: "fake-model", api: "openai-chat", baseUrl, local: true, ...overrides };
+}
+
+const simpleRequest: ModelRequest = {
+  system: "You are terse.",
+  messages: [{ role: "user", content: "hi" }],
+  tools: [],
+};
+
+async function collect(
+  model: ResolvedModel,
+  request: ModelRequest = simpleRequest,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ProviderEvent[]> {
+  const events: ProviderEvent[] = [];
+  for await (const event of streamOpenAIChat(model, request, { signal, http: httpClient }))
+    events.push(event);
+  const terminal = events.filter((e) => e.type === "done" || e.type === "error");
+  assert.equal(terminal.length, 1, `exactly one done or error in ${JSON.stringify(events)}`);
+  assert.equal(events.at(-1), terminal[0], "done or error comes last");
+  return events;
+}
+
+async function withFake(script: FakeTurn[], run: (fake: FakeServer) => Promise<void>): Promise<void> {
+  const fake = await startFakeServer({ script });
+  try {
+    await run(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+function errorOf(events: ProviderEvent[]) {
+  const last = events.at(-1);
+  assert.equal(last?.type, "error", `expected an error, got ${JSON.stringify(events)}`);
+  return (last as Extract<ProviderEvent, { type: "error" }>).error;
+}
+
+function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
+  return events.map((e) => (e.type === type ? e.text : "")).join("");
+}
+
+/** A raw server that answers every request with one fixed SSE body, for wire shapes the fake does not make. */
+async function withRawSse(body: string, run: (baseUrl: string) => Promise<void>): Promise<void> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const sse = (...chunks: unknown[]) =>
+  chunks.map((c) => `data: ${typeof c === "string" ? c : JSON.stringify(c)}\n\n`).join("");
+
+test("streams text and reasoning in several deltas, then usage and done", async () => {
+  await withFake(
+    [{ reasoning: "Think it over", text: "Hello there, world", usage: { input: 12, output: 5 } }],
+    async (fake) => {
+      const events = await collect(modelAt(`${fake.url}/v1`));
+      assert.ok(events.filter((e) => e.type === "text_delta").length >= 2);
+      assert.equal(textOf(events), "Hello there, world");
+      assert.equal(textOf(events, "reasoning_delta"), "Think it over");
+      assert.deepEqual(events.slice(-2), [
+        { type: "usage", usage: { inputTokens: 12, outputTokens: 5 } },
+        { type: "done", stopReason: "stop" },
+      ]);
+    },
+  );
+});
+
+test("two tool calls in one response arrive whole, in order, with their arguments", async () => {
+  const first = { path: "src/a.ts", range: [1, 20] };
+  const second = { pattern: "TODO\\(x\\)", glob: "**/*.ts", nested: { deep: 'välue "quoted"' } };
+  const script: FakeTurn[] = [
+    {
+      text: "Looking.",
+      toolCalls: [
+        { id: "call_a", name: "read", arguments: first },
+        { name: "grep", arguments: second },
+      ],
+    },
+  ];
+  await withFake(script, async (fake) => {
+    const events = await collect(modelAt(`${fake.url}/v1`));
+    const calls = events.filter((e) => e.type === "tool_call");
+    assert.equal(calls.length, 2);
+    assert.deepEqual(
+      calls.map((c) => [c.id, c.name, JSON.parse(c.argumentsJson)]),
+      [
+        ["call_a", "read", first],
+        ["call_fake_1", "grep", second],
+      ],
+    );
+    assert.deepEqual(events.at(-1), { type: "done", stopReason: "tool_use" });
+  });
+});
+
+test("non-streamed reply: one JSON body becomes the same events", async () => {
+  const script: FakeTurn[] = [
+    {
+      text: "Done.",
+      reasoning: "r",
+      toolCalls: [{ name: "ls", arguments: { path: "." } }],
+      usage: { input: 3, output: 4 },
+    },
+  ];
+  await withFake(script, async (fake) => {
+    const events = await collect(modelAt(`${fake.url}/v1`, { stream: false }));
+    assert.equal(fake.modelRequests[0].body?.stream, false);
+    assert.equal(fake.modelRequests[0].body?.stream_options, undefined);
+    assert.deepEqual(events, [
+      { type: "reasoning_delta", text: "r" },
+      { type: "text_delta", text: "Done." },
+      { type: "tool_call", id: "call_fake_0", name: "ls", argumentsJson: '{"path":"."}' },
+      { type: "usage", usage: { inputTokens: 3, outputTokens: 4 } },
+      { type: "done", stopReason: "tool_use" },
+    ]);
+  });
+});
+
+test("request: endpoint, headers and exact body with system, tools and tool-call history", async () => {
+  const history: Message[] = [
+    { role: "user", content: "list and read" },
+    {
+      role: "assistant",
+      content: [
+        { type: "reasoning", text: "plan" },
+        { type: "text", text: "Sure." },
+        { type: "tool_call", id: "c1", name: "ls", arguments: { path: "." } },
+        { type: "tool_call", id: "c2", name: "read", arguments: { path: "a.ts" } },
+      ],
+      stopReason: "tool_use",
+    },
+    { role: "tool", toolCallId: "c1", toolName: "ls", content: "a.ts", isError: false },
+    { role: "tool", toolCallId: "c2", toolName: "read", content: "no such file", isError: true },
+    {
+      role: "assistant",
+      content: [{ type: "tool_call", id: "c3", name: "ls", arguments: {} }],
+      stopReason: "tool_use",
+    },
+    { role: "tool", toolCallId: "c3", toolName: "ls", content: "", isError: false },
+  ];
+  const tools = [{ name: "ls", description: "List files", parameters: { type: "object", properties: {} } }];
+  const request: ModelRequest = {
+    system: "Be brief.",
+    messages: history,
+    tools,
+    maxOutputTokens: 256,
+    temperature: 0.2,
+  };
+  await withFake([{ text: "ok" }], async (fake) => {
+    const model = modelAt(`${fake.url}/v1`, {
+      provider: "groq",
+      local: false,
+      apiKey: "sk-test",
+      headers: { "x-extra": "1" },
+    });
+    await collect(model, request);
+    const recorded = fake.modelRequests[0];
+    assert.equal(recorded.path, "/v1/chat/completions");
+    assert.equal(recorded.headers.authorization, "Bearer sk-test");
+    assert.equal(recorded.headers["x-extra"], "1");
+    assert.equal(recorded.headers["content-type"], "application/json");
+    assert.deepEqual(recorded.body, {
+      model: "fake-model",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "list and read" },
+        {
+          role: "assistant",
+          content: "Sure.",
+          tool_calls: [
+            { id: "c1", type: "function", function: { name: "ls", arguments: '{"path":"."}' } },
+            { id: "c2", type: "function", function: { name: "read", arguments: '{"path":"a.ts"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "c1", content: "a.ts" },
+        { role: "tool", tool_call_id: "c2", content: "no such file" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c3", type: "function", function: { name: "ls", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "c3", content: "" },
+      ],
+      tools: [{ type: "function", function: tools[0] }],
+      max_tokens: 256,
+      temperature: 0.2,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+});
+
+test("request without a key, tools or limits sends none of them", async () => {
+  await withFake([{ text: "ok" }], async (fake) => {
+    await collect(modelAt(`${fake.url}/v1`), {
+      system: "",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [],
+    });
+    const recorded = fake.modelRequests[0];
+    assert.equal(recorded.headers.authorization, undefined);
+    assert.deepEqual(recorded.body, {
+      model: "fake-model",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+});
+
+test("401 is an auth error naming the key's env var and never the key", async () => {
+  await withFake([{ status: 401, errorBody: '{"error":{"message":"Invalid API Key"}}' }], async (fake) => {
+    const model = modelAt(`${fake.url}/v1`, {
+      provider: "groq",
+      apiKey: "gsk-very-secret",
+      apiKeyEnv: "GROQ_API_KEY",
+    });
+    const error = errorOf(await collect(model));
+    assert.equal(error.kind, "auth");
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /GROQ_API_KEY/);
+    assert.ok(!error.message.includes("gsk-very-secret"));
+  });
+});
+
+test("404 is not_found naming the model and `hearth models`", async () => {
+  await withFake([{ status: 404 }], async (fake) => {
+    const error = errorOf(await collect(modelAt(`${fake.url}/v1`)));
+    assert.equal(error.kind, "not_found");
+    assert.match(error.message, /fake-model/);
+    assert.match(error.message, /hearth models/);
+  });
+});
+
+test("429 with retry-after is a retryable rate limit; 500 is a retryable server error", async () => {
+  await withFake([{ status: 429, headers: { "retry-after": "2" } }, { status: 500 }], async (fake) => {
+    const limited = errorOf(await collect(modelAt(`${fake.url}/v1`)));
+    assert.equal(limited.kind, "rate_limit");
+    assert.equal(limited.retryable, true);
+    assert.equal(limited.retryAfterMs, 2000);
+    const server = errorOf(await collect(modelAt(`${fake.url}/v1`)));
+    assert.equal(server.kind, "server");
+    assert.equal(server.retryable, true);
+  });
+});
+
+test("a frame that is not JSON is a malformed error", async () => {
+  await withFake([{ text: "Hello there", malformed: true }], async (fake) => {
+    assert.equal(errorOf(await collect(modelAt(`${fake.url}/v1`))).kind, "malformed");
+  });
+});
+
+test("a stream cut mid-way ends in an error, not done", async () => {
+  await withFake([{ text: "Hello there, world", cutAfterFrames: 2 }], async (fake) => {
+    const error = errorOf(await collect(modelAt(`${fake.url}/v1`)));
+    assert.equal(error.kind, "network");
+    assert.equal(error.retryable, true);
+  });
+});
+
+test("a body that ends cleanly without finish_reason or [DONE] is cut short", async () => {
+  const body = sse({ choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] });
+  await withRawSse(body, async (baseUrl) => {
+    const events = await collect(modelAt(baseUrl));
+    assert.equal(events[0].type, "text_delta");
+    assert.equal(errorOf(events).kind, "network");
+  });
+});
+
+test("`reasoning` deltas, finish without [DONE], and usage after the finish chunk", async () => {
+  const body = sse(
+    { choices: [{ index: 0, delta: { reasoning: "hmm" }, finish_reason: null }] },
+    { choices: [{ index: 0, delta: { content: "ok" }, finish_reason: null }] },
+    { choices: [{ index: 0, delta: {}, finish_reason: "length" }] },
+    {
+      choices: [],
+      usage: { prompt_tokens: 10, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 4 } },
+    },
+  );
+  await withRawSse(body, async (baseUrl) => {
+    assert.deepEqual(await collect(modelAt(baseUrl)), [
+      { type: "reasoning_delta", text: "hmm" },
+      { type: "text_delta", text: "ok" },
+      { type: "usage", usage: { inputTokens: 6, outputTokens: 2, cacheReadTokens: 4 } },
+      { type: "done", stopReason: "length" },
+    ]);
+  });
+});
+
+test("tool calls without `index`, or sharing one index with new ids, stay separate calls", async () => {
+  const piece = (call: Record<string, unknown>) => ({
+    choices: [{ index: 0, delta: { tool_calls: [call] } }],
+  });
+  const body = sse(
+    piece({ id: "a", function: { name: "ls", arguments: '{"pa' } }),
+    piece({ function: { arguments: 'th":"."}' } }),
+    piece({ index: 0, id: "b", function: { name: "read", arguments: "" } }),
+    piece({ index: 0, function: { arguments: '{"path":"x"}' } }),
+    piece({ index: 0, id: "c", function: { name: "grep", arguments: "{}" } }),
+    { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+    "[DONE]",
+  );
+  await withRawSse(body, async (baseUrl) => {
+    const calls = (await collect(modelAt(baseUrl))).filter((e) => e.type === "tool_call");
+    assert.deepEqual(
+      calls.map((c) => [c.id, c.name, c.argumentsJson]),
+      [
+        ["a", "ls", '{"path":"."}'],
+        ["b", "read", '{"path":"x"}'],
+        ["c", "grep", "{}"],
+      ],
+    );
+  });
+});
+
+test("an error chunk inside a 200 stream becomes an error event", async () => {
+  const body = sse(
+    { choices: [{ index: 0, delta: { content: "par" }, finish_reason: null }] },
+    { error: { code: 502, message: "upstream provider failed" } },
+    "[DONE]",
+  );
+  await withRawSse(body, async (baseUrl) => {
+    const error = errorOf(await collect(modelAt(baseUrl, { provider: "openrouter", local: false })));
+    assert.equal(error.kind, "server");
+    assert.match(error.message, /upstream provider failed/);
+  });
+});
+
+test("a server that never answers is aborted promptly", async () => {
+  await withFake([{ hang: true }], async (fake) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const error = errorOf(await collect(modelAt(`${fake.url}/v1`), simpleRequest, controller.signal));
+    assert.equal(error.kind, "aborted");
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+});
+
+test("an abort while text is streaming is reported as aborted", async () => {
+  await withFake([{ text: "a long answer coming slowly", frameDelayMs: 60 }], async (fake) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const error = errorOf(await collect(modelAt(`${fake.url}/v1`), simpleRequest, controller.signal));
+    assert.equal(error.kind, "aborted");
+  });
+});
+
+test("a refused connection to a local server says how to start it", async () => {
+  const port = await freePort();
+  const error = errorOf(await collect(modelAt(`http://127.0.0.1:${port}/v1`)));
+  assert.equal(error.kind, "network");
+  assert.match(error.message, /lms server start/);
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

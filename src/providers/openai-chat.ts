@@ -1,0 +1,304 @@
+/**
+ * The Chat Completions adapter (`POST {baseUrl}/chat/completions`). One adapter for every server that speaks this
+ * protocol: OpenAI, LM Studio, llama.cpp server, vLLM, Groq, OpenRouter. Vendor types stay in this file.
+ */
+import { randomUUID } from "node:crypto";
+import { readText } from "../egress/http-client.ts";
+import type { ProviderError } from "../protocol/errors.ts";
+import type { Message, Usage } from "../protocol/messages.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
+import {
+  cutShort,
+  errorFromException,
+  errorFromStatus,
+  hostOf,
+  malformed,
+  oneLine,
+} from "./provider-errors.ts";
+import { sseEvents } from "./stream-framing.ts";
+
+type ChatToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
+
+type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+type ChatUsage = {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+};
+
+type ToolCallDelta = {
+  index?: number;
+  id?: string;
+  /** A JSON string; a few servers send an object in non-streamed replies. */
+  function?: { name?: string; arguments?: string | Record<string, unknown> };
+};
+
+type ChatDelta = {
+  content?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  tool_calls?: ToolCallDelta[];
+};
+
+type ChatChoice = { delta?: ChatDelta; message?: ChatDelta; finish_reason?: string | null };
+
+type ChatChunk = { choices?: ChatChoice[]; usage?: ChatUsage | null; error?: unknown };
+
+type Done = Extract<ProviderEvent, { type: "done" }>["stopReason"];
+
+export const streamOpenAIChat: StreamFunction = async function* (model, request, options) {
+  try {
+    const streaming = model.stream !== false;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
+    Object.assign(headers, model.headers);
+    const response = await options.http({
+      method: "POST",
+      url: `${model.baseUrl}/chat/completions`,
+      headers,
+      body: JSON.stringify(requestBody(model, request, streaming)),
+      signal: options.signal,
+      purpose: "model",
+    });
+    if (response.status >= 400) {
+      const text = await readText(response.body);
+      yield { type: "error", error: errorFromStatus(model, response.status, text, response.headers) };
+      return;
+    }
+    if (streaming) yield* readStream(model, response.body);
+    else yield* readWhole(model, await readText(response.body));
+  } catch (error) {
+    yield { type: "error", error: options.signal.aborted ? aborted() : errorFromException(model, error) };
+  }
+};
+
+function aborted(): ProviderError {
+  return { kind: "aborted", retryable: false, message: "request aborted" };
+}
+
+function requestBody(
+  model: ResolvedModel,
+  request: ModelRequest,
+  streaming: boolean,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: model.id, messages: toChatMessages(request) };
+  if (request.tools.length > 0) {
+    body.tools = request.tools.map((tool) => ({
+      type: "function",
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    }));
+  }
+  const maxTokens = request.maxOutputTokens ?? model.maxOutputTokens;
+  if (maxTokens !== undefined) body.max_tokens = maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  body.stream = streaming;
+  if (streaming) body.stream_options = { include_usage: true };
+  return body;
+}
+
+function toChatMessages(request: ModelRequest): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  if (request.system) out.push({ role: "system", content: request.system });
+  for (const message of request.messages) out.push(toChatMessage(message));
+  return out;
+}
+
+function toChatMessage(message: Message): ChatMessage {
+  if (message.role === "user") return { role: "user", content: message.content };
+  if (message.role === "tool") {
+    return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
+  }
+  let text = "";
+  const calls: ChatToolCall[] = [];
+  for (const part of message.content) {
+    if (part.type === "text") text += part.text;
+    else if (part.type === "tool_call") {
+      calls.push({
+        id: part.id,
+        type: "function",
+        function: { name: part.name, arguments: JSON.stringify(part.arguments) },
+      });
+    }
+    // Reasoning is not sent back: Chat Completions has no standard field for it.
+  }
+  if (calls.length === 0) return { role: "assistant", content: text };
+  return { role: "assistant", content: text || null, tool_calls: calls };
+}
+
+/**
+ * Tool calls arrive in pieces keyed by `index`; they are emitted whole, in order. Some servers omit `index`, or
+ * reuse one index for several calls; a piece with a new `id` then starts a new call.
+ */
+class ToolCallAccumulator {
+  private readonly slots = new Map<number, { id: string; name: string; args: string }>();
+  /** Wire index (or "none") -> the slot its pieces currently go to. */
+  private readonly current = new Map<number | "none", number>();
+  emitted = 0;
+
+  add(delta: ToolCallDelta): void {
+    const wire = typeof delta.index === "number" ? delta.index : "none";
+    let key = this.current.get(wire);
+    const known = key === undefined ? undefined : this.slots.get(key);
+    if (key === undefined || (delta.id && known?.id && known.id !== delta.id)) {
+      key = wire !== "none" && !this.slots.has(wire) ? wire : Math.max(-1, ...this.slots.keys()) + 1;
+      this.current.set(wire, key);
+    }
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { id: "", name: "", args: "" };
+      this.slots.set(key, slot);
+    }
+    if (delta.id) slot.id = delta.id;
+    // The name comes whole in the first piece; some servers repeat it in later pieces.
+    if (delta.function?.name && !slot.name) slot.name = delta.function.name;
+    const args = delta.function?.arguments;
+    if (typeof args === "string") slot.args += args;
+    else if (args && typeof args === "object") slot.args = JSON.stringify(args);
+  }
+
+  *flush(): Iterable<ProviderEvent> {
+    const keys = [...this.slots.keys()].sort((a, b) => a - b);
+    for (const key of keys) {
+      const slot = this.slots.get(key)!;
+      this.emitted++;
+      const id = slot.id || `call_${randomUUID().slice(0, 8)}`;
+      yield { type: "tool_call", id, name: slot.name, argumentsJson: slot.args || "{}" };
+    }
+    this.slots.clear();
+    this.current.clear();
+  }
+}
+
+async function* readStream(
+  model: ResolvedModel,
+  body: AsyncIterable<Uint8Array>,
+): AsyncIterable<ProviderEvent> {
+  const calls = new ToolCallAccumulator();
+  let usage: Usage | undefined;
+  let finish: string | undefined;
+  const finishWith = function* (): Iterable<ProviderEvent> {
+    yield* calls.flush();
+    if (usage) yield { type: "usage", usage };
+    yield { type: "done", stopReason: stopReasonOf(finish, calls.emitted > 0) };
+  };
+
+  for await (const event of sseEvents(body)) {
+    const data = event.data.trim();
+    if (!data) continue;
+    if (data === "[DONE]") {
+      yield* finishWith();
+      return;
+    }
+    const chunk = parseJson(data);
+    if (!chunk) {
+      yield { type: "error", error: malformed(model, `not JSON: ${data}`) };
+      return;
+    }
+    if (chunk.error !== undefined && chunk.error !== null) {
+      yield { type: "error", error: errorInBody(model, chunk.error) };
+      return;
+    }
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    const choice = chunk.choices?.[0];
+    const delta = choice?.delta;
+    if (delta) {
+      const reasoning = delta.reasoning_content || delta.reasoning;
+      if (typeof reasoning === "string" && reasoning) yield { type: "reasoning_delta", text: reasoning };
+      if (typeof delta.content === "string" && delta.content)
+        yield { type: "text_delta", text: delta.content };
+      for (const piece of delta.tool_calls ?? []) calls.add(piece);
+    }
+    if (choice?.finish_reason) {
+      finish = choice.finish_reason;
+      yield* calls.flush();
+    }
+  }
+  if (finish === undefined) {
+    yield { type: "error", error: cutShort(model) };
+    return;
+  }
+  yield* finishWith();
+}
+
+function* readWhole(model: ResolvedModel, text: string): Iterable<ProviderEvent> {
+  const reply = parseJson(text);
+  if (!reply) {
+    yield { type: "error", error: malformed(model, `not JSON: ${text}`) };
+    return;
+  }
+  if (reply.error !== undefined && reply.error !== null) {
+    yield { type: "error", error: errorInBody(model, reply.error) };
+    return;
+  }
+  const choice = reply.choices?.[0];
+  const message = choice?.message;
+  if (!message) {
+    yield { type: "error", error: malformed(model, `no choices[0].message in: ${text}`) };
+    return;
+  }
+  const reasoning = message.reasoning_content || message.reasoning;
+  if (typeof reasoning === "string" && reasoning) yield { type: "reasoning_delta", text: reasoning };
+  if (typeof message.content === "string" && message.content)
+    yield { type: "text_delta", text: message.content };
+  const calls = new ToolCallAccumulator();
+  (message.tool_calls ?? []).forEach((call, index) => {
+    calls.add({ ...call, index });
+  });
+  yield* calls.flush();
+  if (reply.usage) yield { type: "usage", usage: usageOf(reply.usage) };
+  yield { type: "done", stopReason: stopReasonOf(choice?.finish_reason ?? undefined, calls.emitted > 0) };
+}
+
+function parseJson(text: string): ChatChunk | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as ChatChunk) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stopReasonOf(finish: string | undefined, hadToolCalls: boolean): Done {
+  if (hadToolCalls) return "tool_use";
+  if (finish === "length") return "length";
+  return "stop";
+}
+
+/** Input tokens exclude cached ones, which are reported separately (as Anthropic does). */
+function usageOf(raw: ChatUsage): Usage {
+  const cached = raw.prompt_tokens_details?.cached_tokens ?? 0;
+  const usage: Usage = {
+    inputTokens: Math.max(0, (raw.prompt_tokens ?? 0) - cached),
+    outputTokens: raw.completion_tokens ?? 0,
+  };
+  if (cached > 0) usage.cacheReadTokens = cached;
+  return usage;
+}
+
+/** An `error` object inside a 200 response (OpenRouter, vLLM and llama.cpp report mid-stream failures so). */
+function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
+  const detail =
+    typeof raw === "string"
+      ? raw
+      : raw && typeof raw === "object" && typeof (raw as { message?: unknown }).message === "string"
+        ? (raw as { message: string }).message
+        : JSON.stringify(raw);
+  const code = raw && typeof raw === "object" ? (raw as { code?: unknown }).code : undefined;
+  const status = typeof code === "number" ? code : Number.NaN;
+  if (status >= 400 && status < 600) {
+    return errorFromStatus(model, status, JSON.stringify({ error: { message: detail } }), {});
+  }
+  const who = `${model.provider} (${hostOf(model)})`;
+  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
+    return {
+      kind: "context_length",
+      retryable: false,
+      message: `${who}: the request does not fit the model's context window: ${oneLine(detail)}`,
+    };
+  }
+  return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
+}
