@@ -1,0 +1,69 @@
+/**
+ * The request step HTTP adapters share: POST a JSON body through the egress seam and turn an error status or a
+ * thrown exception into a ProviderError. Never throws.
+ */
+import { readText } from "../egress/http-client.ts";
+import type { ProviderError } from "../protocol/errors.ts";
+import type { HttpResponse, ResolvedModel, StreamOptions } from "./provider.ts";
+import { errorFromException, errorFromStatus } from "./provider-errors.ts";
+
+export type OpenedResponse = { ok: true; response: HttpResponse } | { ok: false; error: ProviderError };
+
+export type ModelPost = {
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Adjust the error for a status >= 400 with what only this protocol knows how to read in the body. */
+  refineError?: (error: ProviderError, bodyText: string) => ProviderError;
+};
+
+/** POST a model request. A status >= 400 is read and classified; a connection failure becomes an error value. */
+export async function postModelRequest(
+  model: ResolvedModel,
+  post: ModelPost,
+  options: StreamOptions,
+): Promise<OpenedResponse> {
+  try {
+    const response = await options.http({
+      method: "POST",
+      url: post.url,
+      headers: post.headers,
+      body: JSON.stringify(post.body),
+      signal: options.signal,
+      purpose: "model",
+    });
+    if (response.status >= 400) {
+      const text = await readText(response.body);
+      const error = errorFromStatus(model, response.status, text, response.headers);
+      return {
+        ok: false,
+        error: withoutKey(model, post.refineError ? post.refineError(error, text) : error),
+      };
+    }
+    return { ok: true, response };
+  } catch (error) {
+    return { ok: false, error: errorFromFailure(model, error, options.signal) };
+  }
+}
+
+/** An exception while requesting or reading: "aborted" whenever the caller's signal fired, else classified. */
+export function errorFromFailure(model: ResolvedModel, error: unknown, signal: AbortSignal): ProviderError {
+  if (signal.aborted) return { kind: "aborted", retryable: false, message: "request aborted" };
+  return withoutKey(model, errorFromException(model, error));
+}
+
+/** Parse one JSON frame or body; `undefined` when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Servers sometimes echo the key back in an error body; make sure it never reaches a message. */
+export function withoutKey(model: ResolvedModel, error: ProviderError): ProviderError {
+  const key = model.apiKey;
+  if (!key || !error.message.includes(key)) return error;
+  return { ...error, message: error.message.split(key).join("<redacted>") };
+}

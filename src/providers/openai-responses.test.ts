@@ -1,0 +1,403 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import type { FakeTurn } from "../../test/fake-server/script.ts";
+import { startFakeServer } from "../../test/fake-server/server.ts";
+import { createHttpClient } from "../egress/http-client.ts";
+import type { Message } from "../protocol/messages.ts";
+import { streamOpenAIResponses } from "./openai-responses.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+
+const KEY = "sk-test-secret-0123456789";
+const http1 = createHttpClient();
+
+function modelAt(baseUrl: string, extra: Partial<ResolvedModel> = {}): ResolvedModel {
+  return {
+    provider: "openai",
+    id: "gpt-fake",
+    api: "openai-responses",
+    baseUrl: `${baseUrl}/v1`,
+    apiKey: KEY,
+    apiKeyEnv: "OPENAI_API_KEY",
+    local: false,
+    ...extra,
+  };
+}
+
+const simple: ModelRequest = { system: "be brief", messages: [{ role: "user", content: "hi" }], tools: [] };
+
+/** Drain a stream; fails if it throws or does not end with exactly one terminal event. */
+async function collect(stream: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
+  const events: ProviderEvent[] = [];
+  try {
+    for await (const event of stream) events.push(event);
+  } catch (error) {
+    assert.fail(`the generator threw: ${String(error)}`);
+  }
+  const terminals = events.filter((event) => event.type === "done" || event.type === "error");
+  assert.equal(terminals.length, 1, `expected one terminal event, got ${JSON.stringify(events)}`);
+  assert.equal(events.at(-1), terminals[0]);
+  return events;
+}
+
+async function run(
+  script: FakeTurn[],
+  request = simple,
+  extra: Partial<ResolvedModel> = {},
+  signal?: AbortSignal,
+) {
+  const server = await startFakeServer({ script });
+  try {
+    const events = await collect(
+      streamOpenAIResponses(modelAt(server.url, extra), request, {
+        http: http1,
+        signal: signal ?? new AbortController().signal,
+      }),
+    );
+    return { events, server };
+  } finally {
+    await server.close();
+  }
+}
+
+function terminal(events: ProviderEvent[]): ProviderEvent {
+  return events.at(-1)!;
+}
+
+function errorOf(events: ProviderEvent[]) {
+  const last = terminal(events);
+  assert.equal(last.type, "error", `expected an error, got ${JSON.stringify(events)}`);
+  return last.error;
+}
+
+function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
+  return events.map((event) => (event.type === type ? event.text : "")).join("");
+}
+
+/** A one-route server that answers every request with this body, for wire shapes the fake script cannot express. */
+async function serveRaw(
+  contentType: string,
+  body: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": contentType });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+async function runRaw(contentType: string, body: string, extra: Partial<ResolvedModel> = {}) {
+  const server = await serveRaw(contentType, body);
+  try {
+    const model = modelAt(server.url, extra);
+    return await collect(
+      streamOpenAIResponses(model, simple, { http: http1, signal: new AbortController().signal }),
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+function sse(events: Array<Record<string, unknown>>): string {
+  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
+}
+
+test("streams text in several deltas, then usage and done", async () => {
+  const { events } = await run([
+    { text: "Hello there, world", reasoning: "think first", usage: { input: 12, output: 7 } },
+  ]);
+  assert.ok(events.filter((event) => event.type === "text_delta").length >= 2);
+  assert.equal(textOf(events), "Hello there, world");
+  assert.equal(textOf(events, "reasoning_delta"), "think first");
+  assert.deepEqual(events.slice(-2), [
+    { type: "usage", usage: { inputTokens: 12, outputTokens: 7 } },
+    { type: "done", stopReason: "stop" },
+  ]);
+});
+
+test("two tool calls in one response arrive whole, arguments accumulated", async () => {
+  const args1 = { path: "src/a.ts", limit: 20 };
+  const args2 = { pattern: "TODO", glob: "**/*.ts" };
+  const { events } = await run([
+    {
+      text: "Looking.",
+      toolCalls: [
+        { id: "call_a", name: "read", arguments: args1 },
+        { id: "call_b", name: "grep", arguments: args2 },
+      ],
+    },
+  ]);
+  const calls = events.filter((event) => event.type === "tool_call");
+  assert.equal(calls.length, 2);
+  assert.deepEqual(
+    calls.map((call) =>
+      call.type === "tool_call" ? [call.id, call.name, JSON.parse(call.argumentsJson)] : [],
+    ),
+    [
+      ["call_a", "read", args1],
+      ["call_b", "grep", args2],
+    ],
+  );
+  assert.deepEqual(terminal(events), { type: "done", stopReason: "tool_use" });
+});
+
+test("arguments are accumulated from deltas when the closing events do not repeat them", async () => {
+  const item = { type: "function_call", id: "fc_1", call_id: "call_z", name: "grep", arguments: "" };
+  const events = await runRaw(
+    "text/event-stream",
+    sse([
+      { type: "response.output_item.added", output_index: 0, item },
+      { type: "response.function_call_arguments.delta", output_index: 0, item_id: "fc_1", delta: '{"pat' },
+      {
+        type: "response.function_call_arguments.delta",
+        output_index: 0,
+        item_id: "fc_1",
+        delta: 'tern":"x"}',
+      },
+      { type: "response.output_item.done", output_index: 0, item: { type: "function_call", id: "fc_1" } },
+      {
+        type: "response.output_item.added",
+        output_index: 1,
+        item: { ...item, id: "fc_2", call_id: "call_y" },
+      },
+      { type: "response.function_call_arguments.delta", output_index: 1, item_id: "fc_2", delta: "{}" },
+      { type: "response.completed", response: { status: "completed" } },
+    ]),
+  );
+  assert.deepEqual(events, [
+    { type: "tool_call", id: "call_z", name: "grep", argumentsJson: '{"pattern":"x"}' },
+    { type: "tool_call", id: "call_y", name: "grep", argumentsJson: "{}" },
+    { type: "done", stopReason: "tool_use" },
+  ]);
+});
+
+test("non-streamed: reads the response object's output array", async () => {
+  const { events, server } = await run(
+    [
+      {
+        text: "All done",
+        reasoning: "hmm",
+        toolCalls: [{ id: "call_x", name: "ls", arguments: { path: "." } }],
+      },
+    ],
+    simple,
+    { stream: false },
+  );
+  assert.equal(server.modelRequests[0].body?.stream, false);
+  assert.equal(textOf(events), "All done");
+  assert.equal(textOf(events, "reasoning_delta"), "hmm");
+  assert.deepEqual(
+    events.filter((event) => event.type === "tool_call"),
+    [{ type: "tool_call", id: "call_x", name: "ls", argumentsJson: '{"path":"."}' }],
+  );
+  assert.deepEqual(events.slice(-2), [
+    { type: "usage", usage: { inputTokens: 10, outputTokens: 5 } },
+    { type: "done", stopReason: "tool_use" },
+  ]);
+});
+
+test("request: instructions, input items for a tool round trip, tools, auth header, key not in URL", async () => {
+  const messages: Message[] = [
+    { role: "user", content: "read two files" },
+    {
+      role: "assistant",
+      stopReason: "tool_use",
+      content: [
+        { type: "reasoning", text: "plan" },
+        { type: "text", text: "Reading both." },
+        { type: "tool_call", id: "call_1", name: "read", arguments: { path: "a.ts" } },
+        { type: "tool_call", id: "call_2", name: "read", arguments: { path: "b.ts" } },
+      ],
+    },
+    { role: "tool", toolCallId: "call_1", toolName: "read", content: "A", isError: false },
+    { role: "tool", toolCallId: "call_2", toolName: "read", content: "no such file", isError: true },
+  ];
+  const parameters = { type: "object", properties: { path: { type: "string" } }, required: ["path"] };
+  const request: ModelRequest = {
+    system: "You are hearth.",
+    messages,
+    tools: [{ name: "read", description: "Read a file", parameters }],
+    maxOutputTokens: 256,
+  };
+  const { server } = await run([{ text: "ok" }], request, { headers: { "x-extra": "1" } });
+  const recorded = server.modelRequests[0];
+  assert.equal(recorded.path, "/v1/responses");
+  assert.ok(!recorded.path.includes(KEY));
+  assert.equal(recorded.headers.authorization, `Bearer ${KEY}`);
+  assert.equal(recorded.headers["x-extra"], "1");
+  assert.match(String(recorded.headers["content-type"]), /application\/json/);
+  assert.deepEqual(recorded.body, {
+    model: "gpt-fake",
+    instructions: "You are hearth.",
+    input: [
+      { role: "user", content: [{ type: "input_text", text: "read two files" }] },
+      { role: "assistant", content: [{ type: "output_text", text: "Reading both." }] },
+      { type: "function_call", call_id: "call_1", name: "read", arguments: '{"path":"a.ts"}' },
+      { type: "function_call", call_id: "call_2", name: "read", arguments: '{"path":"b.ts"}' },
+      { type: "function_call_output", call_id: "call_1", output: "A" },
+      { type: "function_call_output", call_id: "call_2", output: "no such file" },
+    ],
+    tools: [{ type: "function", name: "read", description: "Read a file", parameters, strict: false }],
+    max_output_tokens: 256,
+    store: false,
+    stream: true,
+  });
+});
+
+test("no authorization header without a key", async () => {
+  const { server } = await run([{ text: "ok" }], simple, { apiKey: undefined });
+  assert.equal(server.modelRequests[0].headers.authorization, undefined);
+});
+
+test("usage subtracts cached tokens from input and reports them as cache reads", async () => {
+  const events = await runRaw(
+    "text/event-stream",
+    sse([
+      { type: "response.output_text.delta", output_index: 0, item_id: "m", delta: "hi" },
+      {
+        type: "response.completed",
+        response: {
+          status: "completed",
+          usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 60 }, output_tokens: 9 },
+        },
+      },
+    ]),
+  );
+  assert.deepEqual(events.slice(-2), [
+    { type: "usage", usage: { inputTokens: 40, outputTokens: 9, cacheReadTokens: 60 } },
+    { type: "done", stopReason: "stop" },
+  ]);
+});
+
+test("max_output_tokens: response.incomplete ends with done length", async () => {
+  const { events } = await run([{ text: "partial answer", stop: "length" }]);
+  assert.deepEqual(terminal(events), { type: "done", stopReason: "length" });
+});
+
+test("401 is an auth error naming the env var, never the key", async () => {
+  const { events } = await run([
+    { status: 401, errorBody: JSON.stringify({ error: { message: `bad key ${KEY}` } }) },
+  ]);
+  const error = errorOf(events);
+  assert.equal(error.kind, "auth");
+  assert.match(error.message, /OPENAI_API_KEY/);
+  assert.ok(!error.message.includes(KEY));
+});
+
+test("404 is not_found naming the model and `hearth models`", async () => {
+  const error = errorOf((await run([{ status: 404 }])).events);
+  assert.equal(error.kind, "not_found");
+  assert.match(error.message, /gpt-fake/);
+  assert.match(error.message, /hearth models/);
+});
+
+test("429 with retry-after is retryable with retryAfterMs", async () => {
+  const error = errorOf((await run([{ status: 429, headers: { "retry-after": "3" } }])).events);
+  assert.equal(error.kind, "rate_limit");
+  assert.equal(error.retryable, true);
+  assert.equal(error.retryAfterMs, 3000);
+});
+
+test("500 is a retryable server error", async () => {
+  const error = errorOf((await run([{ status: 500 }])).events);
+  assert.equal(error.kind, "server");
+  assert.equal(error.retryable, true);
+});
+
+test("an invalid JSON frame is a malformed error", async () => {
+  const error = errorOf((await run([{ text: "Hello world", malformed: true }])).events);
+  assert.equal(error.kind, "malformed");
+});
+
+test("a stream cut before response.completed is an error, not done", async () => {
+  const { events } = await run([{ text: "Hello world", cutAfterFrames: 4 }]);
+  assert.ok(!events.some((event) => event.type === "done"));
+  assert.equal(errorOf(events).retryable, true);
+});
+
+test("a body that ends cleanly without response.completed is cut short", async () => {
+  const events = await runRaw(
+    "text/event-stream",
+    sse([{ type: "response.output_text.delta", output_index: 0, item_id: "m", delta: "hi" }]),
+  );
+  const error = errorOf(events);
+  assert.equal(error.kind, "network");
+  assert.match(error.message, /before the response was complete/);
+});
+
+test("error events and response.failed become error events", async () => {
+  const failed = await runRaw(
+    "text/event-stream",
+    sse([
+      {
+        type: "response.failed",
+        response: { status: "failed", error: { code: "server_error", message: "boom" } },
+      },
+    ]),
+  );
+  assert.equal(errorOf(failed).kind, "server");
+  assert.match(errorOf(failed).message, /boom/);
+  const limited = await runRaw(
+    "text/event-stream",
+    sse([{ type: "error", code: "rate_limit_exceeded", message: "slow down", param: null }]),
+  );
+  assert.equal(errorOf(limited).kind, "rate_limit");
+  const filtered = await runRaw(
+    "text/event-stream",
+    sse([
+      {
+        type: "response.incomplete",
+        response: { status: "incomplete", incomplete_details: { reason: "content_filter" } },
+      },
+    ]),
+  );
+  assert.match(errorOf(filtered).message, /content_filter/);
+});
+
+test("a non-JSON body for a non-streamed request is malformed", async () => {
+  const events = await runRaw("text/html", "<html>proxy</html>", { stream: false });
+  assert.equal(errorOf(events).kind, "malformed");
+});
+
+test("a hung request is aborted promptly by the caller's signal", async () => {
+  const controller = new AbortController();
+  const started = Date.now();
+  setTimeout(() => controller.abort(), 100);
+  const { events } = await run([{ hang: true }], simple, {}, controller.signal);
+  assert.equal(errorOf(events).kind, "aborted");
+  assert.ok(Date.now() - started < 2000, "abort took too long");
+});
+
+test("an abort mid-stream ends with an aborted error", async () => {
+  const controller = new AbortController();
+  const server = await startFakeServer({ script: [{ text: "Hello slow world", frameDelayMs: 200 }] });
+  try {
+    const events: ProviderEvent[] = [];
+    const stream = streamOpenAIResponses(modelAt(server.url), simple, {
+      http: http1,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 300);
+    events.push(...(await collect(stream)));
+    assert.equal(errorOf(events).kind, "aborted");
+  } finally {
+    await server.close();
+  }
+});
+
+test("a refused connection is a network error", async () => {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const model = modelAt(`http://127.0.0.1:${port}`);
+  const events = await collect(
+    streamOpenAIResponses(model, simple, { http: http1, signal: new AbortController().signal }),
+  );
+  const error = errorOf(events);
+  assert.equal(error.kind, "network");
+  assert.ok(!error.message.includes(KEY));
+});
