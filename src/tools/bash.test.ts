@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createWorkspace } from "../policy/workspace.ts";
+import { type BashDetails, createBashTool } from "./bash.ts";
+import { createFileState } from "./file-state.ts";
+import { createReadTool } from "./read.ts";
+import type { AnyTool, ToolResult } from "./tool.ts";
+
+const SECRET_NAME = "HEARTH_BASH_TEST_SECRET";
+
+/** True once the process is gone (or a zombie nobody has reaped yet). */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  const statFile = `/proc/${pid}/stat`;
+  if (!existsSync(statFile)) return false;
+  const state = readFileSync(statFile, "utf8").split(") ")[1]?.[0];
+  return state === "Z" || state === "X";
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (isGone(pid)) return true;
+    await sleep(50);
+  }
+  return isGone(pid);
+}
+
+describe("bash", () => {
+  let base: string;
+  let root: string;
+  let spillDir: string;
+  let tool: AnyTool;
+  let readTool: AnyTool;
+  const run = (args: Record<string, unknown>, signal = new AbortController().signal): Promise<ToolResult> =>
+    tool.execute(args, { signal, callId: "call_1" });
+
+  before(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), "hearth-bash-")));
+    root = join(base, "ws");
+    spillDir = join(base, "spill");
+    await mkdir(root);
+    process.env[SECRET_NAME] = "leaked";
+    const workspace = createWorkspace({ root, readOnlyRoots: [spillDir] });
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", GREETING: "hello from deps" };
+    tool = createBashTool({ workspace, env, spillDir });
+    readTool = createReadTool({ workspace, fileState: createFileState() });
+  });
+  after(async () => {
+    delete process.env[SECRET_NAME];
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it("returns output and exit code 0", async () => {
+    const result = await run({ command: "echo hi" });
+    assert.equal(result.content, "hi\n\n(exit code 0)");
+    assert.equal(result.isError, false);
+    assert.equal((result.details as BashDetails).exitCode, 0);
+  });
+
+  it("reports a non-zero exit as an error that still carries the output", async () => {
+    const result = await run({ command: "echo partial; exit 3" });
+    assert.equal(result.isError, true);
+    assert.equal(result.content, "partial\n\n(exit code 3)");
+  });
+
+  it("captures stderr interleaved with stdout", async () => {
+    const result = await run({ command: "echo one; echo two >&2; echo three; ls /no/such/path" });
+    assert.match(result.content, /^one\ntwo\nthree\nls: .*no\/such\/path.*\n\n\(exit code [12]\)$/);
+  });
+
+  it("runs in the workspace root with exactly the injected environment", async () => {
+    const result = await run({ command: `pwd; echo "$GREETING"; echo "\${${SECRET_NAME}-absent}"` });
+    assert.equal(result.content, `${root}\nhello from deps\nabsent\n\n(exit code 0)`);
+  });
+
+  it("kills a hanging command on timeout", async () => {
+    const started = Date.now();
+    const result = await run({ command: "sleep 100", timeout: 1 });
+    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    assert.equal(result.isError, true);
+    assert.match(result.content, /timed out after 1s/);
+    assert.equal((result.details as BashDetails).timedOut, true);
+  });
+
+  it("kills the whole process group, grandchildren included", async () => {
+    const started = Date.now();
+    const result = await run({ command: "bash -c 'sleep 100 & echo $!; sleep 100'", timeout: 1 });
+    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    const pid = Number(result.content.split("\n")[0]);
+    assert.ok(pid > 0, `grandchild pid in ${JSON.stringify(result.content)}`);
+    assert.ok(await waitGone(pid, 1500), `grandchild ${pid} still running`);
+  });
+
+  it("stops on abort and says interrupted", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 200);
+    const result = await run({ command: "echo started; sleep 100" }, controller.signal);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    assert.equal(result.isError, true);
+    assert.match(result.content, /^started\n\n\(interrupted/);
+    assert.equal((result.details as BashDetails).interrupted, true);
+  });
+
+  it("does not wait for a background process that keeps the pipes open", async () => {
+    const started = Date.now();
+    const result = await run({ command: "sleep 30 & echo $!" });
+    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    const pid = Number(result.content.split("\n")[0]);
+    assert.equal(result.isError, false);
+    process.kill(pid, "SIGKILL");
+  });
+
+  it("caps 50 MB of output and spills all of it to a file", async () => {
+    const started = Date.now();
+    const result = await run({ command: "head -c 50000000 /dev/zero | tr '\\0' 'x'" });
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    assert.ok(result.content.length < 40_000, `content is ${result.content.length} chars`);
+    const details = result.details as BashDetails;
+    assert.equal(details.totalBytes, 50_000_000);
+    assert.ok(details.spillPath?.startsWith(spillDir));
+    assert.equal((await stat(details.spillPath!)).size, 50_000_000);
+    assert.match(result.content, /omitted/);
+    assert.ok(result.content.includes(`the full output is in ${details.spillPath}`));
+    assert.match(result.content, /\(exit code 0\)/);
+    await rm(details.spillPath!);
+  });
+
+  it("keeps the head and the tail, and the spill file can be read with read", async () => {
+    const result = await run({ command: "seq 1 100000" });
+    const details = result.details as BashDetails;
+    assert.ok(result.content.startsWith("1\n2\n3\n"));
+    assert.match(result.content, /\n99999\n100000\n\n\(exit code 0\)/);
+    const part = await readTool.execute(
+      { path: details.spillPath, offset: 50_000, limit: 2 },
+      { signal: new AbortController().signal, callId: "r" },
+    );
+    assert.match(part.content, /^ {1}50000\t50000\n 50001\t50001\n/);
+  });
+
+  it("says when there was no output", async () => {
+    assert.equal((await run({ command: "true" })).content, "(no output)\n\n(exit code 0)");
+  });
+});

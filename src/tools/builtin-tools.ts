@@ -1,0 +1,35 @@
+/** The built-in tool set, in the order models see it. */
+import type { Workspace } from "../policy/workspace.ts";
+import { createBashTool } from "./bash.ts";
+import { createEditTool } from "./edit.ts";
+import type { FileState } from "./file-state.ts";
+import { createGlobTool } from "./glob.ts";
+import { createGrepTool } from "./grep.ts";
+import { createLsTool } from "./ls.ts";
+import { createReadTool } from "./read.ts";
+import type { AnyTool } from "./tool.ts";
+import { createWriteTool } from "./write.ts";
+
+export type BuiltinToolDeps = {
+  workspace: Workspace;
+  fileState: FileState;
+  /** The environment commands run with (already scrubbed of secrets). */
+  env: Record<string, string>;
+  /** Where bash spills long output. Add it to the workspace's read-only roots so `read` can open it. */
+  spillDir: string;
+  /** Path to ripgrep, or null to search with the built-in walker. */
+  rgPath: string | null;
+};
+
+export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
+  const { workspace, fileState } = deps;
+  return [
+    createReadTool({ workspace, fileState }),
+    createWriteTool({ workspace, fileState }),
+    createEditTool({ workspace, fileState }),
+    createBashTool({ workspace, env: deps.env, spillDir: deps.spillDir }),
+    createGrepTool({ workspace, rgPath: deps.rgPath }),
+    createGlobTool({ workspace }),
+    createLsTool({ workspace }),
+  ];
+}

@@ -1,0 +1,97 @@
+/** The `glob` tool: find files by name pattern, newest first, skipping .gitignore'd files. */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import picomatch from "picomatch";
+import { z } from "zod";
+import { isInside, type Workspace } from "../policy/workspace.ts";
+import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { walk } from "./walk.ts";
+
+export type GlobToolDeps = { workspace: Workspace };
+
+export type GlobDetails = { matches: number; shown: number; truncated: boolean };
+
+const MAX_RESULTS = 200;
+/** Stop collecting (and stat'ing) after this many matches. */
+const MAX_MATCHES = 20_000;
+const STAT_BATCH = 64;
+
+const schema = z.object({
+  pattern: z.string().min(1).describe('Glob relative to path, e.g. "**/*.ts" or "src/*.json".'),
+  path: z.string().optional().describe("Directory to search in (default: the workspace root)."),
+});
+
+export function createGlobTool(deps: GlobToolDeps): AnyTool {
+  const { workspace } = deps;
+  return defineTool({
+    name: "glob",
+    description:
+      "Find files whose path matches a glob pattern (use **/ to search subdirectories). Newest first; " +
+      ".gitignore'd files are skipped.",
+    schema,
+    kind: "read",
+    async execute(args, context) {
+      const dir = await workspace.resolve(args.path ?? ".", "read");
+      const info = await stat(dir).catch(() => null);
+      if (!info) throw new ToolError(`directory not found: ${workspace.display(dir)}`);
+      if (!info.isDirectory())
+        throw new ToolError(`${workspace.display(dir)} is a file; pass a directory as path`);
+
+      // Walk only below the pattern's literal prefix ("src" for "src/**/*.ts").
+      const pattern = args.pattern.replace(/^\.\//, "");
+      const { base, negated } = picomatch.scan(pattern);
+      let start = dir;
+      let prefix = "";
+      if (pattern.split("/").includes("..")) {
+        throw new ToolError(
+          'glob patterns cannot go up with ".."; set path to the directory to search instead',
+        );
+      }
+      if (base !== "" && !negated) {
+        start = await workspace.resolve(join(dir, base), "read");
+        prefix = `${base}/`;
+        const startInfo = await stat(start).catch(() => null);
+        if (!startInfo?.isDirectory()) return noMatch(pattern);
+      }
+      const isMatch = picomatch(pattern, { dot: true });
+      const ignoreRoot = isInside(start, workspace.root) ? workspace.root : start;
+      const found: string[] = [];
+      let capped = false;
+      for await (const relative of walk(start, { signal: context.signal, ignoreRoot })) {
+        if (!isMatch(prefix + relative)) continue;
+        if (found.length >= MAX_MATCHES) {
+          capped = true;
+          break;
+        }
+        found.push(join(start, relative));
+      }
+      if (found.length === 0) return noMatch(pattern);
+
+      const stamped: Array<{ path: string; mtimeMs: number }> = [];
+      for (let i = 0; i < found.length; i += STAT_BATCH) {
+        context.signal.throwIfAborted();
+        const batch = found.slice(i, i + STAT_BATCH);
+        const infos = await Promise.all(batch.map((path) => stat(path).catch(() => null)));
+        batch.forEach((path, index) => {
+          const mtimeMs = infos[index]?.mtimeMs;
+          if (mtimeMs !== undefined) stamped.push({ path: workspace.display(path), mtimeMs });
+        });
+      }
+      stamped.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const shown = stamped.slice(0, MAX_RESULTS).map((entry) => entry.path);
+      const truncated = stamped.length > MAX_RESULTS || capped;
+      let content = shown.join("\n");
+      if (truncated) {
+        const total = capped ? `more than ${MAX_MATCHES}` : String(stamped.length);
+        content += `\n\n(showing the ${shown.length} newest of ${total} matches; narrow the pattern or path)`;
+      }
+      const details: GlobDetails = { matches: stamped.length, shown: shown.length, truncated };
+      return { content, details };
+    },
+  });
+}
+
+function noMatch(pattern: string) {
+  const details: GlobDetails = { matches: 0, shown: 0, truncated: false };
+  return { content: `No files match ${pattern}.`, details };
+}

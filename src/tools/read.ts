@@ -1,0 +1,165 @@
+/** The `read` tool: a text file with numbered lines, a window of it for big files. */
+import { createReadStream } from "node:fs";
+import { open, readFile, stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import type { Workspace } from "../policy/workspace.ts";
+import type { FileState } from "./file-state.ts";
+import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+
+export const DEFAULT_READ_LIMIT = 2000;
+const MAX_LINE_CHARS = 2000;
+/** Files bigger than this must be read with offset/limit. */
+const MAX_WHOLE_FILE_BYTES = 10 * 1024 * 1024;
+/** Stay below the runtime's cap so a read never spills. */
+const MAX_OUTPUT_CHARS = 30_000;
+const BINARY_SNIFF_BYTES = 8192;
+
+export type ReadToolDeps = { workspace: Workspace; fileState: FileState };
+
+export type ReadDetails = { path: string; startLine: number; endLine: number; totalLines: number };
+
+const schema = z.object({
+  path: z.string().describe("File path, relative to the workspace root or absolute."),
+  offset: z.number().int().min(1).optional().describe("1-based line number to start from."),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(`How many lines to read (default ${DEFAULT_READ_LIMIT}).`),
+});
+
+export function createReadTool(deps: ReadToolDeps): AnyTool {
+  const { workspace, fileState } = deps;
+  return defineTool({
+    name: "read",
+    description:
+      "Read a text file; lines come numbered (number, tab, text). For big files pass offset and limit to read a part.",
+    schema,
+    kind: "read",
+    async execute(args, context) {
+      const real = await workspace.resolve(args.path, "read");
+      const shown = workspace.display(real);
+      const info = await stat(real).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") {
+          throw new ToolError(`file not found: ${shown}; check the path with ls or glob`);
+        }
+        throw new ToolError(`cannot read ${shown}: ${error.message}`);
+      });
+      if (info.isDirectory()) throw new ToolError(`${shown} is a directory, not a file; use ls to list it`);
+      if (!info.isFile()) throw new ToolError(`${shown} is not a regular file`);
+      if (looksBinary(await readHead(real))) {
+        throw new ToolError(`${shown} is a binary file, ${info.size} bytes; it cannot be shown as text`);
+      }
+      const windowed = args.offset !== undefined || args.limit !== undefined;
+      if (info.size > MAX_WHOLE_FILE_BYTES && !windowed) {
+        throw new ToolError(
+          `${shown} is ${formatBytes(info.size)}, too big to read at once; pass offset and limit to read ` +
+            `part of it, or use grep to find the lines you need`,
+        );
+      }
+      const offset = args.offset ?? 1;
+      const limit = args.limit ?? DEFAULT_READ_LIMIT;
+      let window: string[];
+      let totalLines: number;
+      if (info.size <= MAX_WHOLE_FILE_BYTES) {
+        const buffer = await readFile(real, { signal: context.signal });
+        const lines = splitLines(buffer.toString("utf8"));
+        totalLines = lines.length;
+        window = lines.slice(offset - 1, offset - 1 + limit);
+        await fileState.record(real, buffer);
+      } else {
+        ({ window, totalLines } = await readWindow(real, offset, limit, context.signal));
+        await fileState.record(real);
+      }
+      if (totalLines === 0) {
+        return {
+          content: `(${shown} is empty)`,
+          details: { path: shown, startLine: 0, endLine: 0, totalLines },
+        };
+      }
+      if (offset > totalLines) {
+        throw new ToolError(`offset ${offset} is past the end of ${shown}, which has ${totalLines} lines`);
+      }
+      const out: string[] = [];
+      let chars = 0;
+      for (const [index, raw] of window.entries()) {
+        const line = formatLine(offset + index, raw);
+        if (out.length > 0 && chars + line.length + 1 > MAX_OUTPUT_CHARS) break;
+        out.push(line);
+        chars += line.length + 1;
+      }
+      const endLine = offset + out.length - 1;
+      let content = out.join("\n");
+      if (endLine < totalLines) {
+        content +=
+          `\n\n(showing lines ${offset}-${endLine} of ${totalLines}; ` +
+          `read again with offset=${endLine + 1} to see more)`;
+      }
+      const details: ReadDetails = { path: shown, startLine: offset, endLine, totalLines };
+      return { content, details };
+    },
+  });
+}
+
+function formatLine(lineNumber: number, raw: string): string {
+  let text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (text.length > MAX_LINE_CHARS) {
+    text = `${text.slice(0, MAX_LINE_CHARS)} [... line cut, ${text.length} chars in all]`;
+  }
+  return `${String(lineNumber).padStart(6)}\t${text}`;
+}
+
+/** Lines of a text; a final newline does not start another line. */
+export function splitLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/** A NUL byte in the first 8 KB means binary, the way git and grep decide. */
+export function looksBinary(head: Uint8Array): boolean {
+  return head.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Stream a huge file, keeping only the requested lines and counting the rest. */
+async function readWindow(
+  path: string,
+  offset: number,
+  limit: number,
+  signal: AbortSignal,
+): Promise<{ window: string[]; totalLines: number }> {
+  const stream = createReadStream(path, { encoding: "utf8", signal });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const window: string[] = [];
+  let totalLines = 0;
+  try {
+    for await (const line of lines) {
+      totalLines++;
+      if (totalLines >= offset && totalLines < offset + limit) window.push(line);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return { window, totalLines };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, realpath, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { z } from "zod";
+import { createWorkspace } from "../policy/workspace.ts";
+import { createBuiltinTools } from "./builtin-tools.ts";
+import { createFileState } from "./file-state.ts";
+import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { createToolRuntime, type ToolPolicy } from "./tool-runtime.ts";
+
+const allowAll: ToolPolicy = async () => ({ decision: "allow" });
+const signal = () => new AbortController().signal;
+
+describe("tool runtime", () => {
+  let base: string;
+  let spillDir: string;
+  let builtins: AnyTool[];
+  let executed: unknown[];
+
+  const echo = defineTool({
+    name: "echo",
+    description: "Echo.",
+    schema: z.object({ text: z.string(), times: z.number().int().min(1).optional() }),
+    kind: "read",
+    async execute(args) {
+      executed.push(args);
+      return { content: args.text.repeat(args.times ?? 1), details: { echoed: true } };
+    },
+  });
+  const failing = (error: unknown) =>
+    defineTool({
+      name: "fail",
+      description: "Fails.",
+      schema: z.object({}),
+      kind: "exec",
+      async execute() {
+        throw error;
+      },
+    });
+
+  before(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), "hearth-runtime-")));
+    spillDir = join(base, "spill");
+    builtins = createBuiltinTools({
+      workspace: createWorkspace({ root: base }),
+      fileState: createFileState(),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      spillDir,
+      rgPath: null,
+    });
+  });
+  after(() => rm(base, { recursive: true, force: true }));
+
+  it("describes the built-in tools in order, compactly, without $schema", () => {
+    const runtime = createToolRuntime({ tools: builtins, policy: allowAll, spillDir });
+    assert.deepEqual(
+      runtime.specs.map((spec) => spec.name),
+      ["read", "write", "edit", "bash", "grep", "glob", "ls"],
+    );
+    for (const spec of runtime.specs) {
+      assert.equal(spec.parameters.$schema, undefined);
+      assert.equal(spec.parameters.type, "object");
+    }
+    const json = JSON.stringify(runtime.specs);
+    assert.ok(json.length < 6000, `specs are ${json.length} bytes`);
+    assert.ok(!json.includes("9007199254740991"));
+    const kinds = builtins.map((tool) => tool.kind);
+    assert.deepEqual(kinds, ["read", "edit", "edit", "exec", "read", "read", "read"]);
+  });
+
+  it("names the available tools when the tool is unknown", async () => {
+    const runtime = createToolRuntime({ tools: builtins, policy: allowAll, spillDir });
+    const result = await runtime.run({ id: "1", name: "delete_everything", arguments: {} }, signal());
+    assert.deepEqual(result, {
+      content: 'unknown tool "delete_everything"; available tools: read, write, edit, bash, grep, glob, ls',
+      isError: true,
+    });
+  });
+
+  it("explains invalid arguments and how to recover", async () => {
+    const runtime = createToolRuntime({ tools: builtins, policy: allowAll, spillDir });
+    const result = await runtime.run(
+      { id: "1", name: "edit", arguments: { path: "a.txt", new_string: "x" } },
+      signal(),
+    );
+    assert.deepEqual(result, {
+      content:
+        "invalid arguments for edit: old_string: expected string, received undefined; re-issue the call with valid arguments",
+      isError: true,
+    });
+    const many = await runtime.run({ id: "2", name: "read", arguments: { path: 3, offset: 0 } }, signal());
+    assert.match(
+      many.content,
+      /^invalid arguments for read: path: expected string, received number; offset: .*>=1/,
+    );
+  });
+
+  it("asks the policy with the parsed arguments and reports a denial", async () => {
+    executed = [];
+    const seen: unknown[] = [];
+    const runtime = createToolRuntime({
+      tools: [echo],
+      spillDir,
+      policy: async (tool, args) => {
+        seen.push([tool.name, args]);
+        return { decision: "deny", reason: "echo is not allowed in plan mode" };
+      },
+    });
+    const result = await runtime.run(
+      { id: "1", name: "echo", arguments: { text: "hi", extra: true } },
+      signal(),
+    );
+    assert.deepEqual(result, {
+      content: "echo was not run: echo is not allowed in plan mode",
+      isError: true,
+    });
+    assert.deepEqual(seen, [["echo", { text: "hi" }]]);
+    assert.deepEqual(executed, []);
+  });
+
+  it("treats a throwing policy as a denial", async () => {
+    const runtime = createToolRuntime({
+      tools: [echo],
+      spillDir,
+      policy: async () => {
+        throw new Error("settings unreadable");
+      },
+    });
+    const result = await runtime.run({ id: "1", name: "echo", arguments: { text: "hi" } }, signal());
+    assert.equal(result.isError, true);
+    assert.match(result.content, /echo was not run: .*settings unreadable/);
+  });
+
+  it("runs allowed calls and passes details through", async () => {
+    executed = [];
+    const runtime = createToolRuntime({ tools: [echo], policy: allowAll, spillDir });
+    const result = await runtime.run(
+      { id: "1", name: "echo", arguments: { text: "ab", times: 2 } },
+      signal(),
+    );
+    assert.deepEqual(result, { content: "abab", isError: false, details: { echoed: true } });
+  });
+
+  it("turns thrown errors into error results", async () => {
+    const toolError = createToolRuntime({
+      tools: [failing(new ToolError("read it first")), echo],
+      policy: allowAll,
+      spillDir,
+    });
+    assert.deepEqual(await toolError.run({ id: "1", name: "fail", arguments: {} }, signal()), {
+      content: "read it first",
+      isError: true,
+    });
+    const bug = createToolRuntime({
+      tools: [failing(new TypeError("x is undefined"))],
+      policy: allowAll,
+      spillDir,
+    });
+    assert.deepEqual(await bug.run({ id: "1", name: "fail", arguments: {} }, signal()), {
+      content: "fail failed: x is undefined",
+      isError: true,
+    });
+    const odd = createToolRuntime({ tools: [failing("a string")], policy: allowAll, spillDir });
+    assert.equal(
+      (await odd.run({ id: "1", name: "fail", arguments: {} }, signal())).content,
+      "fail failed: a string",
+    );
+  });
+
+  it("caps long content and spills the full text to a file", async () => {
+    const runtime = createToolRuntime({ tools: [echo], policy: allowAll, spillDir, maxChars: 1000 });
+    const text = "0123456789".repeat(1000);
+    const result = await runtime.run({ id: "call/7", name: "echo", arguments: { text } }, signal());
+    assert.ok(result.content.length <= 1000, `content is ${result.content.length} chars`);
+    assert.ok(result.content.startsWith("0123456789"));
+    const match = /showing the first ([\d,]+) of 10,000 characters; the full output is in (\S+);/.exec(
+      result.content,
+    );
+    assert.ok(match, result.content.slice(-300));
+    assert.ok(match[2].startsWith(spillDir));
+    assert.equal(await readFile(match[2], "utf8"), text);
+  });
+
+  it("never throws, and does not run a call whose signal already fired", async () => {
+    executed = [];
+    const runtime = createToolRuntime({ tools: [echo], policy: allowAll, spillDir });
+    const aborted = new AbortController();
+    aborted.abort();
+    const result = await runtime.run({ id: "1", name: "echo", arguments: { text: "x" } }, aborted.signal);
+    assert.equal(result.isError, true);
+    assert.match(result.content, /interrupted/);
+    assert.deepEqual(executed, []);
+    const weird = await runtime.run(
+      { id: "2", name: "echo", arguments: null as unknown as Record<string, unknown> },
+      signal(),
+    );
+    assert.equal(weird.isError, true);
+  });
+
+  it("runs a built-in tool end to end", async () => {
+    const runtime = createToolRuntime({ tools: builtins, policy: allowAll, spillDir });
+    const written = await runtime.run(
+      { id: "1", name: "write", arguments: { path: "x/y.txt", content: "hi\n" } },
+      signal(),
+    );
+    assert.equal(written.content, "Created x/y.txt (1 line, 3 bytes)");
+    const read = await runtime.run({ id: "2", name: "read", arguments: { path: "x/y.txt" } }, signal());
+    assert.equal(read.content, "     1\thi");
+    const escaped = await runtime.run(
+      { id: "3", name: "read", arguments: { path: "../../etc/passwd" } },
+      signal(),
+    );
+    assert.equal(escaped.isError, true);
+    assert.match(escaped.content, /outside the workspace/);
+  });
+});

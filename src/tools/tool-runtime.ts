@@ -1,0 +1,143 @@
+/**
+ * The tool runtime: look up -> validate -> policy -> execute -> cap. Every failure becomes an isError
+ * result with a message that says how to recover; `run` never throws.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type ZodError, z } from "zod";
+import type { ToolSpec } from "../protocol/messages.ts";
+import { type AnyTool, ToolError } from "./tool.ts";
+
+export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
+
+/** Decides whether a validated call may run. May ask the user. Should not throw; if it does, the call is denied. */
+export type ToolPolicy = (tool: AnyTool, args: unknown) => Promise<PolicyDecision>;
+
+export type ToolCall = { id: string; name: string; arguments: Record<string, unknown> };
+
+export type ToolRunResult = { content: string; isError: boolean; details?: unknown };
+
+export type ToolRuntime = {
+  specs: ToolSpec[];
+  /** Runs one call. Never throws: every failure is an isError result. */
+  run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult>;
+};
+
+export type ToolRuntimeOptions = {
+  tools: AnyTool[];
+  policy: ToolPolicy;
+  /** Where over-long results are saved in full; created on demand. */
+  spillDir: string;
+  /** Longest content the model sees (default 40,000 characters). */
+  maxChars?: number;
+};
+
+export const DEFAULT_MAX_CHARS = 40_000;
+/** Room left for the truncation note. */
+const NOTE_BUDGET = 500;
+
+export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
+  const { tools, policy, spillDir } = options;
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const specs = tools.map(toSpec);
+
+  async function run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult> {
+    try {
+      const tool = byName.get(call.name);
+      if (!tool) {
+        const names = tools.map((t) => t.name).join(", ");
+        return failure(`unknown tool "${call.name}"; available tools: ${names}`);
+      }
+      const parsed = tool.schema.safeParse(call.arguments ?? {});
+      if (!parsed.success) {
+        return failure(
+          `invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}; re-issue the call with valid arguments`,
+        );
+      }
+      let decision: PolicyDecision;
+      try {
+        decision = await policy(tool, parsed.data);
+      } catch (error) {
+        decision = { decision: "deny", reason: `the permission check failed (${messageOf(error)})` };
+      }
+      if (decision.decision === "deny") return failure(`${tool.name} was not run: ${decision.reason}`);
+      if (signal.aborted) return failure(`${tool.name} was not run: interrupted`);
+
+      let result: Awaited<ReturnType<AnyTool["execute"]>>;
+      try {
+        result = await tool.execute(parsed.data, { signal, callId: call.id });
+      } catch (error) {
+        if (signal.aborted) return failure(`${tool.name} was interrupted`);
+        const message =
+          error instanceof ToolError ? error.message : `${tool.name} failed: ${messageOf(error)}`;
+        return failure(message);
+      }
+      const content = await capContent(String(result.content ?? ""), call, maxChars, spillDir);
+      const out: ToolRunResult = { content, isError: result.isError === true };
+      if (result.details !== undefined) out.details = result.details;
+      return out;
+    } catch (error) {
+      return failure(`${call.name} failed unexpectedly: ${messageOf(error)}`);
+    }
+  }
+
+  return { specs, run };
+}
+
+function toSpec(tool: AnyTool): ToolSpec {
+  const schema = z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>;
+  delete schema.$schema;
+  return { name: tool.name, description: tool.description, parameters: dropSafeIntegerBounds(schema) };
+}
+
+/** zod writes ±MAX_SAFE_INTEGER bounds for every int; they tell a model nothing and cost tokens. */
+function dropSafeIntegerBounds(schema: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "maximum" && value === Number.MAX_SAFE_INTEGER) delete schema[key];
+    else if (key === "minimum" && value === Number.MIN_SAFE_INTEGER) delete schema[key];
+    else if (value && typeof value === "object") dropSafeIntegerBounds(value as Record<string, unknown>);
+  }
+  return schema;
+}
+
+function describeIssues(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join(".") : "arguments";
+      return `${where}: ${issue.message.replace(/^Invalid input: /, "")}`;
+    })
+    .join("; ");
+}
+
+/** Keeps the head of an over-long content and saves the whole text to a spill file the model can read. */
+async function capContent(
+  content: string,
+  call: ToolCall,
+  maxChars: number,
+  spillDir: string,
+): Promise<string> {
+  if (content.length <= maxChars) return content;
+  let where: string;
+  try {
+    await mkdir(spillDir, { recursive: true });
+    const id = call.id.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
+    const path = join(spillDir, `${call.name}-${id}-${randomBytes(4).toString("hex")}.txt`);
+    await writeFile(path, content, "utf8");
+    where = `the full output is in ${path}; read it with read and offset/limit, or grep it`;
+  } catch (error) {
+    where = `saving the full output failed (${messageOf(error)})`;
+  }
+  const head = content.slice(0, maxChars - Math.min(NOTE_BUDGET, Math.floor(maxChars / 2)));
+  const shown = `${head.length.toLocaleString("en-US")} of ${content.length.toLocaleString("en-US")} characters`;
+  return `${head}\n\n(output cut: showing the first ${shown}; ${where})`;
+}
+
+function failure(content: string): ToolRunResult {
+  return { content, isError: true };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
