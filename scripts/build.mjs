@@ -12,6 +12,8 @@ await build({
   splitting: true,
   format: "esm",
   platform: "node",
+  // Prefer ES module builds (jsonc-parser's "main" is a UMD file esbuild cannot bundle).
+  mainFields: ["module", "main"],
   target: "node20",
   outExtension: { ".js": ".mjs" },
   chunkNames: "chunks/[name]-[hash]",

@@ -16,6 +16,13 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   // Node 22.1+ caches compiled code between runs; older Node simply does without.
   const nodeModule = (await import("node:module")) as { enableCompileCache?: () => unknown };
   nodeModule.enableCompileCache?.();
-  const { runCli } = await import("./run-cli.ts");
-  await runCli(args, version);
+  try {
+    const { runCli } = await import("./run-cli.ts");
+    await runCli(args, version);
+  } catch (error) {
+    // A bug, not an expected failure: one line, and the stack only when asked for.
+    const detail = process.env.HEARTH_DEBUG ? (error as Error).stack : (error as Error).message;
+    process.stderr.write(`hearth: internal error: ${detail} (set HEARTH_DEBUG=1 for details; please report it)\n`);
+    process.exit(1);
+  }
 }

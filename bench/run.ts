@@ -1,0 +1,166 @@
+/**
+ * hearth's benchmarks, against the project's fake model server on 127.0.0.1 (answers instantly).
+ * Run with `npm run bench` (builds first). Prints a table and writes bench/results/latest.json.
+ *
+ *  1. `hearth --version` against bare `node -e 0`, same run, alternating (median of N).
+ *  2. Start of `hearth -p` to the first model request arriving at the server (median of N).
+ *  3. hearth's own time per tool round trip: the gap between the server finishing response k and receiving
+ *     request k+1, minus the tool's own duration (as hearth reports it), for `read` and for `bash`.
+ *  4. Peak RSS of a headless run with 10 tool calls (/usr/bin/time -f %M).
+ *  5. Bytes of system prompt plus tool definitions on the first request, and the number of requests made.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
+import type { FakeTurn } from "../test/fake-server/script.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = join(ROOT, "dist/cli.mjs");
+const N = Number(process.env.BENCH_RUNS ?? 15);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function timeCommand(args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { stdio: "ignore" });
+  if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function sandbox(fake: FakeServer) {
+  const root = mkdtempSync(join(tmpdir(), "hearth-bench-"));
+  const home = join(root, "home");
+  const project = join(root, "project");
+  mkdirSync(join(home, ".config/hearth"), { recursive: true });
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, "hello.txt"), "hello\n".repeat(50));
+  writeFileSync(
+    join(home, ".config/hearth/settings.json"),
+    JSON.stringify({ providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } }, model: "fake/bench" }),
+  );
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    XDG_STATE_HOME: join(home, ".local/state"),
+  };
+  return { project, env };
+}
+
+function runHearth(
+  box: ReturnType<typeof sandbox>,
+  args: string[],
+  wrap: string[] = [],
+): Promise<{ startedAt: number; stdout: string; stderr: string; code: number | null }> {
+  return new Promise((res) => {
+    const command = wrap.length ? wrap[0] : process.execPath;
+    const full = wrap.length ? [...wrap.slice(1), process.execPath, CLI, ...args] : [CLI, ...args];
+    const startedAt = Date.now();
+    const child = spawn(command, full, { cwd: box.project, env: box.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("close", (code) => res({ startedAt, stdout, stderr, code }));
+  });
+}
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error("run `npm run build` first");
+  const results: Record<string, unknown> = { node: process.version, runs: N, date: new Date().toISOString() };
+
+  // 1. --version vs node -e 0
+  const bare: number[] = [];
+  const version: number[] = [];
+  timeCommand(["-e", "0"]);
+  timeCommand([CLI, "--version"]);
+  for (let i = 0; i < N; i++) {
+    bare.push(timeCommand(["-e", "0"]));
+    version.push(timeCommand([CLI, "--version"]));
+  }
+  results.nodeBareMs = round(median(bare));
+  results.versionMs = round(median(version));
+  results.versionRatio = round(median(version) / median(bare), 2);
+
+  // 2. start to first model request
+  const firstRequest: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const fake = await startFakeServer({ script: [{ text: "ok" }] });
+    const box = sandbox(fake);
+    const run = await runHearth(box, ["-p", "hi"]);
+    if (run.code !== 0) throw new Error(`hearth failed: ${run.stderr}`);
+    firstRequest.push(fake.modelRequests[0].receivedAt - run.startedAt);
+    await fake.close();
+  }
+  results.startToFirstRequestMs = round(median(firstRequest));
+
+  // 3 + 4 + 5. a run with 10 tool calls
+  for (const tool of ["read", "bash"] as const) {
+    const calls: FakeTurn[] = Array.from({ length: 10 }, (_, i) => ({
+      toolCalls: [
+        tool === "read"
+          ? { name: "read", arguments: { path: "hello.txt", limit: 5 + i } }
+          : { name: "bash", arguments: { command: `echo ${i}` } },
+      ],
+    }));
+    const fake = await startFakeServer({ script: [...calls, { text: "done" }] });
+    const box = sandbox(fake);
+    const hasTime = existsSync("/usr/bin/time");
+    const run = await runHearth(
+      box,
+      ["-p", "--permission-mode", "auto", "--output-format", "stream-json", "go"],
+      hasTime ? ["/usr/bin/time", "-f", "HEARTH_MAXRSS_KB=%M"] : [],
+    );
+    if (run.code !== 0) throw new Error(`hearth failed: ${run.stderr}`);
+    const toolDurations = run.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === "tool_result")
+      .map((e) => e.duration_ms as number);
+    const gaps: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      const done = fake.modelRequests[k].respondedAt!;
+      const next = fake.modelRequests[k + 1].receivedAt;
+      gaps.push(next - done - toolDurations[k]);
+    }
+    results[`toolRoundTrip_${tool}_ms`] = round(median(gaps));
+    results[`toolDuration_${tool}_ms`] = round(median(toolDurations));
+    const rss = /HEARTH_MAXRSS_KB=(\d+)/.exec(run.stderr);
+    if (rss) results[`peakRss_${tool}_MB`] = round(Number(rss[1]) / 1024);
+    if (tool === "read") {
+      const first = fake.modelRequests[0].body as { messages: Array<{ role: string; content: string }>; tools: unknown[] };
+      const system = first.messages.find((m) => m.role === "system")?.content ?? "";
+      results.systemPromptBytes = Buffer.byteLength(system);
+      results.toolDefinitionsBytes = Buffer.byteLength(JSON.stringify(first.tools));
+      results.promptPlusToolsBytes = (results.systemPromptBytes as number) + (results.toolDefinitionsBytes as number);
+      results.requestsMade = fake.requests.length;
+      results.modelRequestsMade = fake.modelRequests.length;
+    }
+    await fake.close();
+  }
+
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const targets: Array<[string, string, string]> = [
+    ["--version (ms)", `${results.versionMs} (node -e 0: ${results.nodeBareMs}; ratio ${results.versionRatio})`, "ratio <= 1.3"],
+    ["start -> first model request (ms)", String(results.startToFirstRequestMs), "<= 100"],
+    ["tool round trip, read (ms, hearth's own)", String(results.toolRoundTrip_read_ms), "<= 6"],
+    ["tool round trip, bash (ms, hearth's own)", `${results.toolRoundTrip_bash_ms} (bash itself: ${results.toolDuration_bash_ms})`, "<= 6"],
+    ["peak RSS, 10 tool calls (MB)", `${results.peakRss_read_MB ?? "n/a"} read / ${results.peakRss_bash_MB ?? "n/a"} bash`, "<= 100"],
+    ["system prompt + tools (bytes)", `${results.promptPlusToolsBytes} (${results.systemPromptBytes} + ${results.toolDefinitionsBytes})`, "<= 24576"],
+    ["requests for 11 responses", `${results.requestsMade} (model: ${results.modelRequestsMade})`, "= 11"],
+  ];
+  for (const [name, value, target] of targets) console.log(`${name.padEnd(44)} ${value.padEnd(40)} target ${target}`);
+}
+
+await main();
