@@ -1,39 +1,37 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
 import type { FakeTurn } from "../../test/fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
-import type { ProviderError } from "../protocol/errors.ts";
+import {
+  adapterRunner,
+  closedPort,
+  errorOf,
+  modelFactory,
+  type RawServer,
+  simpleRequest,
+  sseFrame,
+  startRawServer,
+  textOf,
+  toolCallsOf,
+} from "./adapter-test-kit.ts";
 import { streamAnthropicMessages } from "./anthropic-messages.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+import type { ModelRequest, ProviderEvent } from "./provider.ts";
 
 const API_KEY = "sk-ant-test-secret-0123456789";
-const httpClient = createHttpClient();
-const servers: Array<{ close(): Promise<void> }> = [];
+const servers: Array<FakeServer | RawServer> = [];
 after(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
-function modelFor(baseUrl: string, extra: Partial<ResolvedModel> = {}): ResolvedModel {
-  return {
-    provider: "anthropic",
-    id: "claude-test-1",
-    api: "anthropic-messages",
-    baseUrl,
-    apiKey: API_KEY,
-    apiKeyEnv: "ANTHROPIC_API_KEY",
-    local: false,
-    ...extra,
-  };
-}
-
-const simpleRequest: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "hi" }],
-  tools: [],
-};
+const modelFor = modelFactory({
+  provider: "anthropic",
+  id: "claude-test-1",
+  api: "anthropic-messages",
+  apiKey: API_KEY,
+  apiKeyEnv: "ANTHROPIC_API_KEY",
+  local: false,
+});
+const { collect } = adapterRunner(streamAnthropicMessages, modelFor);
 
 async function fake(script: FakeTurn[]): Promise<FakeServer> {
   const server = await startFakeServer({ script });
@@ -41,61 +39,14 @@ async function fake(script: FakeTurn[]): Promise<FakeServer> {
   return server;
 }
 
-/** Runs the adapter to the end. Fails the test if it throws or does not end with exactly one done/error. */
-async function collect(
-  model: ResolvedModel,
-  request: ModelRequest = simpleRequest,
-  signal: AbortSignal = new AbortController().signal,
-): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of streamAnthropicMessages(model, request, { signal, http: httpClient }))
-      events.push(event);
-  } catch (error) {
-    assert.fail(`the stream function threw: ${String(error)}`);
-  }
-  const terminals = events.filter((event) => event.type === "done" || event.type === "error");
-  assert.equal(terminals.length, 1, `expected one terminal event, got ${JSON.stringify(events)}`);
-  assert.equal(events.at(-1), terminals[0]);
-  return events;
-}
-
-async function errorOf(
-  model: ResolvedModel,
-  request?: ModelRequest,
-  signal?: AbortSignal,
-): Promise<ProviderError> {
-  const last = (await collect(model, request, signal)).at(-1);
-  assert.equal(last?.type, "error", `expected an error, got ${JSON.stringify(last)}`);
-  return (last as Extract<ProviderEvent, { type: "error" }>).error;
-}
-
-const textOf = (events: ProviderEvent[]) =>
-  events.map((event) => (event.type === "text_delta" ? event.text : "")).join("");
-const toolCallsOf = (events: ProviderEvent[]) =>
-  events.filter(
-    (event): event is Extract<ProviderEvent, { type: "tool_call" }> => event.type === "tool_call",
-  );
-
-/** A real HTTP server that answers every request with one fixed SSE body (for frames the script cannot make). */
+/** A server that answers every request with one fixed SSE body (for frames the script cannot make). */
 async function rawSse(body: string): Promise<string> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startRawServer("text/event-stream", body);
+  servers.push(server);
+  return server.url;
 }
 
-const sse = (event: string, data: Record<string, unknown>) =>
-  `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+const sse = (event: string, data: Record<string, unknown>) => sseFrame({ type: event, ...data }, event);
 
 describe("anthropic-messages: responses", () => {
   test("streamed text arrives as deltas, then usage and done", async () => {
@@ -364,7 +315,7 @@ describe("anthropic-messages: errors", () => {
       error: { type: "authentication_error", message: "invalid x-api-key" },
     });
     const server = await fake([{ status: 401, errorBody: body }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "auth");
     assert.equal(error.retryable, false);
     assert.match(error.message, /ANTHROPIC_API_KEY/);
@@ -373,7 +324,7 @@ describe("anthropic-messages: errors", () => {
 
   test("404 is not_found, names the model and `hearth models`", async () => {
     const server = await fake([{ status: 404 }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "not_found");
     assert.match(error.message, /claude-test-1/);
     assert.match(error.message, /hearth models/);
@@ -381,7 +332,7 @@ describe("anthropic-messages: errors", () => {
 
   test("429 with retry-after is a retryable rate_limit", async () => {
     const server = await fake([{ status: 429, headers: { "retry-after": "2" } }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "rate_limit");
     assert.equal(error.retryable, true);
     assert.equal(error.retryAfterMs, 2000);
@@ -389,7 +340,7 @@ describe("anthropic-messages: errors", () => {
 
   test("500 is a retryable server error", async () => {
     const server = await fake([{ status: 500 }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "server");
     assert.equal(error.retryable, true);
   });
@@ -400,7 +351,7 @@ describe("anthropic-messages: errors", () => {
       error: { type: "overloaded_error", message: "Overloaded" },
     });
     const server = await fake([{ status: 529, errorBody: body }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "overloaded");
     assert.equal(error.retryable, true);
   });
@@ -414,7 +365,7 @@ describe("anthropic-messages: errors", () => {
     );
     const events = await collect(modelFor(url));
     assert.equal(textOf(events), "par");
-    const error = (events.at(-1) as Extract<ProviderEvent, { type: "error" }>).error;
+    const error = errorOf(events);
     assert.equal(error.kind, "overloaded");
     assert.equal(error.retryable, true);
     assert.match(error.message, /Overloaded/);
@@ -422,7 +373,7 @@ describe("anthropic-messages: errors", () => {
 
   test("a frame that is not JSON is malformed", async () => {
     const server = await fake([{ text: "hello", malformed: true }]);
-    const error = await errorOf(modelFor(server.url));
+    const error = errorOf(await collect(modelFor(server.url)));
     assert.equal(error.kind, "malformed");
     assert.match(error.message, /anthropic \(127\.0\.0\.1:\d+\)/);
   });
@@ -430,7 +381,7 @@ describe("anthropic-messages: errors", () => {
   test("a non-streamed body that is not JSON is malformed", async () => {
     const server = await fake([{ text: "hello", malformed: true }]);
     // The json framing gets the broken frame appended after the body, so the whole body does not parse.
-    const error = await errorOf(modelFor(server.url, { stream: false }));
+    const error = errorOf(await collect(modelFor(server.url, { stream: false })));
     assert.equal(error.kind, "malformed");
   });
 
@@ -439,7 +390,7 @@ describe("anthropic-messages: errors", () => {
     const events = await collect(modelFor(server.url));
     assert.equal(events.at(-1)?.type, "error");
     assert.ok(!events.some((event) => event.type === "done"));
-    const error = (events.at(-1) as Extract<ProviderEvent, { type: "error" }>).error;
+    const error = errorOf(events);
     assert.equal(error.kind, "network");
     assert.equal(error.retryable, true);
   });
@@ -449,7 +400,7 @@ describe("anthropic-messages: errors", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    const error = await errorOf(modelFor(server.url), simpleRequest, controller.signal);
+    const error = errorOf(await collect(modelFor(server.url), simpleRequest, controller.signal));
     assert.equal(error.kind, "aborted");
     assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
   });
@@ -468,16 +419,14 @@ describe("anthropic-messages: errors", () => {
     const server = await fake([{ text: "never" }]);
     const controller = new AbortController();
     controller.abort();
-    const error = await errorOf(modelFor(server.url), simpleRequest, controller.signal);
+    const error = errorOf(await collect(modelFor(server.url), simpleRequest, controller.signal));
     assert.equal(error.kind, "aborted");
     assert.equal(server.modelRequests.length, 0);
   });
 
   test("a refused connection is a network error naming the host", async () => {
-    const server = await startFakeServer();
-    const { port } = server;
-    await server.close();
-    const error = await errorOf(modelFor(`http://127.0.0.1:${port}`));
+    const port = await closedPort();
+    const error = errorOf(await collect(modelFor(`http://127.0.0.1:${port}`)));
     assert.equal(error.kind, "network");
     assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
     assert.match(error.message, /ECONNREFUSED/);

@@ -6,9 +6,10 @@
  * Usage: `inputTokens` is Anthropic's `input_tokens`, which excludes cached tokens; those are reported in
  * `cacheReadTokens` / `cacheWriteTokens` when the server sends them.
  */
-import { HttpError, readText } from "../egress/http-client.ts";
+import { readText } from "../egress/http-client.ts";
 import type { ProviderError, ProviderErrorKind } from "../protocol/errors.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
+import { errorFromFailure, isRecord, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type {
   ModelRequest,
   ProviderEvent,
@@ -16,14 +17,7 @@ import type {
   StreamFunction,
   StreamOptions,
 } from "./provider.ts";
-import {
-  cutShort,
-  errorFromException,
-  errorFromStatus,
-  hostOf,
-  malformed,
-  oneLine,
-} from "./provider-errors.ts";
+import { cutShort, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 const API_VERSION = "2023-06-01";
@@ -104,7 +98,7 @@ async function* guarded(
 ): AsyncGenerator<ProviderEvent> {
   const failure = (error: unknown): ProviderEvent => ({
     type: "error",
-    error: errorFromException(model, signal.aborted ? new HttpError("aborted", "request aborted") : error),
+    error: errorFromFailure(model, error, signal),
   });
   let ended = false;
   try {
@@ -127,19 +121,18 @@ async function* run(
   options: StreamOptions,
 ): AsyncGenerator<ProviderEvent> {
   const stream = model.stream !== false;
-  const response = await options.http({
-    method: "POST",
-    url: `${model.baseUrl}/v1/messages`,
-    headers: requestHeaders(model),
-    body: JSON.stringify(requestBody(model, request, stream)),
-    signal: options.signal,
-    purpose: "model",
-  });
-  if (response.status >= 400) {
-    const text = await readText(response.body);
-    yield { type: "error", error: errorFromStatus(model, response.status, text, response.headers) };
+  const url = `${model.baseUrl}/v1/messages`;
+  const headers = jsonHeaders(model, { keyHeader: "x-api-key", fixed: { "anthropic-version": API_VERSION } });
+  const opened = await postModelRequest(
+    model,
+    { url, headers, body: requestBody(model, request, stream) },
+    options,
+  );
+  if (!opened.ok) {
+    yield { type: "error", error: opened.error };
     return;
   }
+  const { response } = opened;
   // A proxy may answer a streamed request with a plain JSON body; read it as one.
   if (!stream || (response.headers["content-type"] ?? "").includes("application/json")) {
     yield* fromMessageBody(model, await readText(response.body));
@@ -147,7 +140,7 @@ async function* run(
   }
   const state: StreamState = { blocks: new Map(), usage: {}, stopReason: null };
   for await (const frame of sseEvents(response.body)) {
-    const data = parseObject(frame.data);
+    const data = parseObject(frame.data) as WireEvent | undefined;
     if (!data) {
       const what = frame.event ? `"${frame.event}" event` : "event";
       yield { type: "error", error: malformed(model, `${what} data is not JSON: ${frame.data}`) };
@@ -158,11 +151,6 @@ async function* run(
 }
 
 // --- Request ---
-
-function requestHeaders(model: ResolvedModel): Record<string, string> {
-  const key: Record<string, string> = model.apiKey ? { "x-api-key": model.apiKey } : {};
-  return { "content-type": "application/json", "anthropic-version": API_VERSION, ...key, ...model.headers };
-}
 
 function requestBody(model: ResolvedModel, request: ModelRequest, stream: boolean): Record<string, unknown> {
   const ephemeral: CacheControl = { type: "ephemeral" };
@@ -265,7 +253,7 @@ function* onStreamEvent(model: ResolvedModel, state: StreamState, data: WireEven
       state.blocks.delete(index);
       if (block?.type !== "tool_use") return;
       // Some compatible servers put the whole input in content_block_start and send no deltas.
-      const json = block.json.trim() || (isObject(block.input) ? JSON.stringify(block.input) : "{}");
+      const json = block.json.trim() || (isRecord(block.input) ? JSON.stringify(block.input) : "{}");
       yield { type: "tool_call", id: block.id, name: block.name, argumentsJson: json };
       return;
     }
@@ -286,7 +274,7 @@ function* onStreamEvent(model: ResolvedModel, state: StreamState, data: WireEven
 }
 
 function* fromMessageBody(model: ResolvedModel, text: string): Generator<ProviderEvent> {
-  const body = parseObject(text);
+  const body = parseObject(text) as WireEvent | undefined;
   if (!body) {
     yield { type: "error", error: malformed(model, `response body is not JSON: ${text}`) };
     return;
@@ -306,7 +294,7 @@ function* fromMessageBody(model: ResolvedModel, text: string): Generator<Provide
       yield { type: "reasoning_delta", text: block.thinking ?? "", ...signature };
     }
     if (block.type === "tool_use") {
-      const argumentsJson = JSON.stringify(isObject(block.input) ? block.input : {});
+      const argumentsJson = JSON.stringify(isRecord(block.input) ? block.input : {});
       yield { type: "tool_call", id: block.id ?? "", name: block.name ?? "", argumentsJson };
     }
   }
@@ -319,7 +307,7 @@ function errorFromBody(model: ResolvedModel, error: WireError | undefined): Prov
   const { kind, retryable } = ERROR_KINDS[type] ?? { kind: "server", retryable: true };
   const detail = error?.message ? `: ${oneLine(error.message)}` : "";
   const fix = kind === "auth" ? `check ${model.apiKeyEnv ?? "the API key"}` : retryable ? "retry later" : "";
-  const message = `${model.provider} (${hostOf(model)}) reported ${type}${detail}${fix ? `; ${fix}` : ""}`;
+  const message = `${serverName(model)} reported ${type}${detail}${fix ? `; ${fix}` : ""}`;
   return { kind, retryable, message };
 }
 
@@ -344,17 +332,4 @@ function toUsage(wire: WireUsage): Usage {
 
 function toStopReason(reason: string | null): FinalStop {
   return (reason && STOP_REASONS[reason]) || "stop";
-}
-
-function parseObject(text: string): WireEvent | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? (value as WireEvent) : null;
-  } catch {
-    return null;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

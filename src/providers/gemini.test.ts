@@ -1,90 +1,34 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
 import type { Message } from "../protocol/messages.ts";
+import {
+  adapterRunner,
+  closedPort,
+  errorOf,
+  modelFactory,
+  simpleRequest,
+  textOf,
+  withRawServer,
+} from "./adapter-test-kit.ts";
 import { geminiSchema, streamGemini } from "./gemini.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+import type { ModelRequest, ProviderEvent } from "./provider.ts";
 
 const KEY = "AIza-test-secret-0123456789";
-const http1 = createHttpClient();
 
-function modelAt(baseUrl: string, extra: Partial<ResolvedModel> = {}): ResolvedModel {
-  return {
-    provider: "google",
-    id: "gemini-fake",
-    api: "gemini",
-    baseUrl,
-    apiKey: KEY,
-    apiKeyEnv: "GEMINI_API_KEY",
-    local: false,
-    ...extra,
-  };
-}
+const modelAt = modelFactory({
+  provider: "google",
+  id: "gemini-fake",
+  api: "gemini",
+  apiKey: KEY,
+  apiKeyEnv: "GEMINI_API_KEY",
+  local: false,
+});
+const { collect, run } = adapterRunner(streamGemini, modelAt);
 
-const simple: ModelRequest = { system: "be brief", messages: [{ role: "user", content: "hi" }], tools: [] };
-
-/** Drain a stream; fails if it throws or does not end with exactly one terminal event. */
-async function collect(stream: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (error) {
-    assert.fail(`the generator threw: ${String(error)}`);
-  }
-  const terminals = events.filter((event) => event.type === "done" || event.type === "error");
-  assert.equal(terminals.length, 1, `expected one terminal event, got ${JSON.stringify(events)}`);
-  assert.equal(events.at(-1), terminals[0]);
-  return events;
-}
-
-async function run(
-  script: FakeTurn[],
-  request = simple,
-  extra: Partial<ResolvedModel> = {},
-  signal?: AbortSignal,
-) {
-  const server = await startFakeServer({ script });
-  try {
-    const events = await collect(
-      streamGemini(modelAt(server.url, extra), request, {
-        http: http1,
-        signal: signal ?? new AbortController().signal,
-      }),
-    );
-    return { events, server };
-  } finally {
-    await server.close();
-  }
-}
-
-function errorOf(events: ProviderEvent[]) {
-  const last = events.at(-1)!;
-  assert.equal(last.type, "error", `expected an error, got ${JSON.stringify(events)}`);
-  return last.error;
-}
-
-function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
-  return events.map((event) => (event.type === type ? event.text : "")).join("");
-}
-
-/** A one-route server that answers every request with this SSE body, for chunks the fake script cannot express. */
+/** Runs the adapter against a server that answers with these chunks as SSE (CRLF line ends), for chunks a script cannot express. */
 async function runChunks(chunks: Array<Record<string, unknown>>): Promise<ProviderEvent[]> {
   const body = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`).join("");
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  try {
-    const model = modelAt(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return await collect(streamGemini(model, simple, { http: http1, signal: new AbortController().signal }));
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  return withRawServer("text/event-stream", body, (url) => collect(modelAt(url)));
 }
 
 const candidate = (parts: unknown[], finishReason?: string) => ({
@@ -151,7 +95,7 @@ test("a function call id sent by the server is kept", async () => {
 test("non-streamed: one generateContent body", async () => {
   const { events, server } = await run(
     [{ text: "All done", toolCalls: [{ name: "ls", arguments: { path: "." } }] }],
-    simple,
+    simpleRequest,
     { stream: false },
   );
   assert.equal(server.modelRequests[0].path, "/v1beta/models/gemini-fake:generateContent");
@@ -396,7 +340,7 @@ test("a hung request is aborted promptly by the caller's signal", async () => {
   const controller = new AbortController();
   const started = Date.now();
   setTimeout(() => controller.abort(), 100);
-  const { events } = await run([{ hang: true }], simple, {}, controller.signal);
+  const { events } = await run([{ hang: true }], simpleRequest, {}, controller.signal);
   assert.equal(errorOf(events).kind, "aborted");
   assert.ok(Date.now() - started < 2000, "abort took too long");
 });
@@ -406,7 +350,7 @@ test("an abort mid-stream ends with an aborted error", async () => {
   setTimeout(() => controller.abort(), 300);
   const { events } = await run(
     [{ text: "Hello slow world", frameDelayMs: 200 }],
-    simple,
+    simpleRequest,
     {},
     controller.signal,
   );
@@ -414,15 +358,8 @@ test("an abort mid-stream ends with an aborted error", async () => {
 });
 
 test("a refused connection is a network error", async () => {
-  const closed = http.createServer();
-  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-  const port = (closed.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const model = modelAt(`http://127.0.0.1:${port}`);
-  const events = await collect(
-    streamGemini(model, simple, { http: http1, signal: new AbortController().signal }),
-  );
-  const error = errorOf(events);
+  const port = await closedPort();
+  const error = errorOf(await collect(modelAt(`http://127.0.0.1:${port}`)));
   assert.equal(error.kind, "network");
   assert.ok(!error.message.includes(KEY));
 });

@@ -7,9 +7,16 @@ import { randomUUID } from "node:crypto";
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import type { Message, ToolSpec } from "../protocol/messages.ts";
-import { errorFromFailure, parseJson, postModelRequest, withoutKey } from "./model-request.ts";
+import {
+  errorFromFailure,
+  isRecord,
+  jsonHeaders,
+  parseObject,
+  postModelRequest,
+  withoutKey,
+} from "./model-request.ts";
 import type { HttpResponse, ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, errorFromStatus, hostOf, malformed } from "./provider-errors.ts";
+import { cutShort, errorFromStatus, malformed, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 // --- Vendor wire types (only the fields hearth reads or writes) ---
@@ -45,9 +52,7 @@ export const streamGemini: StreamFunction = async function* (model, request, opt
   try {
     const stream = model.stream !== false;
     const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (model.apiKey) headers["x-goog-api-key"] = model.apiKey;
-    Object.assign(headers, model.headers);
+    const headers = jsonHeaders(model, { keyHeader: "x-goog-api-key" });
     const url = `${model.baseUrl}/v1beta/models/${encodeURIComponent(model.id)}:${method}`;
     const opened = await postModelRequest(
       model,
@@ -224,8 +229,8 @@ async function* readStream(
 ): AsyncGenerator<ProviderEvent> {
   for await (const frame of sseEvents(response.body)) {
     if (!frame.data.trim()) continue;
-    const chunk = parseJson(frame.data) as Chunk | undefined;
-    if (!isRecord(chunk)) {
+    const chunk = parseObject(frame.data) as Chunk | undefined;
+    if (!chunk) {
       yield { type: "error", error: malformed(model, `invalid JSON in a stream chunk: ${frame.data}`) };
       return;
     }
@@ -244,8 +249,8 @@ async function* readWhole(
   state: ReadState,
 ): AsyncGenerator<ProviderEvent> {
   const text = await readText(response.body);
-  const chunk = parseJson(text) as Chunk | undefined;
-  if (!isRecord(chunk)) {
+  const chunk = parseObject(text) as Chunk | undefined;
+  if (!chunk) {
     yield { type: "error", error: malformed(model, `the response body is not JSON: ${text}`) };
     return;
   }
@@ -323,7 +328,7 @@ function* finish(model: ResolvedModel, state: ReadState): Generator<ProviderEven
 
 /** A response Gemini ended for a reason other than STOP or MAX_TOKENS (safety, recitation, a bad tool call). */
 function refused(model: ResolvedModel, reason: string, what: string): ProviderError {
-  const who = `${model.provider} (${hostOf(model)})`;
+  const who = serverName(model);
   if (reason === "MALFORMED_FUNCTION_CALL" || reason === "UNEXPECTED_TOOL_CALL") {
     return {
       kind: "malformed",
@@ -338,8 +343,4 @@ function refused(model: ResolvedModel, reason: string, what: string): ProviderEr
         ? "the output was blocked for reciting copyrighted material; rephrase the request"
         : "rephrase the request or try another model";
   return { kind: "bad_request", retryable: false, message: `${who}: ${what} (${reason}); ${hint}` };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 /**
- * The request step HTTP adapters share: POST a JSON body through the egress seam and turn an error status or a
- * thrown exception into a ProviderError. Never throws.
+ * The request step HTTP adapters share: build JSON headers, POST a JSON body through the egress seam and turn an
+ * error status or a thrown exception into a ProviderError (never throws), and parse JSON frames.
  */
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
@@ -16,6 +16,22 @@ export type ModelPost = {
   /** Adjust the error for a status >= 400 with what only this protocol knows how to read in the body. */
   refineError?: (error: ProviderError, bodyText: string) => ProviderError;
 };
+
+/**
+ * JSON request headers: the content type, the protocol's fixed headers, the API key when there is one (a bearer
+ * token, or the raw key under `keyHeader`), then the model's configured headers, which override all of these.
+ */
+export function jsonHeaders(
+  model: ResolvedModel,
+  options: { keyHeader?: string; fixed?: Record<string, string> } = {},
+): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.fixed };
+  if (model.apiKey) {
+    if (options.keyHeader) headers[options.keyHeader] = model.apiKey;
+    else headers.authorization = `Bearer ${model.apiKey}`;
+  }
+  return { ...headers, ...model.headers };
+}
 
 /** POST a model request. A status >= 400 is read and classified; a connection failure becomes an error value. */
 export async function postModelRequest(
@@ -59,6 +75,16 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Parse one JSON frame or body that must be an object; `undefined` when it is not JSON or not an object. */
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  const value = parseJson(text);
+  return isRecord(value) ? value : undefined;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Servers sometimes echo the key back in an error body; make sure it never reaches a message. */

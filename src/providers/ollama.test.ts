@@ -1,81 +1,32 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import net from "node:net";
 import { test } from "node:test";
 import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
 import type { Message } from "../protocol/messages.ts";
+import {
+  adapterRunner,
+  closedPort,
+  errorOf,
+  modelFactory,
+  simpleRequest,
+  textOf,
+  withFake,
+  withRawServer,
+} from "./adapter-test-kit.ts";
 import { streamOllama } from "./ollama.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+import type { ModelRequest } from "./provider.ts";
 
-const httpClient = createHttpClient();
+const modelAt = modelFactory({
+  provider: "ollama",
+  id: "qwen3:8b",
+  api: "ollama",
+  local: true,
+  numCtx: 32768,
+});
+const { collect } = adapterRunner(streamOllama, modelAt);
 
-function modelAt(baseUrl: string, overrides: Partial<ResolvedModel> = {}): ResolvedModel {
-  return {
-    provider: "ollama",
-    id: "qwen3:8b",
-    api: "ollama",
-    baseUrl,
-    local: true,
-    numCtx: 32768,
-    ...overrides,
-  };
-}
-
-const simpleRequest: ModelRequest = {
-  system: "You are terse.",
-  messages: [{ role: "user", content: "hi" }],
-  tools: [],
-};
-
-async function collect(
-  model: ResolvedModel,
-  request: ModelRequest = simpleRequest,
-  signal: AbortSignal = new AbortController().signal,
-): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  for await (const event of streamOllama(model, request, { signal, http: httpClient })) events.push(event);
-  const terminal = events.filter((e) => e.type === "done" || e.type === "error");
-  assert.equal(terminal.length, 1, `exactly one done or error in ${JSON.stringify(events)}`);
-  assert.equal(events.at(-1), terminal[0], "done or error comes last");
-  return events;
-}
-
-async function withFake(script: FakeTurn[], run: (fake: FakeServer) => Promise<void>): Promise<void> {
-  const fake = await startFakeServer({ script });
-  try {
-    await run(fake);
-  } finally {
-    await fake.close();
-  }
-}
-
-function errorOf(events: ProviderEvent[]) {
-  const last = events.at(-1);
-  assert.equal(last?.type, "error", `expected an error, got ${JSON.stringify(events)}`);
-  return (last as Extract<ProviderEvent, { type: "error" }>).error;
-}
-
-function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
-  return events.map((e) => (e.type === type ? e.text : "")).join("");
-}
-
-/** A raw server that answers every request with one fixed NDJSON body, for wire shapes the fake does not make. */
-async function withRawNdjson(lines: unknown[], run: (baseUrl: string) => Promise<void>): Promise<void> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/x-ndjson" });
-    res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  try {
-    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-}
+/** Runs `run` against a server that answers every request with these NDJSON lines. */
+const withRawNdjson = (lines: unknown[], run: (baseUrl: string) => Promise<void>) =>
+  withRawServer("application/x-ndjson", lines.map((line) => `${JSON.stringify(line)}\n`).join(""), run);
 
 test("streams thinking and text in several deltas, then usage and done", async () => {
   await withFake(
@@ -311,16 +262,8 @@ test("an abort while text is streaming is reported as aborted", async () => {
 });
 
 test("a refused connection says to start Ollama", async () => {
-  const port = await freePort();
+  const port = await closedPort();
   const error = errorOf(await collect(modelAt(`http://127.0.0.1:${port}`)));
   assert.equal(error.kind, "network");
   assert.match(error.message, /ollama serve/);
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -5,17 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { readText } from "../egress/http-client.ts";
-import type { ProviderError } from "../protocol/errors.ts";
 import type { Message } from "../protocol/messages.ts";
+import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import {
-  cutShort,
-  errorFromException,
-  errorFromStatus,
-  hostOf,
-  malformed,
-  oneLine,
-} from "./provider-errors.ts";
+import { cutShort, errorInBody, malformed } from "./provider-errors.ts";
 import { ndjsonLines } from "./stream-framing.ts";
 
 type OllamaToolCall = { id?: string; function?: { name?: string; arguments?: unknown } };
@@ -44,25 +37,16 @@ const KEEP_ALIVE = "30m";
 export const streamOllama: StreamFunction = async function* (model, request, options) {
   try {
     const streaming = model.stream !== false;
-    const headers: Record<string, string> = { "content-type": "application/json" };
+    const url = `${model.baseUrl}/api/chat`;
+    const body = requestBody(model, request, streaming);
     // Local Ollama needs no key; a remote one (ollama.com, a proxy) takes a bearer token.
-    if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
-    Object.assign(headers, model.headers);
-    const response = await options.http({
-      method: "POST",
-      url: `${model.baseUrl}/api/chat`,
-      headers,
-      body: JSON.stringify(requestBody(model, request, streaming)),
-      signal: options.signal,
-      purpose: "model",
-    });
-    if (response.status >= 400) {
-      const text = await readText(response.body);
-      yield { type: "error", error: errorFromStatus(model, response.status, text, response.headers) };
+    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
+    if (!opened.ok) {
+      yield { type: "error", error: opened.error };
       return;
     }
     const reader = new ReplyReader(model);
-    const lines = streaming ? ndjsonLines(response.body) : whole(response.body);
+    const lines = streaming ? ndjsonLines(opened.response.body) : whole(opened.response.body);
     for await (const line of lines) {
       const events = reader.read(line);
       yield* events;
@@ -70,8 +54,7 @@ export const streamOllama: StreamFunction = async function* (model, request, opt
     }
     yield { type: "error", error: cutShort(model) };
   } catch (error) {
-    const aborted: ProviderError = { kind: "aborted", retryable: false, message: "request aborted" };
-    yield { type: "error", error: options.signal.aborted ? aborted : errorFromException(model, error) };
+    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
   }
 };
 
@@ -137,7 +120,7 @@ class ReplyReader {
   }
 
   *read(line: string): Iterable<ProviderEvent> {
-    const chunk = parseJson(line);
+    const chunk = parseObject(line) as OllamaChunk | undefined;
     if (!chunk) {
       this.finished = true;
       yield { type: "error", error: malformed(this.model, `not JSON: ${line}`) };
@@ -145,7 +128,9 @@ class ReplyReader {
     }
     if (chunk.error !== undefined && chunk.error !== null) {
       this.finished = true;
-      yield { type: "error", error: errorInBody(this.model, chunk.error) };
+      // Ollama's error is a string; anything else is shown whole rather than mined for a message or code.
+      const raw = typeof chunk.error === "string" ? chunk.error : JSON.stringify(chunk.error);
+      yield { type: "error", error: errorInBody(this.model, raw) };
       return;
     }
     const message = chunk.message;
@@ -176,27 +161,4 @@ class ReplyReader {
     const stopReason = this.toolCalls > 0 ? "tool_use" : chunk.done_reason === "length" ? "length" : "stop";
     yield { type: "done", stopReason };
   }
-}
-
-function parseJson(text: string): OllamaChunk | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as OllamaChunk) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An `error` field in a 200 reply (Ollama reports load failures and mid-stream failures so). */
-function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
-  const detail = typeof raw === "string" ? raw : JSON.stringify(raw);
-  const who = `${model.provider} (${hostOf(model)})`;
-  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
-    return {
-      kind: "context_length",
-      retryable: false,
-      message: `${who}: the request does not fit the model's context window: ${oneLine(detail)}`,
-    };
-  }
-  return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
 }

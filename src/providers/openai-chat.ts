@@ -6,15 +6,9 @@ import { randomUUID } from "node:crypto";
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
+import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import {
-  cutShort,
-  errorFromException,
-  errorFromStatus,
-  hostOf,
-  malformed,
-  oneLine,
-} from "./provider-errors.ts";
+import { cutShort, errorInBody, malformed } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 type ChatToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
@@ -53,32 +47,19 @@ type Done = Extract<ProviderEvent, { type: "done" }>["stopReason"];
 export const streamOpenAIChat: StreamFunction = async function* (model, request, options) {
   try {
     const streaming = model.stream !== false;
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
-    Object.assign(headers, model.headers);
-    const response = await options.http({
-      method: "POST",
-      url: `${model.baseUrl}/chat/completions`,
-      headers,
-      body: JSON.stringify(requestBody(model, request, streaming)),
-      signal: options.signal,
-      purpose: "model",
-    });
-    if (response.status >= 400) {
-      const text = await readText(response.body);
-      yield { type: "error", error: errorFromStatus(model, response.status, text, response.headers) };
+    const url = `${model.baseUrl}/chat/completions`;
+    const body = requestBody(model, request, streaming);
+    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
+    if (!opened.ok) {
+      yield { type: "error", error: opened.error };
       return;
     }
-    if (streaming) yield* readStream(model, response.body);
-    else yield* readWhole(model, await readText(response.body));
+    if (streaming) yield* readStream(model, opened.response.body);
+    else yield* readWhole(model, await readText(opened.response.body));
   } catch (error) {
-    yield { type: "error", error: options.signal.aborted ? aborted() : errorFromException(model, error) };
+    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
   }
 };
-
-function aborted(): ProviderError {
-  return { kind: "aborted", retryable: false, message: "request aborted" };
-}
 
 function requestBody(
   model: ResolvedModel,
@@ -193,23 +174,17 @@ async function* readStream(
       yield* finishWith();
       return;
     }
-    const chunk = parseJson(data);
-    if (!chunk) {
-      yield { type: "error", error: malformed(model, `not JSON: ${data}`) };
+    const read = readChunk(model, data);
+    if ("error" in read) {
+      yield { type: "error", error: read.error };
       return;
     }
-    if (chunk.error !== undefined && chunk.error !== null) {
-      yield { type: "error", error: errorInBody(model, chunk.error) };
-      return;
-    }
+    const { chunk } = read;
     if (chunk.usage) usage = usageOf(chunk.usage);
     const choice = chunk.choices?.[0];
     const delta = choice?.delta;
     if (delta) {
-      const reasoning = delta.reasoning_content || delta.reasoning;
-      if (typeof reasoning === "string" && reasoning) yield { type: "reasoning_delta", text: reasoning };
-      if (typeof delta.content === "string" && delta.content)
-        yield { type: "text_delta", text: delta.content };
+      yield* contentEvents(delta);
       for (const piece of delta.tool_calls ?? []) calls.add(piece);
     }
     if (choice?.finish_reason) {
@@ -225,25 +200,19 @@ async function* readStream(
 }
 
 function* readWhole(model: ResolvedModel, text: string): Iterable<ProviderEvent> {
-  const reply = parseJson(text);
-  if (!reply) {
-    yield { type: "error", error: malformed(model, `not JSON: ${text}`) };
+  const read = readChunk(model, text);
+  if ("error" in read) {
+    yield { type: "error", error: read.error };
     return;
   }
-  if (reply.error !== undefined && reply.error !== null) {
-    yield { type: "error", error: errorInBody(model, reply.error) };
-    return;
-  }
+  const reply = read.chunk;
   const choice = reply.choices?.[0];
   const message = choice?.message;
   if (!message) {
     yield { type: "error", error: malformed(model, `no choices[0].message in: ${text}`) };
     return;
   }
-  const reasoning = message.reasoning_content || message.reasoning;
-  if (typeof reasoning === "string" && reasoning) yield { type: "reasoning_delta", text: reasoning };
-  if (typeof message.content === "string" && message.content)
-    yield { type: "text_delta", text: message.content };
+  yield* contentEvents(message);
   const calls = new ToolCallAccumulator();
   (message.tool_calls ?? []).forEach((call, index) => {
     calls.add({ ...call, index });
@@ -253,13 +222,19 @@ function* readWhole(model: ResolvedModel, text: string): Iterable<ProviderEvent>
   yield { type: "done", stopReason: stopReasonOf(choice?.finish_reason ?? undefined, calls.emitted > 0) };
 }
 
-function parseJson(text: string): ChatChunk | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as ChatChunk) : undefined;
-  } catch {
-    return undefined;
-  }
+/** A streamed chunk or the whole reply; or the error when it is not a JSON object or carries an `error` field. */
+function readChunk(model: ResolvedModel, text: string): { chunk: ChatChunk } | { error: ProviderError } {
+  const chunk = parseObject(text) as ChatChunk | undefined;
+  if (!chunk) return { error: malformed(model, `not JSON: ${text}`) };
+  if (chunk.error !== undefined && chunk.error !== null) return { error: errorInBody(model, chunk.error) };
+  return { chunk };
+}
+
+/** Reasoning, then text, from a streamed delta or a whole message. */
+function* contentEvents(part: ChatDelta): Iterable<ProviderEvent> {
+  const reasoning = part.reasoning_content || part.reasoning;
+  if (typeof reasoning === "string" && reasoning) yield { type: "reasoning_delta", text: reasoning };
+  if (typeof part.content === "string" && part.content) yield { type: "text_delta", text: part.content };
 }
 
 function stopReasonOf(finish: string | undefined, hadToolCalls: boolean): Done {
@@ -277,28 +252,4 @@ function usageOf(raw: ChatUsage): Usage {
   };
   if (cached > 0) usage.cacheReadTokens = cached;
   return usage;
-}
-
-/** An `error` object inside a 200 response (OpenRouter, vLLM and llama.cpp report mid-stream failures so). */
-function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
-  const detail =
-    typeof raw === "string"
-      ? raw
-      : raw && typeof raw === "object" && typeof (raw as { message?: unknown }).message === "string"
-        ? (raw as { message: string }).message
-        : JSON.stringify(raw);
-  const code = raw && typeof raw === "object" ? (raw as { code?: unknown }).code : undefined;
-  const status = typeof code === "number" ? code : Number.NaN;
-  if (status >= 400 && status < 600) {
-    return errorFromStatus(model, status, JSON.stringify({ error: { message: detail } }), {});
-  }
-  const who = `${model.provider} (${hostOf(model)})`;
-  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
-    return {
-      kind: "context_length",
-      retryable: false,
-      message: `${who}: the request does not fit the model's context window: ${oneLine(detail)}`,
-    };
-  }
-  return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
 }

@@ -1,109 +1,40 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
 import type { Message } from "../protocol/messages.ts";
+import {
+  adapterRunner,
+  closedPort,
+  errorOf,
+  type ModelAt,
+  modelFactory,
+  simpleRequest,
+  sseFrame,
+  textOf,
+  withRawServer,
+} from "./adapter-test-kit.ts";
 import { streamOpenAIResponses } from "./openai-responses.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel } from "./provider.ts";
+import type { ModelRequest, ResolvedModel } from "./provider.ts";
 
 const KEY = "sk-test-secret-0123456789";
-const http1 = createHttpClient();
 
-function modelAt(baseUrl: string, extra: Partial<ResolvedModel> = {}): ResolvedModel {
-  return {
-    provider: "openai",
-    id: "gpt-fake",
-    api: "openai-responses",
-    baseUrl: `${baseUrl}/v1`,
-    apiKey: KEY,
-    apiKeyEnv: "OPENAI_API_KEY",
-    local: false,
-    ...extra,
-  };
-}
+const openai = modelFactory({
+  provider: "openai",
+  id: "gpt-fake",
+  api: "openai-responses",
+  apiKey: KEY,
+  apiKeyEnv: "OPENAI_API_KEY",
+  local: false,
+});
+/** The model at a server's `/v1`. */
+const modelAt: ModelAt = (baseUrl, extra) => openai(`${baseUrl}/v1`, extra);
+const { collect, run } = adapterRunner(streamOpenAIResponses, modelAt);
 
-const simple: ModelRequest = { system: "be brief", messages: [{ role: "user", content: "hi" }], tools: [] };
+/** Runs the adapter against a server that answers every request with this body (shapes a script cannot express). */
+const runRaw = (contentType: string, body: string, extra: Partial<ResolvedModel> = {}) =>
+  withRawServer(contentType, body, (url) => collect(modelAt(url, extra)));
 
-/** Drain a stream; fails if it throws or does not end with exactly one terminal event. */
-async function collect(stream: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of stream) events.push(event);
-  } catch (error) {
-    assert.fail(`the generator threw: ${String(error)}`);
-  }
-  const terminals = events.filter((event) => event.type === "done" || event.type === "error");
-  assert.equal(terminals.length, 1, `expected one terminal event, got ${JSON.stringify(events)}`);
-  assert.equal(events.at(-1), terminals[0]);
-  return events;
-}
-
-async function run(
-  script: FakeTurn[],
-  request = simple,
-  extra: Partial<ResolvedModel> = {},
-  signal?: AbortSignal,
-) {
-  const server = await startFakeServer({ script });
-  try {
-    const events = await collect(
-      streamOpenAIResponses(modelAt(server.url, extra), request, {
-        http: http1,
-        signal: signal ?? new AbortController().signal,
-      }),
-    );
-    return { events, server };
-  } finally {
-    await server.close();
-  }
-}
-
-function terminal(events: ProviderEvent[]): ProviderEvent {
-  return events.at(-1)!;
-}
-
-function errorOf(events: ProviderEvent[]) {
-  const last = terminal(events);
-  assert.equal(last.type, "error", `expected an error, got ${JSON.stringify(events)}`);
-  return last.error;
-}
-
-function textOf(events: ProviderEvent[], type: "text_delta" | "reasoning_delta" = "text_delta"): string {
-  return events.map((event) => (event.type === type ? event.text : "")).join("");
-}
-
-/** A one-route server that answers every request with this body, for wire shapes the fake script cannot express. */
-async function serveRaw(
-  contentType: string,
-  body: string,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": contentType });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-async function runRaw(contentType: string, body: string, extra: Partial<ResolvedModel> = {}) {
-  const server = await serveRaw(contentType, body);
-  try {
-    const model = modelAt(server.url, extra);
-    return await collect(
-      streamOpenAIResponses(model, simple, { http: http1, signal: new AbortController().signal }),
-    );
-  } finally {
-    await server.close();
-  }
-}
-
-function sse(events: Array<Record<string, unknown>>): string {
-  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
-}
+const sse = (events: Array<Record<string, unknown>>) =>
+  events.map((event) => sseFrame(event, String(event.type))).join("");
 
 test("streams text in several deltas, then usage and done", async () => {
   const { events } = await run([
@@ -141,7 +72,7 @@ test("two tool calls in one response arrive whole, arguments accumulated", async
       ["call_b", "grep", args2],
     ],
   );
-  assert.deepEqual(terminal(events), { type: "done", stopReason: "tool_use" });
+  assert.deepEqual(events.at(-1), { type: "done", stopReason: "tool_use" });
 });
 
 test("arguments are accumulated from deltas when the closing events do not repeat them", async () => {
@@ -183,7 +114,7 @@ test("non-streamed: reads the response object's output array", async () => {
         toolCalls: [{ id: "call_x", name: "ls", arguments: { path: "." } }],
       },
     ],
-    simple,
+    simpleRequest,
     { stream: false },
   );
   assert.equal(server.modelRequests[0].body?.stream, false);
@@ -248,7 +179,7 @@ test("request: instructions, input items for a tool round trip, tools, auth head
 });
 
 test("no authorization header without a key", async () => {
-  const { server } = await run([{ text: "ok" }], simple, { apiKey: undefined });
+  const { server } = await run([{ text: "ok" }], simpleRequest, { apiKey: undefined });
   assert.equal(server.modelRequests[0].headers.authorization, undefined);
 });
 
@@ -274,7 +205,7 @@ test("usage subtracts cached tokens from input and reports them as cache reads",
 
 test("max_output_tokens: response.incomplete ends with done length", async () => {
   const { events } = await run([{ text: "partial answer", stop: "length" }]);
-  assert.deepEqual(terminal(events), { type: "done", stopReason: "length" });
+  assert.deepEqual(events.at(-1), { type: "done", stopReason: "length" });
 });
 
 test("401 is an auth error naming the env var, never the key", async () => {
@@ -366,38 +297,26 @@ test("a hung request is aborted promptly by the caller's signal", async () => {
   const controller = new AbortController();
   const started = Date.now();
   setTimeout(() => controller.abort(), 100);
-  const { events } = await run([{ hang: true }], simple, {}, controller.signal);
+  const { events } = await run([{ hang: true }], simpleRequest, {}, controller.signal);
   assert.equal(errorOf(events).kind, "aborted");
   assert.ok(Date.now() - started < 2000, "abort took too long");
 });
 
 test("an abort mid-stream ends with an aborted error", async () => {
   const controller = new AbortController();
-  const server = await startFakeServer({ script: [{ text: "Hello slow world", frameDelayMs: 200 }] });
-  try {
-    const events: ProviderEvent[] = [];
-    const stream = streamOpenAIResponses(modelAt(server.url), simple, {
-      http: http1,
-      signal: controller.signal,
-    });
-    setTimeout(() => controller.abort(), 300);
-    events.push(...(await collect(stream)));
-    assert.equal(errorOf(events).kind, "aborted");
-  } finally {
-    await server.close();
-  }
+  setTimeout(() => controller.abort(), 300);
+  const { events } = await run(
+    [{ text: "Hello slow world", frameDelayMs: 200 }],
+    simpleRequest,
+    {},
+    controller.signal,
+  );
+  assert.equal(errorOf(events).kind, "aborted");
 });
 
 test("a refused connection is a network error", async () => {
-  const closed = http.createServer();
-  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-  const port = (closed.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const model = modelAt(`http://127.0.0.1:${port}`);
-  const events = await collect(
-    streamOpenAIResponses(model, simple, { http: http1, signal: new AbortController().signal }),
-  );
-  const error = errorOf(events);
+  const port = await closedPort();
+  const error = errorOf(await collect(modelAt(`http://127.0.0.1:${port}`)));
   assert.equal(error.kind, "network");
   assert.ok(!error.message.includes(KEY));
 });

@@ -6,9 +6,9 @@
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import type { Message } from "../protocol/messages.ts";
-import { errorFromFailure, parseJson, postModelRequest } from "./model-request.ts";
+import { errorFromFailure, jsonHeaders, parseJson, postModelRequest } from "./model-request.ts";
 import type { HttpResponse, ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, hostOf, malformed, oneLine } from "./provider-errors.ts";
+import { cutShort, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 // --- Vendor wire types (only the fields hearth reads or writes) ---
@@ -61,14 +61,9 @@ type PendingCall = { callId: string; name: string; args: string };
 
 export const streamOpenAIResponses: StreamFunction = async function* (model, request, options) {
   try {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
-    Object.assign(headers, model.headers);
-    const opened = await postModelRequest(
-      model,
-      { url: `${model.baseUrl}/responses`, headers, body: requestBody(model, request) },
-      options,
-    );
+    const url = `${model.baseUrl}/responses`;
+    const body = requestBody(model, request);
+    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
     if (!opened.ok) {
       yield { type: "error", error: opened.error };
       return;
@@ -258,7 +253,7 @@ function* finish(
       error: {
         kind: "bad_request",
         retryable: false,
-        message: `${who(model)} stopped the response early (${why}); rephrase the request or try another model`,
+        message: `${serverName(model)} stopped the response early (${why}); rephrase the request or try another model`,
       },
     };
     return;
@@ -286,30 +281,27 @@ function failedError(
 ): ProviderError {
   const detail = oneLine([code, message].filter(Boolean).join(": ") || "no details");
   const text = `${code ?? ""} ${message ?? ""}`;
+  const who = serverName(model);
   if (/rate.?limit/i.test(text)) {
     return {
       kind: "rate_limit",
       retryable: true,
-      message: `${who(model)} is rate limiting requests: ${detail}; wait and retry`,
+      message: `${who} is rate limiting requests: ${detail}; wait and retry`,
     };
   }
   if (/context_length|context window|too long/i.test(text)) {
     return {
       kind: "context_length",
       retryable: false,
-      message: `${who(model)}: the request does not fit the model's context window: ${detail}`,
+      message: `${who}: the request does not fit the model's context window: ${detail}`,
     };
   }
   if (!code || /server_error|overloaded|internal|unavailable|timeout/i.test(text)) {
     return {
       kind: "server",
       retryable: true,
-      message: `${who(model)} failed the response: ${detail}; retry later`,
+      message: `${who} failed the response: ${detail}; retry later`,
     };
   }
-  return { kind: "bad_request", retryable: false, message: `${who(model)} failed the response: ${detail}` };
-}
-
-function who(model: ResolvedModel): string {
-  return `${model.provider} (${hostOf(model)})`;
+  return { kind: "bad_request", retryable: false, message: `${who} failed the response: ${detail}` };
 }

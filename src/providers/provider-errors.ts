@@ -17,6 +17,11 @@ export function hostOf(model: ResolvedModel): string {
   }
 }
 
+/** How error messages name the server: `provider (host)`, e.g. "ollama (127.0.0.1:11434)". */
+export function serverName(model: ResolvedModel): string {
+  return `${model.provider} (${hostOf(model)})`;
+}
+
 /** An error for an HTTP response with status >= 400. `bodyText` is the response body (may be empty). */
 export function errorFromStatus(
   model: ResolvedModel,
@@ -24,15 +29,17 @@ export function errorFromStatus(
   bodyText: string,
   headers: Record<string, string>,
 ): ProviderError {
-  const host = hostOf(model);
   const detail = serverMessage(bodyText);
   const suffix = detail ? `: ${detail}` : "";
-  const who = `${model.provider} (${host})`;
+  const who = serverName(model);
   if (status === 401 || status === 403) {
-    const fix = model.apiKeyEnv
-      ? `check ${model.apiKeyEnv}`
-      : "set apiKeyEnv for this provider in settings";
-    return { kind: "auth", status, retryable: false, message: `${who} rejected the API key (HTTP ${status})${suffix}; ${fix}` };
+    const fix = model.apiKeyEnv ? `check ${model.apiKeyEnv}` : "set apiKeyEnv for this provider in settings";
+    return {
+      kind: "auth",
+      status,
+      retryable: false,
+      message: `${who} rejected the API key (HTTP ${status})${suffix}; ${fix}`,
+    };
   }
   if (status === 404) {
     return {
@@ -44,27 +51,55 @@ export function errorFromStatus(
   }
   const retryAfterMs = parseRetryAfter(headers);
   if (status === 429) {
-    return { kind: "rate_limit", status, retryable: true, retryAfterMs, message: `${who} is rate limiting requests (HTTP 429)${suffix}; wait and retry, or use another model` };
+    return {
+      kind: "rate_limit",
+      status,
+      retryable: true,
+      retryAfterMs,
+      message: `${who} is rate limiting requests (HTTP 429)${suffix}; wait and retry, or use another model`,
+    };
   }
   if (status === 529 || /overloaded/i.test(bodyText)) {
-    return { kind: "overloaded", status, retryable: true, retryAfterMs, message: `${who} is overloaded (HTTP ${status})${suffix}; retry later` };
+    return {
+      kind: "overloaded",
+      status,
+      retryable: true,
+      retryAfterMs,
+      message: `${who} is overloaded (HTTP ${status})${suffix}; retry later`,
+    };
   }
   if (status >= 500) {
-    return { kind: "server", status, retryable: true, retryAfterMs, message: `${who} had a server error (HTTP ${status})${suffix}; retry later` };
+    return {
+      kind: "server",
+      status,
+      retryable: true,
+      retryAfterMs,
+      message: `${who} had a server error (HTTP ${status})${suffix}; retry later`,
+    };
   }
   if (/context|too long|too many tokens|maximum.*tokens|exceeds/i.test(detail)) {
-    return { kind: "context_length", status, retryable: false, message: `${who}: the request does not fit the model's context window (HTTP ${status})${suffix}` };
+    return {
+      kind: "context_length",
+      status,
+      retryable: false,
+      message: `${who}: the request does not fit the model's context window (HTTP ${status})${suffix}`,
+    };
   }
-  return { kind: "bad_request", status, retryable: false, message: `${who} refused the request (HTTP ${status})${suffix}` };
+  return {
+    kind: "bad_request",
+    status,
+    retryable: false,
+    message: `${who} refused the request (HTTP ${status})${suffix}`,
+  };
 }
 
 /** An error for a thrown exception: connection failure, timeout, abort, or a parse failure. */
 export function errorFromException(model: ResolvedModel, error: unknown): ProviderError {
-  const host = hostOf(model);
-  const who = `${model.provider} (${host})`;
+  const who = serverName(model);
   if (error instanceof HttpError) {
     if (error.code === "aborted") return { kind: "aborted", retryable: false, message: "request aborted" };
-    if (error.code === "refused_offline") return { kind: "network", retryable: false, message: error.message };
+    if (error.code === "refused_offline")
+      return { kind: "network", retryable: false, message: error.message };
     const why = error.sysCode ?? error.message;
     const fix = model.local
       ? `is the server running? ${LOCAL_START_HINT[model.provider] ?? "start the server"}`
@@ -78,16 +113,56 @@ export function errorFromException(model: ResolvedModel, error: unknown): Provid
     return { kind: "network", retryable, message: `${verb} ${who} (${why}); ${fix}` };
   }
   const text = error instanceof Error ? error.message : String(error);
-  return { kind: "malformed", retryable: false, message: `${who} sent a response hearth could not read: ${oneLine(text)}` };
+  return {
+    kind: "malformed",
+    retryable: false,
+    message: `${who} sent a response hearth could not read: ${oneLine(text)}`,
+  };
 }
 
 export function malformed(model: ResolvedModel, what: string): ProviderError {
-  return { kind: "malformed", retryable: false, message: `${model.provider} (${hostOf(model)}) sent a malformed response: ${oneLine(what)}` };
+  return {
+    kind: "malformed",
+    retryable: false,
+    message: `${serverName(model)} sent a malformed response: ${oneLine(what)}`,
+  };
 }
 
 /** The stream ended without the protocol's final marker. Retryable: the server cut the connection. */
 export function cutShort(model: ResolvedModel): ProviderError {
-  return { kind: "network", retryable: true, message: `${model.provider} (${hostOf(model)}) ended the stream before the response was complete; retry` };
+  return {
+    kind: "network",
+    retryable: true,
+    message: `${serverName(model)} ended the stream before the response was complete; retry`,
+  };
+}
+
+/**
+ * An `error` field inside a 200 response, mid-stream or in the one body (OpenRouter, vLLM, llama.cpp and Ollama
+ * report failures so). A string is the message; an object gives its `message`, and a numeric HTTP-like `code`
+ * is classified as that status would be. Otherwise it is a context overflow or a server error.
+ */
+export function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
+  const detail =
+    typeof raw === "string"
+      ? raw
+      : raw && typeof raw === "object" && typeof (raw as { message?: unknown }).message === "string"
+        ? (raw as { message: string }).message
+        : JSON.stringify(raw);
+  const code = raw && typeof raw === "object" ? (raw as { code?: unknown }).code : undefined;
+  const status = typeof code === "number" ? code : Number.NaN;
+  if (status >= 400 && status < 600) {
+    return errorFromStatus(model, status, JSON.stringify({ error: { message: detail } }), {});
+  }
+  const who = serverName(model);
+  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
+    return {
+      kind: "context_length",
+      retryable: false,
+      message: `${who}: the request does not fit the model's context window: ${oneLine(detail)}`,
+    };
+  }
+  return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
 }
 
 function parseRetryAfter(headers: Record<string, string>): number | undefined {

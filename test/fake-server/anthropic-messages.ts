@@ -6,6 +6,7 @@
  * Without `turn.usage`, token counts are estimated as characters / 4 (input from the request body, output from
  * the rendered content), so they grow with the conversation like real counts do.
  */
+import { pieces, stopOf } from "./render-kit.ts";
 import type { FakeTurn, Rendered, Renderer } from "./script.ts";
 
 type Block =
@@ -17,7 +18,7 @@ const STOP_REASON = { stop: "end_turn", tool_use: "tool_use", length: "max_token
 
 export const renderAnthropic: Renderer = (turn, options) => {
   const content = contentBlocks(turn, options.requestBody);
-  const stopReason = STOP_REASON[turn.stop ?? (turn.toolCalls?.length ? "tool_use" : "stop")];
+  const stopReason = STOP_REASON[stopOf(turn)];
   const input = turn.usage?.input ?? estimateTokens(JSON.stringify(options.requestBody));
   const output = turn.usage?.output ?? estimateTokens(JSON.stringify(content));
   const usage = {
@@ -92,14 +93,6 @@ function deltas(block: Block): Array<Record<string, unknown>> {
     type: "input_json_delta",
     partial_json,
   }));
-}
-
-/** `text` cut into up to `count` non-empty pieces of about equal length. */
-function pieces(text: string, count = 3): string[] {
-  const size = Math.max(1, Math.ceil(text.length / count));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
 }
 
 function priorToolUses(requestBody: Record<string, unknown>): number {

@@ -3,6 +3,7 @@
  * finishReason and usageMetadata. Function calls arrive whole, with a thought signature on the first one.
  * Not streamed: one GenerateContentResponse with all parts.
  */
+import { pieces, tokenCounts } from "./render-kit.ts";
 import type { FakeTurn, Renderer } from "./script.ts";
 
 type Part = Record<string, unknown>;
@@ -50,16 +51,6 @@ function callParts(turn: FakeTurn): Part[] {
 }
 
 function usage(turn: FakeTurn): Record<string, number> {
-  const prompt = turn.usage?.input ?? 10;
-  const candidates = turn.usage?.output ?? 5;
+  const { input: prompt, output: candidates } = tokenCounts(turn);
   return { promptTokenCount: prompt, candidatesTokenCount: candidates, totalTokenCount: prompt + candidates };
-}
-
-/** Split text into at least two pieces (when it has two characters) so clients must accumulate. */
-function pieces(text: string): string[] {
-  if (text.length < 2) return text ? [text] : [];
-  const size = Math.max(1, Math.ceil(text.length / 3));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
 }

@@ -3,7 +3,7 @@
  * with `done: true`, the done reason and token counts; or one JSON body when `stream: false`. Tool calls arrive
  * whole, arguments as an object; an id only when the script gives one (older Ollama versions send none).
  */
-import { pieces } from "./openai-chat.ts";
+import { pieces } from "./render-kit.ts";
 import type { FakeTurn, Renderer } from "./script.ts";
 
 const CREATED_AT = "2025-01-01T00:00:00.000000Z";
@@ -36,12 +36,8 @@ export const renderOllama: Renderer = (turn, options) => {
   const line = (message: Record<string, unknown>) =>
     JSON.stringify({ ...base, message: { role: "assistant", content: "", ...message }, done: false });
   const frames: Array<{ data: string }> = [];
-  for (const piece of pieces(turn.reasoning ?? "")) {
-    if (piece) frames.push({ data: line({ thinking: piece }) });
-  }
-  for (const piece of pieces(turn.text ?? "")) {
-    if (piece) frames.push({ data: line({ content: piece }) });
-  }
+  for (const piece of pieces(turn.reasoning ?? "")) frames.push({ data: line({ thinking: piece }) });
+  for (const piece of pieces(turn.text ?? "")) frames.push({ data: line({ content: piece }) });
   for (const call of toolCalls(turn)) frames.push({ data: line({ tool_calls: [call] }) });
   frames.push({
     data: JSON.stringify({ ...base, message: { role: "assistant", content: "" }, ...final(turn) }),

@@ -3,21 +3,13 @@
  * `data: [DONE]`, or one `chat.completion` JSON body. Usage comes in its own chunk with empty `choices` after the
  * finish chunk, as OpenAI sends it when the request asks for `stream_options.include_usage`.
  */
+import { pieces, stopOf } from "./render-kit.ts";
 import type { FakeTurn, Renderer } from "./script.ts";
 
 const CREATED = 1_700_000_000;
 
-/** Split text into 2-3 pieces (1 piece when it has a single character). */
-export function pieces(text: string): string[] {
-  if (text.length < 2) return [text];
-  const size = Math.ceil(text.length / Math.min(3, text.length));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-}
-
 function finishReason(turn: FakeTurn): string {
-  const stop = turn.stop ?? (turn.toolCalls?.length ? "tool_use" : "stop");
+  const stop = stopOf(turn);
   return stop === "tool_use" ? "tool_calls" : stop;
 }
 
@@ -59,12 +51,9 @@ export const renderOpenAIChat: Renderer = (turn, options) => {
       choices: [{ index: 0, delta, finish_reason: finish }],
     });
   const frames: Array<{ data: string }> = [{ data: chunk({ role: "assistant", content: "" }) }];
-  for (const piece of pieces(turn.reasoning ?? "")) {
-    if (piece) frames.push({ data: chunk({ reasoning_content: piece }) });
-  }
-  for (const piece of pieces(turn.text ?? "")) {
-    if (piece) frames.push({ data: chunk({ content: piece }) });
-  }
+  for (const piece of pieces(turn.reasoning ?? ""))
+    frames.push({ data: chunk({ reasoning_content: piece }) });
+  for (const piece of pieces(turn.text ?? "")) frames.push({ data: chunk({ content: piece }) });
   (turn.toolCalls ?? []).forEach((call, index) => {
     const head = {
       index,

@@ -2,6 +2,7 @@
  * OpenAI Responses API wire format: a stream of typed SSE events ending in `response.completed` (or
  * `response.incomplete` when the output hit max_output_tokens), or one response object when not streamed.
  */
+import { pieces, tokenCounts } from "./render-kit.ts";
 import type { FakeTurn, Renderer } from "./script.ts";
 
 type Item = Record<string, unknown>;
@@ -96,8 +97,7 @@ function outputItems(turn: FakeTurn): Item[] {
 }
 
 function responseObject(id: string, model: string, turn: FakeTurn, output: Item[]): Record<string, unknown> {
-  const input = turn.usage?.input ?? 10;
-  const outputTokens = turn.usage?.output ?? 5;
+  const { input, output: outputTokens } = tokenCounts(turn);
   const incomplete = turn.stop === "length";
   return {
     id,
@@ -118,13 +118,4 @@ function responseObject(id: string, model: string, turn: FakeTurn, output: Item[
       total_tokens: input + outputTokens,
     },
   };
-}
-
-/** Split text into at least two pieces (when it has two characters) so clients must accumulate. */
-function pieces(text: string): string[] {
-  if (text.length < 2) return text ? [text] : [];
-  const size = Math.max(1, Math.ceil(text.length / 3));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
 }
