@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 /** For each layer, the layers it must not import. */
+const ALL = ["agent", "providers", "tools", "policy", "store", "secrets", "egress", "mcp", "delegate", "cli"];
 const FORBIDDEN = {
+  schema: [...ALL, "protocol"],
   protocol: ["agent", "providers", "tools", "policy", "store", "secrets", "egress", "mcp", "delegate", "cli"],
   egress: ["agent", "providers", "tools", "policy", "store", "secrets", "cli"],
   providers: ["agent", "tools", "policy", "secrets", "cli"],

@@ -1,46 +1,43 @@
-/** The settings file schema (zod), shared by the user file and the project file. */
-import { z } from "zod";
+/** The settings file schema (zod/mini), shared by the user file and the project file. */
+import * as z from "zod/mini";
 import { API_IDS } from "../providers/provider.ts";
 
 export const PERMISSION_MODES = ["ask", "auto", "plan"] as const;
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
 
-const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+const envVarName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
+const positiveInt = z.int().check(z.positive());
 
-export const ProviderSettingsSchema = z
-  .object({
-    /** Wire protocol. Required for a custom provider; optional when overriding a built-in one. */
-    api: z.enum(API_IDS as [string, ...string[]]).optional(),
-    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Name of the environment variable holding the key (never the key itself). */
-    apiKeyEnv: envVarName.optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    contextWindow: z.number().int().positive().optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    stream: z.boolean().optional(),
-  })
-  .strict();
+export const ProviderSettingsSchema = z.strictObject({
+  /** Wire protocol. Required for a custom provider; optional when overriding a built-in one. */
+  api: z.optional(z.enum(API_IDS as [string, ...string[]])),
+  baseUrl: z.optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  /** Name of the environment variable holding the key (never the key itself). */
+  apiKeyEnv: z.optional(envVarName),
+  headers: z.optional(z.record(z.string(), z.string())),
+  contextWindow: z.optional(positiveInt),
+  maxOutputTokens: z.optional(positiveInt),
+  stream: z.optional(z.boolean()),
+});
 
 export const SettingsSchema = z.object({
   /** Default model, "<provider>/<model>". */
-  model: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"')
-    .optional(),
-  permissionMode: z.enum(PERMISSION_MODES).optional(),
-  maxTurns: z.number().int().positive().optional(),
-  maxOutputTokens: z.number().int().positive().optional(),
-  providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, . _ -"), ProviderSettingsSchema).optional(),
-  ollama: z
-    .object({
+  model: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"'))),
+  permissionMode: z.optional(z.enum(PERMISSION_MODES)),
+  maxTurns: z.optional(positiveInt),
+  maxOutputTokens: z.optional(positiveInt),
+  providers: z.optional(
+    z.record(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, . _ -")), ProviderSettingsSchema),
+  ),
+  ollama: z.optional(
+    z.strictObject({
       /** Upper bound for num_ctx sent to Ollama (the model's own context length is used up to this). */
-      maxContext: z.number().int().min(512).optional(),
-      keepAlive: z.string().optional(),
-    })
-    .strict()
-    .optional(),
+      maxContext: z.optional(z.int().check(z.minimum(512))),
+      keepAlive: z.optional(z.string()),
+    }),
+  ),
   /** Seconds without any data from the model before a request is retried. */
-  requestIdleTimeout: z.number().positive().optional(),
+  requestIdleTimeout: z.optional(z.number().check(z.positive())),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

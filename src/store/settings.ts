@@ -4,6 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import * as z from "zod/mini";
+import { describeIssue } from "../schema/issues.ts";
 import { KNOWN_SETTINGS, type Settings, SettingsSchema } from "./settings-schema.ts";
 
 export type Diagnostic = { file: string; line: number; message: string; severity: "error" | "warning" };
@@ -35,7 +37,7 @@ export function loadSettings(sources: SettingsSource[]): LoadedSettings {
     if (parsed.value) merged = deepMerge(merged, parsed.value);
   }
   // Each file was validated alone; the merge of two valid files is valid.
-  const settings = SettingsSchema.safeParse(merged);
+  const settings = z.safeParse(SettingsSchema, merged);
   return { settings: settings.success ? settings.data : {}, diagnostics };
 }
 
@@ -70,14 +72,13 @@ export function parseSettingsText(
       });
     }
   }
-  const result = SettingsSchema.safeParse(value);
+  const result = z.safeParse(SettingsSchema, value, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
       const where = deepestNode(tree, path);
       const name = path.length > 0 ? `"${path.join(".")}"` : "settings";
-      const extra = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-      diagnostics.push({ file: label, line: lineAt(where.offset), severity: "error", message: `${name}: ${issue.message}${extra}` });
+      diagnostics.push({ file: label, line: lineAt(where.offset), severity: "error", message: `${name}: ${describeIssue(issue)}` });
     }
     return { value: null, diagnostics };
   }

@@ -223,3 +223,36 @@ test("a host that cannot be reached fails within 3 s with one clear line", async
     holder.kill();
   }
 });
+
+test("Ctrl-C during a running command: the command's group is killed, exit 130 within 500 ms", async () => {
+  const marker = `hearth-int-${process.pid}-${Date.now()}`;
+  const fake = await fakeWith([{ toolCalls: [{ name: "bash", arguments: { command: `sleep 31 # ${marker}` } }] }]);
+  const sandbox = makeSandbox();
+  const setup = providerSetup("anthropic-messages", fake.url);
+  let interruptedAt = 0;
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--permission-mode", "auto", "--model", setup.model, "--output-format", "stream-json", "hi"],
+    {
+      env: setup.env,
+      onLine: (line, child) => {
+        if (interruptedAt === 0 && line.includes('"type":"tool_call"')) {
+          // Give bash a moment to start, then interrupt.
+          setTimeout(() => {
+            interruptedAt = Date.now();
+            child.kill("SIGINT");
+          }, 200);
+        }
+      },
+    },
+  );
+  const exitedAfter = Date.now() - interruptedAt;
+  assert.equal(run.code, 130, run.stderr);
+  assert.ok(interruptedAt > 0);
+  assert.ok(exitedAfter < 500, `exited ${exitedAfter} ms after SIGINT`);
+  const result = run.events.find((e) => e.type === "tool_result");
+  assert.match(String(result?.content), /interrupted/);
+  assert.equal(run.events.at(-1)?.subtype, "interrupted");
+  const pgrep = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" });
+  assert.equal(pgrep.stdout.trim(), "", "the command was killed");
+});
