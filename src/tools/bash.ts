@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import { formatBytes } from "./read.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
@@ -41,16 +41,17 @@ const PIPE_QUIET_MS = 150;
 const PIPE_MAX_WAIT_MS = 2000;
 
 const schema = z.object({
-  command: z.string().min(1).describe("The shell command to run."),
+  command: z.string().check(z.minLength(1), z.describe("The shell command to run.")),
   timeout: z
-    .number()
-    .positive()
-    .max(MAX_TIMEOUT_SECONDS)
-    .optional()
-    .describe(
-      `Seconds before the command is killed (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`,
+    .optional(z.number().check(z.positive(), z.maximum(MAX_TIMEOUT_SECONDS)))
+    .check(
+      z.describe(
+        `Seconds before the command is killed (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`,
+      ),
     ),
-  description: z.string().optional().describe("A few words on what the command does, shown to the user."),
+  description: z
+    .optional(z.string())
+    .check(z.describe("A few words on what the command does, shown to the user.")),
 });
 
 export function createBashTool(deps: BashToolDeps): AnyTool {

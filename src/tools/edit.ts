@@ -3,7 +3,7 @@
  * (CRLF files stay CRLF when the model sends LF) and whether it ends with a newline.
  */
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import type { FileState } from "./file-state.ts";
 import { looksBinary } from "./read.ts";
@@ -18,12 +18,12 @@ const CONTEXT_LINES = 3;
 const MAX_DIFF_LINES = 400;
 
 const schema = z.object({
-  path: z.string().describe("File path, relative to the workspace root or absolute."),
+  path: z.string().check(z.describe("File path, relative to the workspace root or absolute.")),
   old_string: z
     .string()
-    .describe("Exact text to replace, whitespace included; must occur once unless replace_all."),
-  new_string: z.string().describe("The text to put in its place."),
-  replace_all: z.boolean().optional().describe("Replace every occurrence instead of exactly one."),
+    .check(z.describe("Exact text to replace, whitespace included; must occur once unless replace_all.")),
+  new_string: z.string().check(z.describe("The text to put in its place.")),
+  replace_all: z.optional(z.boolean()).check(z.describe("Replace every occurrence instead of exactly one.")),
 });
 
 export function createEditTool(deps: EditToolDeps): AnyTool {

@@ -2,7 +2,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import picomatch from "picomatch";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 import { walk } from "./walk.ts";
@@ -17,8 +17,10 @@ const MAX_MATCHES = 20_000;
 const STAT_BATCH = 64;
 
 const schema = z.object({
-  pattern: z.string().min(1).describe('Glob relative to path, e.g. "**/*.ts" or "src/*.json".'),
-  path: z.string().optional().describe("Directory to search in (default: the workspace root)."),
+  pattern: z
+    .string()
+    .check(z.minLength(1), z.describe('Glob relative to path, e.g. "**/*.ts" or "src/*.json".')),
+  path: z.optional(z.string()).check(z.describe("Directory to search in (default: the workspace root).")),
 });
 
 export function createGlobTool(deps: GlobToolDeps): AnyTool {

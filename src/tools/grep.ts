@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import picomatch from "picomatch";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { looksBinary } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
@@ -29,29 +29,27 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const MAX_LINE_CHARS = 500;
 
 const schema = z.object({
-  pattern: z.string().min(1).describe("Regular expression to search for."),
-  path: z.string().optional().describe("File or directory to search (default: the workspace root)."),
-  glob: z.string().optional().describe('Only search files matching this glob, e.g. "*.ts" or "src/**/*.py".'),
-  ignore_case: z.boolean().optional(),
+  pattern: z.string().check(z.minLength(1), z.describe("Regular expression to search for.")),
+  path: z
+    .optional(z.string())
+    .check(z.describe("File or directory to search (default: the workspace root).")),
+  glob: z
+    .optional(z.string())
+    .check(z.describe('Only search files matching this glob, e.g. "*.ts" or "src/**/*.py".')),
+  ignore_case: z.optional(z.boolean()),
   output_mode: z
-    .enum(["content", "files_with_matches", "count"])
-    .optional()
-    .describe(
-      "content: matching lines as path:line:text; files_with_matches (default): paths; count: path:count.",
+    .optional(z.enum(["content", "files_with_matches", "count"]))
+    .check(
+      z.describe(
+        "content: matching lines as path:line:text; files_with_matches (default): paths; count: path:count.",
+      ),
     ),
   context: z
-    .number()
-    .int()
-    .min(0)
-    .max(20)
-    .optional()
-    .describe("Lines of context around matches (content mode)."),
+    .optional(z.int().check(z.minimum(0), z.maximum(20)))
+    .check(z.describe("Lines of context around matches (content mode).")),
   head_limit: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe(`Maximum output lines (default ${DEFAULT_HEAD_LIMIT}).`),
+    .optional(z.int().check(z.minimum(1)))
+    .check(z.describe(`Maximum output lines (default ${DEFAULT_HEAD_LIMIT}).`)),
 });
 
 type Search = {

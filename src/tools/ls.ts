@@ -2,7 +2,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
@@ -13,7 +13,7 @@ export type LsDetails = { path: string; entries: number; truncated: boolean };
 const MAX_ENTRIES = 500;
 
 const schema = z.object({
-  path: z.string().optional().describe("Directory to list (default: the workspace root)."),
+  path: z.optional(z.string()).check(z.describe("Directory to list (default: the workspace root).")),
 });
 
 export function createLsTool(deps: LsToolDeps): AnyTool {

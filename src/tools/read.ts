@@ -2,7 +2,7 @@
 import { createReadStream } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import type { FileState } from "./file-state.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
@@ -20,14 +20,11 @@ export type ReadToolDeps = { workspace: Workspace; fileState: FileState };
 export type ReadDetails = { path: string; startLine: number; endLine: number; totalLines: number };
 
 const schema = z.object({
-  path: z.string().describe("File path, relative to the workspace root or absolute."),
-  offset: z.number().int().min(1).optional().describe("1-based line number to start from."),
+  path: z.string().check(z.describe("File path, relative to the workspace root or absolute.")),
+  offset: z.optional(z.int().check(z.minimum(1))).check(z.describe("1-based line number to start from.")),
   limit: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe(`How many lines to read (default ${DEFAULT_READ_LIMIT}).`),
+    .optional(z.int().check(z.minimum(1)))
+    .check(z.describe(`How many lines to read (default ${DEFAULT_READ_LIMIT}).`)),
 });
 
 export function createReadTool(deps: ReadToolDeps): AnyTool {

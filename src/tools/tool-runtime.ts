@@ -5,8 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ZodError, z } from "zod";
+import * as z from "zod/mini";
 import type { ToolSpec } from "../protocol/messages.ts";
+import { describeIssue, issuePath } from "../schema/issues.ts";
 import { type AnyTool, ToolError } from "./tool.ts";
 
 export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
@@ -50,10 +51,10 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
         const names = tools.map((t) => t.name).join(", ");
         return failure(`unknown tool "${call.name}"; available tools: ${names}`);
       }
-      const parsed = tool.schema.safeParse(call.arguments ?? {});
+      const parsed = z.safeParse(tool.schema, call.arguments ?? {}, { reportInput: true });
       if (!parsed.success) {
         return failure(
-          `invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}; re-issue the call with valid arguments`,
+          `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}; re-issue the call with valid arguments`,
         );
       }
       let decision: PolicyDecision;
@@ -102,13 +103,9 @@ function dropSafeIntegerBounds(schema: Record<string, unknown>): Record<string, 
   return schema;
 }
 
-function describeIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.join(".") : "arguments";
-      return `${where}: ${issue.message.replace(/^Invalid input: /, "")}`;
-    })
-    .join("; ");
+/** "path: message" per issue; an issue about the arguments as a whole is labelled "arguments". */
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issuePath(issue) || "arguments"}: ${describeIssue(issue)}`).join("; ");
 }
 
 /** Keeps the head of an over-long content and saves the whole text to a spill file the model can read. */

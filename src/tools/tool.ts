@@ -3,7 +3,7 @@
  * The runtime (src/tools/tool-runtime.ts) validates arguments, asks the policy, runs `execute` and caps output;
  * tools only do their one job.
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
 
 /** What the policy engine needs to know: does the tool only read, change files, or run commands? */
 export type ToolKind = "read" | "edit" | "exec";
@@ -22,7 +22,7 @@ export type ToolContext = {
   callId: string;
 };
 
-export type Tool<Schema extends z.ZodType = z.ZodType> = {
+export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
   name: string;
   /** Short, model-facing. */
   description: string;
@@ -36,10 +36,10 @@ export type Tool<Schema extends z.ZodType = z.ZodType> = {
 };
 
 /** A tool with its schema type erased, for registries and lists. */
-export type AnyTool = Tool<z.ZodType>;
+export type AnyTool = Tool<z.ZodMiniType>;
 
 /** Helper that keeps the schema's inferred type attached to `execute`. */
-export function defineTool<Schema extends z.ZodType>(tool: Tool<Schema>): AnyTool {
+export function defineTool<Schema extends z.ZodMiniType>(tool: Tool<Schema>): AnyTool {
   return tool as unknown as AnyTool;
 }
 

@@ -1,7 +1,7 @@
 /** The `write` tool: create a file, or replace one the model has read and that has not changed since. */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import type { FileState } from "./file-state.ts";
 import { splitLines } from "./read.ts";
@@ -12,8 +12,8 @@ export type WriteToolDeps = { workspace: Workspace; fileState: FileState };
 export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number };
 
 const schema = z.object({
-  path: z.string().describe("File path, relative to the workspace root or absolute."),
-  content: z.string().describe("The complete new content of the file."),
+  path: z.string().check(z.describe("File path, relative to the workspace root or absolute.")),
+  content: z.string().check(z.describe("The complete new content of the file.")),
 });
 
 export function createWriteTool(deps: WriteToolDeps): AnyTool {
