@@ -14,8 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
 import type { FakeTurn } from "../test/fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/cli.mjs");
@@ -44,7 +44,10 @@ function sandbox(fake: FakeServer) {
   writeFileSync(join(project, "hello.txt"), "hello\n".repeat(50));
   writeFileSync(
     join(home, ".config/hearth/settings.json"),
-    JSON.stringify({ providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } }, model: "fake/bench" }),
+    JSON.stringify({
+      providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+      model: "fake/bench",
+    }),
   );
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -138,11 +141,15 @@ async function main() {
     const rss = /HEARTH_MAXRSS_KB=(\d+)/.exec(run.stderr);
     if (rss) results[`peakRss_${tool}_MB`] = round(Number(rss[1]) / 1024);
     if (tool === "read") {
-      const first = fake.modelRequests[0].body as { messages: Array<{ role: string; content: string }>; tools: unknown[] };
+      const first = fake.modelRequests[0].body as {
+        messages: Array<{ role: string; content: string }>;
+        tools: unknown[];
+      };
       const system = first.messages.find((m) => m.role === "system")?.content ?? "";
       results.systemPromptBytes = Buffer.byteLength(system);
       results.toolDefinitionsBytes = Buffer.byteLength(JSON.stringify(first.tools));
-      results.promptPlusToolsBytes = (results.systemPromptBytes as number) + (results.toolDefinitionsBytes as number);
+      results.promptPlusToolsBytes =
+        (results.systemPromptBytes as number) + (results.toolDefinitionsBytes as number);
       results.requestsMade = fake.requests.length;
       results.modelRequestsMade = fake.modelRequests.length;
     }
@@ -152,15 +159,32 @@ async function main() {
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   const targets: Array<[string, string, string]> = [
-    ["--version (ms)", `${results.versionMs} (node -e 0: ${results.nodeBareMs}; ratio ${results.versionRatio})`, "ratio <= 1.3"],
+    [
+      "--version (ms)",
+      `${results.versionMs} (node -e 0: ${results.nodeBareMs}; ratio ${results.versionRatio})`,
+      "ratio <= 1.3",
+    ],
     ["start -> first model request (ms)", String(results.startToFirstRequestMs), "<= 100"],
     ["tool round trip, read (ms, hearth's own)", String(results.toolRoundTrip_read_ms), "<= 6"],
-    ["tool round trip, bash (ms, hearth's own)", `${results.toolRoundTrip_bash_ms} (bash itself: ${results.toolDuration_bash_ms})`, "<= 6"],
-    ["peak RSS, 10 tool calls (MB)", `${results.peakRss_read_MB ?? "n/a"} read / ${results.peakRss_bash_MB ?? "n/a"} bash`, "<= 100"],
-    ["system prompt + tools (bytes)", `${results.promptPlusToolsBytes} (${results.systemPromptBytes} + ${results.toolDefinitionsBytes})`, "<= 24576"],
+    [
+      "tool round trip, bash (ms, hearth's own)",
+      `${results.toolRoundTrip_bash_ms} (bash itself: ${results.toolDuration_bash_ms})`,
+      "<= 6",
+    ],
+    [
+      "peak RSS, 10 tool calls (MB)",
+      `${results.peakRss_read_MB ?? "n/a"} read / ${results.peakRss_bash_MB ?? "n/a"} bash`,
+      "<= 100",
+    ],
+    [
+      "system prompt + tools (bytes)",
+      `${results.promptPlusToolsBytes} (${results.systemPromptBytes} + ${results.toolDefinitionsBytes})`,
+      "<= 24576",
+    ],
     ["requests for 11 responses", `${results.requestsMade} (model: ${results.modelRequestsMade})`, "= 11"],
   ];
-  for (const [name, value, target] of targets) console.log(`${name.padEnd(44)} ${value.padEnd(40)} target ${target}`);
+  for (const [name, value, target] of targets)
+    console.log(`${name.padEnd(44)} ${value.padEnd(40)} target ${target}`);
 }
 
 await main();

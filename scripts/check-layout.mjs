@@ -34,7 +34,8 @@ for (const file of files("src")) {
   const forbidden = FORBIDDEN[layer] ?? [];
   for (const match of text.matchAll(/(?:from|import\()\s*["'](\.[^"']+)["']/g)) {
     const target = relative("src", resolve(dirname(file), match[1])).split("/")[0];
-    if (forbidden.includes(target)) problems.push(`${file}: the ${layer} layer must not import ${target} (${match[1]})`);
+    if (forbidden.includes(target))
+      problems.push(`${file}: the ${layer} layer must not import ${target} (${match[1]})`);
   }
 }
 for (const file of files("test")) {

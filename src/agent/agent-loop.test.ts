@@ -6,16 +6,29 @@ import { createFakeProvider, type FakeProviderTurn } from "../providers/fake-pro
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import { type AgentDeps, type LoopTools, runAgent } from "./agent-loop.ts";
 
-const model: ResolvedModel = { provider: "fake", id: "m", api: "openai-chat", baseUrl: "http://127.0.0.1:1", local: true };
+const model: ResolvedModel = {
+  provider: "fake",
+  id: "m",
+  api: "openai-chat",
+  baseUrl: "http://127.0.0.1:1",
+  local: true,
+};
 const noHttp: HttpClient = async () => {
   throw new Error("no http in loop tests");
 };
 
 function tools(run: LoopTools["run"], safe: (name: string) => boolean = () => false): LoopTools {
-  return { specs: [{ name: "echo", description: "echo", parameters: { type: "object" } }], run, isConcurrencySafe: safe };
+  return {
+    specs: [{ name: "echo", description: "echo", parameters: { type: "object" } }],
+    run,
+    isConcurrencySafe: safe,
+  };
 }
 
-const echoTools = tools(async (call) => ({ content: `echo:${JSON.stringify(call.arguments)}`, isError: false }));
+const echoTools = tools(async (call) => ({
+  content: `echo:${JSON.stringify(call.arguments)}`,
+  isError: false,
+}));
 
 function call(id: string, name: string, args: object): FakeProviderTurn {
   return [
@@ -31,10 +44,18 @@ const answer = (text: string): FakeProviderTurn => [
   { type: "done", stopReason: "stop" },
 ];
 
-async function run(turns: FakeProviderTurn[], extra: Partial<AgentDeps> = {}, signal = new AbortController().signal) {
+async function run(
+  turns: FakeProviderTurn[],
+  extra: Partial<AgentDeps> = {},
+  signal = new AbortController().signal,
+) {
   const fake = createFakeProvider(turns);
   const deps: AgentDeps = { model, stream: fake.stream, http: noHttp, tools: echoTools, ...extra };
-  const agent = runAgent({ sessionId: "s1", system: "sys", messages: [{ role: "user", content: "hi" }] }, deps, signal);
+  const agent = runAgent(
+    { sessionId: "s1", system: "sys", messages: [{ role: "user", content: "hi" }] },
+    deps,
+    signal,
+  );
   const events: AgentEvent[] = [];
   for await (const e of agent.events) events.push(e);
   return { events, result: await agent.result, fake };
@@ -145,7 +166,9 @@ test("retryable errors are retried with backoff, others are not", async () => {
   assert.equal(retries.length, 2);
   assert.ok(retries.every((e) => e.type === "retry_scheduled" && e.delayMs === 10));
 
-  const auth: FakeProviderTurn = [{ type: "error", error: { kind: "auth", retryable: false, message: "bad key" } }];
+  const auth: FakeProviderTurn = [
+    { type: "error", error: { kind: "auth", retryable: false, message: "bad key" } },
+  ];
   const second = await run([auth, answer("never")]);
   assert.equal(second.result.reason, "error");
   assert.equal(second.result.error?.message, "bad key");

@@ -87,7 +87,12 @@ async function loop(
     turn++;
     emit("turn_started", {});
     const outcome = await requestResponse(
-      { system: context.system, messages: history, tools: deps.tools.specs, maxOutputTokens: deps.maxOutputTokens },
+      {
+        system: context.system,
+        messages: history,
+        tools: deps.tools.specs,
+        maxOutputTokens: deps.maxOutputTokens,
+      },
       {
         model: deps.model,
         stream: deps.stream,
@@ -119,7 +124,13 @@ async function loop(
     const results = await runToolCalls(calls, argumentErrors, deps.tools, signal, {
       started: (call) => emit("tool_call_started", { call }),
       ended: (call, outcome, durationMs) =>
-        emit("tool_call_ended", { call, content: outcome.content, isError: outcome.isError, durationMs, details: outcome.details }),
+        emit("tool_call_ended", {
+          call,
+          content: outcome.content,
+          isError: outcome.isError,
+          durationMs,
+          details: outcome.details,
+        }),
     });
     for (const r of results) append(r);
     emit("turn_ended", {});
@@ -151,7 +162,11 @@ async function runToolCalls(
     let outcome: ToolCallOutcome;
     const argError = argumentErrors.get(call.id);
     if (signal.aborted) outcome = { content: "interrupted by the user before it ran", isError: true };
-    else if (argError) outcome = { content: `${argError}; re-issue the ${call.name} call with a valid JSON object`, isError: true };
+    else if (argError)
+      outcome = {
+        content: `${argError}; re-issue the ${call.name} call with a valid JSON object`,
+        isError: true,
+      };
     else outcome = await tools.run(call, signal);
     outcomes[index] = outcome;
     emit.ended(call, outcome, Date.now() - started);

@@ -39,12 +39,14 @@ export async function requestResponse(
   for (let attempt = 1; ; attempt++) {
     const outcome = await attemptOnce(request, deps, emit, signal, attempt);
     if (outcome.ok) return outcome;
-    if (signal.aborted) return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
+    if (signal.aborted)
+      return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
     const delay = retryDelay(outcome.error, attempt, deps.retry);
     if (delay === null) return outcome;
     emit.retryScheduled(attempt, delay, outcome.error);
     await sleep(delay, signal);
-    if (signal.aborted) return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
+    if (signal.aborted)
+      return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
   }
 }
 
@@ -80,7 +82,10 @@ async function attemptOnce(
   emit.requestSent(attempt);
   armIdle();
   try {
-    for await (const event of deps.stream(deps.model, request, { signal: controller.signal, http: deps.http })) {
+    for await (const event of deps.stream(deps.model, request, {
+      signal: controller.signal,
+      http: deps.http,
+    })) {
       armIdle();
       switch (event.type) {
         case "text_delta": {
@@ -150,16 +155,31 @@ async function attemptOnce(
               ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt,
               durationMs: endedAt - startedAt,
               outputTokens,
-              tokensPerSecond: outputTokens > 0 && genMs > 0 ? Math.round((outputTokens / genMs) * 10000) / 10 : null,
+              tokensPerSecond:
+                outputTokens > 0 && genMs > 0 ? Math.round((outputTokens / genMs) * 10000) / 10 : null,
             },
           };
         }
       }
     }
-    return { ok: false, error: { kind: "malformed", retryable: false, message: `${deps.model.provider}: the response ended without a result` } };
+    return {
+      ok: false,
+      error: {
+        kind: "malformed",
+        retryable: false,
+        message: `${deps.model.provider}: the response ended without a result`,
+      },
+    };
   } catch (error) {
     // Adapters must not throw; if one does, report it as the provider's error rather than crash the run.
-    return { ok: false, error: { kind: "malformed", retryable: false, message: `${deps.model.provider}: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      error: {
+        kind: "malformed",
+        retryable: false,
+        message: `${deps.model.provider}: ${(error as Error).message}`,
+      },
+    };
   } finally {
     clearTimeout(idleTimer);
     outerSignal.removeEventListener("abort", onOuterAbort);

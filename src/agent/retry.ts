@@ -18,7 +18,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** The delay before the next attempt, or null when the error should not be retried. `attempt` starts at 1. */
-export function retryDelay(error: ProviderError, attempt: number, policy: RetryPolicy, random = Math.random): number | null {
+export function retryDelay(
+  error: ProviderError,
+  attempt: number,
+  policy: RetryPolicy,
+  random = Math.random,
+): number | null {
   if (!error.retryable || attempt >= policy.maxAttempts) return null;
   if (error.retryAfterMs !== undefined) {
     return error.retryAfterMs > policy.maxRetryAfterMs ? null : error.retryAfterMs;

@@ -1,6 +1,6 @@
 /** Command-line parsing with node's util.parseArgs (strict: an unknown flag is a usage error). */
 import { parseArgs } from "node:util";
-import { PERMISSION_MODES, type PermissionMode } from "../store/settings-schema.ts";
+import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -35,7 +35,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
   const { values, positionals } = parsed;
   const outputFormat = (values["output-format"] ?? "text") as OutputFormat;
   if (!OUTPUT_FORMATS.includes(outputFormat)) {
-    throw new UsageError(`--output-format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${outputFormat}")`);
+    throw new UsageError(
+      `--output-format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${outputFormat}")`,
+    );
   }
   const mode = values["permission-mode"] as PermissionMode | undefined;
   if (mode !== undefined && !PERMISSION_MODES.includes(mode)) {
@@ -44,7 +46,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
   let maxTurns: number | undefined;
   if (values["max-turns"] !== undefined) {
     maxTurns = Number(values["max-turns"]);
-    if (!Number.isInteger(maxTurns) || maxTurns < 1) throw new UsageError("--max-turns must be a positive integer");
+    if (!Number.isInteger(maxTurns) || maxTurns < 1)
+      throw new UsageError("--max-turns must be a positive integer");
   }
   const print = values.print === true;
   if (!print && positionals.length > 0) {
@@ -52,7 +55,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(first)) {
       throw new UsageError(`unknown command "${first}"`);
     }
-    throw new UsageError('interactive mode is not available in this version; run headless with hearth -p "task"');
+    throw new UsageError(
+      'interactive mode is not available in this version; run headless with hearth -p "task"',
+    );
   }
   return {
     print,

@@ -14,15 +14,19 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   process.stdout.write(HELP);
 } else {
   // Node 22.1+ caches compiled code between runs; older Node simply does without.
-  const nodeModule = (await import("node:module")) as { enableCompileCache?: () => unknown };
-  nodeModule.enableCompileCache?.();
+  if (Number(process.versions.node.split(".")[0]) >= 22) {
+    const nodeModule = (await import("node:module")) as { enableCompileCache?: () => unknown };
+    nodeModule.enableCompileCache?.();
+  }
   try {
     const { runCli } = await import("./run-cli.ts");
     await runCli(args, version);
   } catch (error) {
     // A bug, not an expected failure: one line, and the stack only when asked for.
     const detail = process.env.HEARTH_DEBUG ? (error as Error).stack : (error as Error).message;
-    process.stderr.write(`hearth: internal error: ${detail} (set HEARTH_DEBUG=1 for details; please report it)\n`);
+    process.stderr.write(
+      `hearth: internal error: ${detail} (set HEARTH_DEBUG=1 for details; please report it)\n`,
+    );
     process.exit(1);
   }
 }

@@ -3,8 +3,7 @@
  * found on loopback with a model. For Ollama, also the num_ctx to send (the model's real window, capped).
  */
 import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
-import { probeLocalServers } from "../providers/local-servers.ts";
-import { ollamaContextLength } from "../providers/local-servers.ts";
+import { ollamaContextLength, probeLocalServers } from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
@@ -26,7 +25,7 @@ export async function chooseModel(input: {
   const { env, settings, http, signal } = input;
   const spec = input.flag ?? (env.HEARTH_MODEL || undefined) ?? settings.model;
   let notice: string | undefined;
-  let resolved;
+  let resolved: ReturnType<typeof resolveModel>;
   if (spec) {
     resolved = resolveModel(spec, settings, env);
   } else {
@@ -56,7 +55,7 @@ export async function chooseModel(input: {
 
 export const NO_MODEL_HELP = [
   "no model configured and no local model server found on this machine.",
-  "  Cloud: export ANTHROPIC_API_KEY=... and run hearth --model anthropic/claude-sonnet-4-5 -p \"...\"",
+  '  Cloud: export ANTHROPIC_API_KEY=... and run hearth --model anthropic/claude-sonnet-4-5 -p "..."',
   "         (or OPENAI_API_KEY with --model openai/gpt-5, GEMINI_API_KEY with --model google/gemini-2.5-pro)",
   "  Local: start a server (`ollama serve` then `ollama pull qwen2.5-coder:7b`, LM Studio on port 1234,",
   "         or `llama-server -m model.gguf` on port 8080); hearth finds it on its own.",

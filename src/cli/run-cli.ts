@@ -14,10 +14,12 @@ export async function runCli(argv: string[], version: string): Promise<void> {
       process.stdout.write(`${version}\n`);
       code = EXIT_OK;
     } else if (!options.print) {
-      throw new UsageError('interactive mode is not available in this version; run headless with hearth -p "task"');
+      throw new UsageError(
+        'interactive mode is not available in this version; run headless with hearth -p "task"',
+      );
     } else {
       const { runPrint } = await import("./headless/run-print.ts");
-      code = await runPrint(options, { version, env: process.env, stdin: process.stdin });
+      code = await runPrint(options, { version, env: process.env, stdin: () => process.stdin });
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -24,4 +24,3 @@ export type HttpRequest = {
  * failures; adapters turn those into ProviderError events.
  */
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
-

@@ -17,7 +17,10 @@ export function createFakeProvider(turns: FakeProviderTurn[]): FakeProvider {
     requests.push({ ...request, messages: [...request.messages] });
     const turn = script.shift();
     if (turn === undefined) {
-      yield { type: "error", error: { kind: "bad_request", retryable: false, message: "fake provider: script exhausted" } };
+      yield {
+        type: "error",
+        error: { kind: "bad_request", retryable: false, message: "fake provider: script exhausted" },
+      };
       return;
     }
     if (turn === "hang") {

@@ -3,9 +3,10 @@
  * Each SSE frame is a whole GenerateContentResponse chunk. Vendor types stay in this file. Never throws
  * (see StreamFunction).
  */
-import { randomUUID } from "node:crypto";
+
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
+import { shortRandom } from "../protocol/ids.ts";
 import type { Message, ToolSpec } from "../protocol/messages.ts";
 import {
   errorFromFailure,
@@ -63,7 +64,7 @@ export const streamGemini: StreamFunction = async function* (model, request, opt
       yield { type: "error", error: opened.error };
       return;
     }
-    const state: ReadState = { idPrefix: randomUUID().slice(0, 8), toolCalls: 0 };
+    const state: ReadState = { idPrefix: shortRandom(8), toolCalls: 0 };
     if (stream) yield* readStream(model, opened.response, state);
     else yield* readWhole(model, opened.response, state);
   } catch (error) {

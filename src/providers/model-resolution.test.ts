@@ -3,7 +3,11 @@ import { test } from "node:test";
 import { isLoopbackUrl, resolveModel } from "./model-resolution.ts";
 
 test("built-in cloud provider: base URL and key from env, catalog limits", () => {
-  const r = resolveModel("anthropic/claude-sonnet-4-5", {}, { ANTHROPIC_API_KEY: "k1", ANTHROPIC_BASE_URL: "http://127.0.0.1:9/" });
+  const r = resolveModel(
+    "anthropic/claude-sonnet-4-5",
+    {},
+    { ANTHROPIC_API_KEY: "k1", ANTHROPIC_BASE_URL: "http://127.0.0.1:9/" },
+  );
   assert.ok(r.ok);
   assert.equal(r.model.api, "anthropic-messages");
   assert.equal(r.model.baseUrl, "http://127.0.0.1:9");
@@ -30,7 +34,9 @@ test("provider without a model uses the catalog default; local providers need a 
 
 test("custom providers from settings, model ids with slashes", () => {
   const settings = {
-    providers: { groq: { api: "openai-chat", baseUrl: "https://api.groq.example/openai/v1", apiKeyEnv: "GROQ_API_KEY" } },
+    providers: {
+      groq: { api: "openai-chat", baseUrl: "https://api.groq.example/openai/v1", apiKeyEnv: "GROQ_API_KEY" },
+    },
   };
   const r = resolveModel("groq/meta-llama/llama-4", settings, { GROQ_API_KEY: "gk" });
   assert.ok(r.ok);

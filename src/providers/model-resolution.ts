@@ -54,7 +54,10 @@ export function resolveModel(spec: string, settings: Settings, env: NodeJS.Proce
   const custom: ProviderSettings | undefined = settings.providers?.[providerName];
   if (!builtin && !custom) {
     const known = [...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(settings.providers ?? {})].join(", ");
-    return { ok: false, message: `unknown provider "${providerName}" in model "${spec}"; known providers: ${known} (add others under "providers" in settings)` };
+    return {
+      ok: false,
+      message: `unknown provider "${providerName}" in model "${spec}"; known providers: ${known} (add others under "providers" in settings)`,
+    };
   }
   const api = (custom?.api as ApiId | undefined) ?? builtin?.api;
   const baseUrl = (custom?.baseUrl ?? builtin?.baseUrl(env))?.replace(/\/+$/, "");

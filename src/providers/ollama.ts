@@ -3,8 +3,9 @@
  * that every request carries `options.num_ctx`: without it Ollama silently truncates the prompt to its small
  * default window. Vendor types stay in this file.
  */
-import { randomUUID } from "node:crypto";
+
 import { readText } from "../egress/http-client.ts";
+import { newCallId } from "../protocol/ids.ts";
 import type { Message } from "../protocol/messages.ts";
 import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
@@ -145,7 +146,7 @@ class ReplyReader {
       yield {
         type: "tool_call",
         // Older Ollama versions send no id; ids must be unique across the conversation.
-        id: typeof call.id === "string" && call.id ? call.id : `call_${randomUUID().slice(0, 8)}`,
+        id: typeof call.id === "string" && call.id ? call.id : newCallId(),
         name: call.function?.name ?? "",
         argumentsJson: typeof args === "string" ? args : JSON.stringify(args ?? {}),
       };

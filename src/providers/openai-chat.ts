@@ -2,9 +2,10 @@
  * The Chat Completions adapter (`POST {baseUrl}/chat/completions`). One adapter for every server that speaks this
  * protocol: OpenAI, LM Studio, llama.cpp server, vLLM, Groq, OpenRouter. Vendor types stay in this file.
  */
-import { randomUUID } from "node:crypto";
+
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
+import { newCallId } from "../protocol/ids.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
 import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
@@ -146,7 +147,7 @@ class ToolCallAccumulator {
     for (const key of keys) {
       const slot = this.slots.get(key)!;
       this.emitted++;
-      const id = slot.id || `call_${randomUUID().slice(0, 8)}`;
+      const id = slot.id || newCallId();
       yield { type: "tool_call", id, name: slot.name, argumentsJson: slot.args || "{}" };
     }
     this.slots.clear();

@@ -37,7 +37,9 @@ export function describeIssue(issue: Issue): string {
     case "unrecognized_keys":
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     case "invalid_format":
-      return issue.message && issue.message !== "Invalid input" ? issue.message : `must be a valid ${issue.format}`;
+      return issue.message && issue.message !== "Invalid input"
+        ? issue.message
+        : `must be a valid ${issue.format}`;
     default:
       return issue.message && issue.message !== "Invalid input" ? issue.message : "invalid value";
   }

@@ -1,11 +1,13 @@
 /** The settings file schema (zod/mini), shared by the user file and the project file. */
 import * as z from "zod/mini";
+import { PERMISSION_MODES } from "../protocol/permissions.ts";
 import { API_IDS } from "../providers/provider.ts";
 
-export const PERMISSION_MODES = ["ask", "auto", "plan"] as const;
-export type PermissionMode = (typeof PERMISSION_MODES)[number];
+export { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 
-const envVarName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
+const envVarName = z
+  .string()
+  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
 const positiveInt = z.int().check(z.positive());
 
 export const ProviderSettingsSchema = z.strictObject({
@@ -22,12 +24,17 @@ export const ProviderSettingsSchema = z.strictObject({
 
 export const SettingsSchema = z.object({
   /** Default model, "<provider>/<model>". */
-  model: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"'))),
+  model: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"')),
+  ),
   permissionMode: z.optional(z.enum(PERMISSION_MODES)),
   maxTurns: z.optional(positiveInt),
   maxOutputTokens: z.optional(positiveInt),
   providers: z.optional(
-    z.record(z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, . _ -")), ProviderSettingsSchema),
+    z.record(
+      z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, . _ -")),
+      ProviderSettingsSchema,
+    ),
   ),
   ollama: z.optional(
     z.strictObject({

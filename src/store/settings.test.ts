@@ -14,7 +14,8 @@ test("a syntax error points at its line", () => {
 });
 
 test("a wrong type points at the key's line and names it", () => {
-  const text = '{\n  "model": "anthropic/claude",\n  "providers": {\n    "groq": {\n      "api": "openai-chat",\n      "baseUrl": 42\n    }\n  }\n}';
+  const text =
+    '{\n  "model": "anthropic/claude",\n  "providers": {\n    "groq": {\n      "api": "openai-chat",\n      "baseUrl": 42\n    }\n  }\n}';
   const { diagnostics } = parseSettingsText(text, "settings.json");
   const errors = diagnostics.filter((d) => d.severity === "error");
   assert.equal(errors.length, 1);
@@ -29,13 +30,19 @@ test("an unknown api and an unknown provider key are errors; an unknown top-leve
   assert.ok(warning);
   assert.equal(warning.line, 2);
   assert.match(warning.message, /unknown setting "colour"/);
-  const messages = diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+  const messages = diagnostics
+    .filter((d) => d.severity === "error")
+    .map((d) => d.message)
+    .join("\n");
   assert.match(messages, /providers\.x\.api/);
   assert.match(messages, /baseURL/);
 });
 
 test("comments and trailing commas are accepted", () => {
-  const { value, diagnostics } = parseSettingsText('{\n // my model\n "model": "ollama/llama3",\n}', "s.json");
+  const { value, diagnostics } = parseSettingsText(
+    '{\n // my model\n "model": "ollama/llama3",\n}',
+    "s.json",
+  );
   assert.deepEqual(diagnostics, []);
   assert.deepEqual(value, { model: "ollama/llama3" });
 });
@@ -44,7 +51,10 @@ test("user and project files merge deeply; the project wins; missing files are s
   const dir = mkdtempSync(join(tmpdir(), "hearth-settings-"));
   const user = join(dir, "user.json");
   const project = join(dir, "project.json");
-  writeFileSync(user, JSON.stringify({ model: "anthropic/a", ollama: { maxContext: 4096, keepAlive: "5m" } }));
+  writeFileSync(
+    user,
+    JSON.stringify({ model: "anthropic/a", ollama: { maxContext: 4096, keepAlive: "5m" } }),
+  );
   writeFileSync(project, JSON.stringify({ model: "ollama/b", ollama: { maxContext: 16384 } }));
   const { settings, diagnostics } = loadSettings([
     { path: user, label: "user.json" },

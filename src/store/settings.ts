@@ -29,7 +29,12 @@ export function loadSettings(sources: SettingsSource[]): LoadedSettings {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
-      diagnostics.push({ file: source.label, line: 1, severity: "error", message: `cannot read: ${code ?? (error as Error).message}` });
+      diagnostics.push({
+        file: source.label,
+        line: 1,
+        severity: "error",
+        message: `cannot read: ${code ?? (error as Error).message}`,
+      });
       continue;
     }
     const parsed = parseSettingsText(text, source.label);
@@ -57,7 +62,12 @@ export function parseSettingsText(
     return { value: null, diagnostics };
   }
   if (tree.type !== "object") {
-    diagnostics.push({ file: label, line: lineAt(tree.offset), severity: "error", message: "settings must be a JSON object" });
+    diagnostics.push({
+      file: label,
+      line: lineAt(tree.offset),
+      severity: "error",
+      message: "settings must be a JSON object",
+    });
     return { value: null, diagnostics };
   }
   const value = nodeValue(tree) as Record<string, unknown>;
@@ -78,7 +88,12 @@ export function parseSettingsText(
       const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
       const where = deepestNode(tree, path);
       const name = path.length > 0 ? `"${path.join(".")}"` : "settings";
-      diagnostics.push({ file: label, line: lineAt(where.offset), severity: "error", message: `${name}: ${describeIssue(issue)}` });
+      diagnostics.push({
+        file: label,
+        line: lineAt(where.offset),
+        severity: "error",
+        message: `${name}: ${describeIssue(issue)}`,
+      });
     }
     return { value: null, diagnostics };
   }
@@ -134,10 +149,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
+    out[key] =
+      isPlainObject(value) && isPlainObject(out[key])
+        ? deepMerge(out[key] as Record<string, unknown>, value)
+        : value;
   }
   return out;
 }

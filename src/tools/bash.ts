@@ -3,13 +3,13 @@
  * environment. Timeouts and aborts kill the whole group. The model sees the head and tail of the output;
  * when output overflows, all of it streams to a spill file the model can read.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
+import { shortRandom } from "../protocol/ids.ts";
 import { formatBytes } from "./read.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
@@ -130,11 +130,13 @@ type RunOutcome = {
   durationMs: number;
 };
 
-function runCommand(options: RunOptions): Promise<RunOutcome> {
+async function runCommand(options: RunOptions): Promise<RunOutcome> {
+  // node:child_process loads on first use: start-up does not pay for it.
+  const { spawn } = await import("node:child_process");
   const started = Date.now();
   const outcome = { exitCode: null as number | null, signal: null as string | null, timedOut: false };
   const empty = { text: "", totalBytes: 0, ...outcome, interrupted: true, durationMs: 0 };
-  if (options.signal.aborted) return Promise.resolve(empty);
+  if (options.signal.aborted) return empty;
 
   return new Promise((resolve) => {
     // `exec 2>&1` merges stderr into stdout inside the shell, so both arrive in order on one pipe.
@@ -321,7 +323,7 @@ function createCollector(spillPath: () => string): Collector {
 function spillFile(spillDir: string, callId: string): string {
   mkdirSync(spillDir, { recursive: true });
   const id = callId.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
-  return join(spillDir, `bash-${id}-${randomBytes(4).toString("hex")}.log`);
+  return join(spillDir, `bash-${id}-${shortRandom(8)}.log`);
 }
 
 /** Colour and cursor escape sequences mean nothing to the model. */

@@ -3,7 +3,6 @@
  * hash) per real path; `write` and `edit` check it so they never overwrite changes made on disk behind the
  * model's back (by the user, a formatter, or a command it ran).
  */
-import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 
 export type FileStamp = {
@@ -39,7 +38,7 @@ export function createFileState(): FileState {
     stamps.set(realPath, {
       mtimeMs: info.mtimeMs,
       size: info.size,
-      hash: content === undefined ? undefined : hashOf(content),
+      hash: content === undefined ? undefined : await hashOf(content),
     });
   }
 
@@ -56,7 +55,7 @@ export function createFileState(): FileState {
     if (info.mtimeMs === known.mtimeMs) return { status: "fresh" };
     if (known.hash === undefined) return { status: "changed" };
     // Same size, new mtime: compare content so a mere touch does not force a re-read.
-    const hash = hashOf(await readFile(realPath));
+    const hash = await hashOf(await readFile(realPath));
     if (hash !== known.hash) return { status: "changed" };
     stamps.set(realPath, { ...known, mtimeMs: info.mtimeMs });
     return { status: "fresh" };
@@ -70,6 +69,8 @@ export function createFileState(): FileState {
   };
 }
 
-function hashOf(content: string | Uint8Array): string {
+async function hashOf(content: string | Uint8Array): Promise<string> {
+  // node:crypto loads on first use: start-up does not pay for it.
+  const { createHash } = await import("node:crypto");
   return createHash("sha256").update(content).digest("hex");
 }

@@ -1,7 +1,6 @@
 /** The `glob` tool: find files by name pattern, newest first, skipping .gitignore'd files. */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import picomatch from "picomatch";
 import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
@@ -41,6 +40,8 @@ export function createGlobTool(deps: GlobToolDeps): AnyTool {
 
       // Walk only below the pattern's literal prefix ("src" for "src/**/*.ts").
       const pattern = args.pattern.replace(/^\.\//, "");
+      // picomatch loads on first use: start-up does not pay for it.
+      const { default: picomatch } = await import("picomatch");
       const { base, negated } = picomatch.scan(pattern);
       let start = dir;
       let prefix = "";

@@ -2,11 +2,8 @@
  * The `grep` tool: regex search over files. Uses ripgrep when a path to it is given, otherwise the built-in
  * walker and a JS RegExp. Both ways print the same format with workspace-relative paths and honour .gitignore.
  */
-import { spawn } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import picomatch from "picomatch";
 import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { looksBinary } from "./read.ts";
@@ -113,6 +110,9 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
 }
 
 async function searchRipgrep(rgPath: string, workspace: Workspace, search: Search): Promise<string[]> {
+  // Loaded on first use: start-up does not pay for them.
+  const { spawn } = await import("node:child_process");
+  const { createInterface } = await import("node:readline");
   const args = ["--no-config", "--no-require-git", "--hidden", "--glob", "!.git", "--color", "never"];
   args.push(
     "--no-messages",
@@ -171,8 +171,9 @@ async function searchRipgrep(rgPath: string, workspace: Workspace, search: Searc
 
 async function searchBuiltin(workspace: Workspace, search: Search): Promise<string[]> {
   const regex = compile(search.pattern, search.ignoreCase);
+  // picomatch loads on first use: start-up does not pay for it.
   const matchGlob = search.glob
-    ? picomatch(search.glob, { dot: true, basename: !search.glob.includes("/") })
+    ? (await import("picomatch")).default(search.glob, { dot: true, basename: !search.glob.includes("/") })
     : () => true;
   const info = await stat(search.target);
   const lines: string[] = [];

@@ -1,7 +1,6 @@
 /** The `read` tool: a text file with numbered lines, a window of it for big files. */
 import { createReadStream } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import type { FileState } from "./file-state.ts";
@@ -139,6 +138,7 @@ async function readWindow(
   limit: number,
   signal: AbortSignal,
 ): Promise<{ window: string[]; totalLines: number }> {
+  const { createInterface } = await import("node:readline"); // only huge files need it
   const stream = createReadStream(path, { encoding: "utf8", signal });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   const window: string[] = [];

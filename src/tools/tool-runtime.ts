@@ -2,10 +2,11 @@
  * The tool runtime: look up -> validate -> policy -> execute -> cap. Every failure becomes an isError
  * result with a message that says how to recover; `run` never throws.
  */
-import { randomBytes } from "node:crypto";
+
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
+import { shortRandom } from "../protocol/ids.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
 import { type AnyTool, ToolError } from "./tool.ts";
@@ -120,7 +121,7 @@ async function capContent(
   try {
     await mkdir(spillDir, { recursive: true });
     const id = call.id.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
-    const path = join(spillDir, `${call.name}-${id}-${randomBytes(4).toString("hex")}.txt`);
+    const path = join(spillDir, `${call.name}-${id}-${shortRandom(8)}.txt`);
     await writeFile(path, content, "utf8");
     where = `the full output is in ${path}; read it with read and offset/limit, or grep it`;
   } catch (error) {

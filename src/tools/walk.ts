@@ -6,9 +6,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import ignore from "ignore";
-
-type Ignore = ignore.Ignore;
+import type { Ignore } from "ignore";
 
 export type WalkOptions = {
   signal?: AbortSignal;
@@ -104,6 +102,8 @@ function isIgnored(levels: IgnoreLevel[], pathFromRoot: string, isDirectory: boo
 async function loadGitignore(dir: string): Promise<Ignore | null> {
   try {
     const text = await readFile(join(dir, ".gitignore"), "utf8");
+    // Loaded on first use: start-up does not pay for it.
+    const { default: ignore } = await import("ignore");
     return ignore().add(text);
   } catch {
     return null;

@@ -12,7 +12,9 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-const pkg = JSON.parse(readFileSync(join(import.meta.dirname ?? ".", "../../package.json"), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(join(import.meta.dirname ?? ".", "../../package.json"), "utf8")) as {
+  version: string;
+};
 
 test("--version and --help exit 0", async () => {
   const sandbox = makeSandbox();
@@ -64,18 +66,25 @@ test("piped stdin is appended to the prompt; stdin alone is the prompt", async (
   const user = firstMessages.find((m) => m.role === "user");
   assert.equal(user?.content, "review this\n\ndiff --git a/x b/x\n+added line");
 
-  const alone = await runHearth(sandbox, ["-p", "--model", setup.model], { env: setup.env, stdin: "what is 2+2?" });
+  const alone = await runHearth(sandbox, ["-p", "--model", setup.model], {
+    env: setup.env,
+    stdin: "what is 2+2?",
+  });
   assert.equal(alone.code, 0, alone.stderr);
   const second = fake.modelRequests[1].body?.messages as Array<{ role: string; content: string }>;
   assert.equal(second.find((m) => m.role === "user")?.content, "what is 2+2?");
 });
 
 test("json output: one object with result, usage, cost, turns, duration and session id", async () => {
-  const fake = await startFakeServer({ script: [{ text: "the answer", usage: { input: 1000, output: 100 } }] });
+  const fake = await startFakeServer({
+    script: [{ text: "the answer", usage: { input: 1000, output: 100 } }],
+  });
   servers.push(fake);
   const sandbox = makeSandbox();
   const setup = providerSetup("anthropic-messages", fake.url);
-  const run = await runHearth(sandbox, ["-p", "--model", setup.model, "--output-format", "json", "q"], { env: setup.env });
+  const run = await runHearth(sandbox, ["-p", "--model", setup.model, "--output-format", "json", "q"], {
+    env: setup.env,
+  });
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split("\n");
   assert.equal(lines.length, 1);
@@ -84,7 +93,12 @@ test("json output: one object with result, usage, cost, turns, duration and sess
   assert.equal(result.subtype, "success");
   assert.equal(result.result, "the answer");
   assert.equal(result.num_turns, 1);
-  assert.deepEqual(result.usage, { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0, cache_write_tokens: 0 });
+  assert.deepEqual(result.usage, {
+    input_tokens: 1000,
+    output_tokens: 100,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+  });
   // claude-sonnet-4-5 list price: $3 / M input, $15 / M output.
   assert.equal(result.total_cost_usd, 0.0045);
   assert.match(result.session_id, /^[0-9a-f-]{36}$/);
@@ -99,7 +113,9 @@ test("HEARTH_MODEL and settings pick the model; --model wins", async () => {
   const fromSettings = await runHearth(sandbox, ["-p", "hi"], { env: setup.env });
   assert.equal(fromSettings.code, 0, fromSettings.stderr);
   assert.equal(fake.modelRequests[0].body?.model, "from-settings");
-  const fromEnv = await runHearth(sandbox, ["-p", "hi"], { env: { ...setup.env, HEARTH_MODEL: "fakechat/from-env" } });
+  const fromEnv = await runHearth(sandbox, ["-p", "hi"], {
+    env: { ...setup.env, HEARTH_MODEL: "fakechat/from-env" },
+  });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.equal(fake.modelRequests[1].body?.model, "from-env");
   assert.equal(fake.requests.length, 2, "no probes or other requests when a model is configured");
@@ -113,7 +129,10 @@ test("no model configured: a local server on loopback is found and named", async
   const run = await runHearth(sandbox, ["-p", "hi"]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, "local answer\n");
-  assert.match(run.stderr, /no model configured; using lmstudio\/qwen-local found at http:\/\/127\.0\.0\.1:\d+\/v1/);
+  assert.match(
+    run.stderr,
+    /no model configured; using lmstudio\/qwen-local found at http:\/\/127\.0\.0\.1:\d+\/v1/,
+  );
 });
 
 test("no model configured and nothing local: says how to configure one", async () => {
@@ -130,9 +149,13 @@ test("--max-turns stops the run with exit 1", async () => {
   const sandbox = makeSandbox();
   const setup = providerSetup("openai-chat", fake.url);
   writeSettings(sandbox, "user", setup.settings);
-  const run = await runHearth(sandbox, ["-p", "--model", setup.model, "--max-turns", "1", "--output-format", "json", "hi"], {
-    env: setup.env,
-  });
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--model", setup.model, "--max-turns", "1", "--output-format", "json", "hi"],
+    {
+      env: setup.env,
+    },
+  );
   assert.equal(run.code, 1);
   assert.match(run.stderr, /stopped after 1 turns/);
   assert.equal(JSON.parse(run.stdout).subtype, "error_max_turns");

@@ -4,8 +4,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 import { makeSandbox, providerSetup, runHearth, writeSettings } from "./harness.ts";
 
 const servers: FakeServer[] = [];
@@ -19,9 +19,14 @@ async function fakeWith(script: FakeTurn[]) {
   return fake;
 }
 
-const noStackTrace = (stderr: string) => assert.ok(!/\n\s+at /.test(stderr), `stack trace in stderr:\n${stderr}`);
+const noStackTrace = (stderr: string) =>
+  assert.ok(!/\n\s+at /.test(stderr), `stack trace in stderr:\n${stderr}`);
 
-async function runAnthropic(script: FakeTurn[], extraArgs: string[] = [], files: Record<string, string> = {}) {
+async function runAnthropic(
+  script: FakeTurn[],
+  extraArgs: string[] = [],
+  files: Record<string, string> = {},
+) {
   const fake = await fakeWith(script);
   const sandbox = makeSandbox(files);
   const setup = providerSetup("anthropic-messages", fake.url);
@@ -34,7 +39,12 @@ async function runAnthropic(script: FakeTurn[], extraArgs: string[] = [], files:
 }
 
 test("HTTP 401: exit 1, one line naming the key variable, no key, no stack trace", async () => {
-  const { run } = await runAnthropic([{ status: 401, errorBody: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}' }]);
+  const { run } = await runAnthropic([
+    {
+      status: 401,
+      errorBody: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}',
+    },
+  ]);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /rejected the API key \(HTTP 401\).*check ANTHROPIC_API_KEY/);
   assert.ok(!run.stderr.includes("test-anthropic-key"));
@@ -45,15 +55,23 @@ test("HTTP 401: exit 1, one line naming the key variable, no key, no stack trace
 });
 
 test("HTTP 404: exit 1, names the model and `hearth models`", async () => {
-  const { run, fake } = await runAnthropic([{ status: 404, errorBody: '{"error":{"message":"model: claude-sonnet-4-5"}}' }]);
+  const { run, fake } = await runAnthropic([
+    { status: 404, errorBody: '{"error":{"message":"model: claude-sonnet-4-5"}}' },
+  ]);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /model "claude-sonnet-4-5" not found at anthropic \(127\.0\.0\.1:\d+\).*hearth models/);
+  assert.match(
+    run.stderr,
+    /model "claude-sonnet-4-5" not found at anthropic \(127\.0\.0\.1:\d+\).*hearth models/,
+  );
   assert.equal(fake.modelRequests.length, 1, "a 404 is not retried");
   noStackTrace(run.stderr);
 });
 
 test("HTTP 429 then success: retried after retry-after, exit 0", async () => {
-  const { run, fake } = await runAnthropic([{ status: 429, headers: { "retry-after": "0" } }, { text: "ok after retry" }]);
+  const { run, fake } = await runAnthropic([
+    { status: 429, headers: { "retry-after": "0" } },
+    { text: "ok after retry" },
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(fake.modelRequests.length, 2);
   assert.match(run.stderr, /rate limiting.*retrying/);
@@ -69,7 +87,10 @@ test("HTTP 500 then success: retried with backoff, exit 0", async () => {
 });
 
 test("HTTP 400 is not retried", async () => {
-  const { run, fake } = await runAnthropic([{ status: 400, errorBody: '{"error":{"message":"bad field"}}' }, { text: "never" }]);
+  const { run, fake } = await runAnthropic([
+    { status: 400, errorBody: '{"error":{"message":"bad field"}}' },
+    { text: "never" },
+  ]);
   assert.equal(run.code, 1);
   assert.equal(fake.modelRequests.length, 1);
   assert.match(run.stderr, /refused the request \(HTTP 400\): bad field/);
@@ -83,7 +104,10 @@ test("a malformed chunk: exit 1 with a one-line error", async () => {
 });
 
 test("a stream cut mid-response is retried", async () => {
-  const { run, fake } = await runAnthropic([{ text: "this will be cut off", cutAfterFrames: 3 }, { text: "complete answer" }]);
+  const { run, fake } = await runAnthropic([
+    { text: "this will be cut off", cutAfterFrames: 3 },
+    { text: "complete answer" },
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(fake.modelRequests.length, 2);
   assert.equal(run.events.at(-1)?.result, "complete answer");
@@ -101,12 +125,16 @@ test("a server that never answers: Ctrl-C ends the run with exit 130 within 500 
     }
   }, 10);
   let child: import("node:child_process").ChildProcess | undefined;
-  const run = await runHearth(sandbox, ["-p", "--model", setup.model, "--output-format", "stream-json", "hi"], {
-    env: setup.env,
-    onSpawn: (c) => {
-      child = c;
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--model", setup.model, "--output-format", "stream-json", "hi"],
+    {
+      env: setup.env,
+      onSpawn: (c) => {
+        child = c;
+      },
     },
-  });
+  );
   clearInterval(watch);
   const exitedAfter = Date.now() - interruptedAt;
   assert.equal(run.code, 130, run.stderr);
@@ -118,7 +146,11 @@ test("a tool that hangs is killed at its timeout, with its whole process group",
   const marker = `hearth-hang-${process.pid}-${Date.now()}`;
   const { run } = await runAnthropic(
     [
-      { toolCalls: [{ name: "bash", arguments: { command: `(sleep 30; echo ${marker}) & sleep 30`, timeout: 1 } }] },
+      {
+        toolCalls: [
+          { name: "bash", arguments: { command: `(sleep 30; echo ${marker}) & sleep 30`, timeout: 1 } },
+        ],
+      },
       { text: "it timed out" },
     ],
     ["--permission-mode", "auto"],
@@ -159,13 +191,21 @@ test("ask mode headless: a command is refused, the model is told, stderr says ho
   const result = run.events.find((e) => e.type === "tool_result")!;
   assert.equal(result.is_error, true);
   assert.match(String(result.content), /permission denied.*--permission-mode auto/);
-  assert.match(run.stderr, /refused bash "echo done > out.txt" \(permission mode ask; allow with --permission-mode auto\)/);
+  assert.match(
+    run.stderr,
+    /refused bash "echo done > out.txt" \(permission mode ask; allow with --permission-mode auto\)/,
+  );
 });
 
 test("plan mode: edits are refused; reads work", async () => {
   const { run, sandbox } = await runAnthropic(
     [
-      { toolCalls: [{ name: "read", arguments: { path: "a.txt" } }, { name: "write", arguments: { path: "b.txt", content: "x" } }] },
+      {
+        toolCalls: [
+          { name: "read", arguments: { path: "a.txt" } },
+          { name: "write", arguments: { path: "b.txt", content: "x" } },
+        ],
+      },
       { text: "planned" },
     ],
     ["--permission-mode", "plan"],
@@ -210,14 +250,21 @@ test("a host that cannot be reached fails within 3 s with one clear line", async
       "for i in range(4):\n  c=socket.socket();c.setblocking(False)\n  try: c.connect(s.getsockname())\n  except BlockingIOError: pass\n  fill.append(c)\n" +
       "print(s.getsockname()[1],flush=True)\ntime.sleep(60)",
   ]);
-  const port = await new Promise<string>((resolve) => holder.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())));
+  const port = await new Promise<string>((resolve) =>
+    holder.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())),
+  );
   try {
     const sandbox = makeSandbox();
-    writeSettings(sandbox, "user", { providers: { remote: { api: "openai-chat", baseUrl: `http://127.0.0.1:${port}/v1` } } });
+    writeSettings(sandbox, "user", {
+      providers: { remote: { api: "openai-chat", baseUrl: `http://127.0.0.1:${port}/v1` } },
+    });
     const run = await runHearth(sandbox, ["-p", "--model", "remote/m", "hi"]);
     assert.equal(run.code, 1);
     assert.ok(run.durationMs < 4500, `took ${run.durationMs} ms`);
-    assert.match(run.stderr, /cannot reach remote \(127\.0\.0\.1:\d+\): no connection to 127\.0\.0\.1:\d+ within 3000 ms/);
+    assert.match(
+      run.stderr,
+      /cannot reach remote \(127\.0\.0\.1:\d+\): no connection to 127\.0\.0\.1:\d+ within 3000 ms/,
+    );
     noStackTrace(run.stderr);
   } finally {
     holder.kill();
@@ -226,7 +273,9 @@ test("a host that cannot be reached fails within 3 s with one clear line", async
 
 test("Ctrl-C during a running command: the command's group is killed, exit 130 within 500 ms", async () => {
   const marker = `hearth-int-${process.pid}-${Date.now()}`;
-  const fake = await fakeWith([{ toolCalls: [{ name: "bash", arguments: { command: `sleep 31 # ${marker}` } }] }]);
+  const fake = await fakeWith([
+    { toolCalls: [{ name: "bash", arguments: { command: `sleep 31 # ${marker}` } }] },
+  ]);
   const sandbox = makeSandbox();
   const setup = providerSetup("anthropic-messages", fake.url);
   let interruptedAt = 0;

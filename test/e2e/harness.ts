@@ -117,22 +117,38 @@ export function runHearth(sandbox: Sandbox, args: string[], options: RunOptions 
 }
 
 /** Environment and flags that point each built-in provider at the fake server. */
-export function providerSetup(protocol: string, fakeUrl: string): { env: Record<string, string>; model: string; settings?: unknown } {
+export function providerSetup(
+  protocol: string,
+  fakeUrl: string,
+): { env: Record<string, string>; model: string; settings?: unknown } {
   const port = new URL(fakeUrl).port;
   switch (protocol) {
     case "anthropic-messages":
-      return { env: { ANTHROPIC_BASE_URL: fakeUrl, ANTHROPIC_API_KEY: "test-anthropic-key" }, model: "anthropic/claude-sonnet-4-5" };
+      return {
+        env: { ANTHROPIC_BASE_URL: fakeUrl, ANTHROPIC_API_KEY: "test-anthropic-key" },
+        model: "anthropic/claude-sonnet-4-5",
+      };
     case "openai-responses":
-      return { env: { OPENAI_BASE_URL: `${fakeUrl}/v1`, OPENAI_API_KEY: "test-openai-key" }, model: "openai/gpt-5" };
+      return {
+        env: { OPENAI_BASE_URL: `${fakeUrl}/v1`, OPENAI_API_KEY: "test-openai-key" },
+        model: "openai/gpt-5",
+      };
     case "gemini":
-      return { env: { GOOGLE_GEMINI_BASE_URL: fakeUrl, GEMINI_API_KEY: "test-gemini-key" }, model: "google/gemini-2.5-pro" };
+      return {
+        env: { GOOGLE_GEMINI_BASE_URL: fakeUrl, GEMINI_API_KEY: "test-gemini-key" },
+        model: "google/gemini-2.5-pro",
+      };
     case "ollama":
       return { env: { OLLAMA_HOST: `127.0.0.1:${port}` }, model: "ollama/qwen2.5-coder:7b" };
     case "openai-chat":
       return {
         env: { FAKE_CHAT_KEY: "test-chat-key" },
         model: "fakechat/fake-model",
-        settings: { providers: { fakechat: { api: "openai-chat", baseUrl: `${fakeUrl}/v1`, apiKeyEnv: "FAKE_CHAT_KEY" } } },
+        settings: {
+          providers: {
+            fakechat: { api: "openai-chat", baseUrl: `${fakeUrl}/v1`, apiKeyEnv: "FAKE_CHAT_KEY" },
+          },
+        },
       };
     default:
       throw new Error(`unknown protocol ${protocol}`);

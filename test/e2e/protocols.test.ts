@@ -21,8 +21,14 @@ for (const protocol of PROTOCOLS) {
     test(`${protocol}${stream ? "" : " (not streamed)"}: read, bash, answer`, async () => {
       const fake = await startFakeServer({
         script: [
-          { toolCalls: [{ name: "read", arguments: { path: "hello.txt" } }], usage: { input: 100, output: 10 } },
-          { toolCalls: [{ name: "bash", arguments: { command: "echo done > out.txt" } }], usage: { input: 150, output: 12 } },
+          {
+            toolCalls: [{ name: "read", arguments: { path: "hello.txt" } }],
+            usage: { input: 100, output: 10 },
+          },
+          {
+            toolCalls: [{ name: "bash", arguments: { command: "echo done > out.txt" } }],
+            usage: { input: 150, output: 12 },
+          },
           { text: "All done: out.txt written.", usage: { input: 200, output: 8 } },
         ],
         contextLength: 65536,
@@ -40,7 +46,16 @@ for (const protocol of PROTOCOLS) {
       });
       const run = await runHearth(
         sandbox,
-        ["-p", "--permission-mode", "auto", "--output-format", "stream-json", "--model", setup.model, "write out.txt"],
+        [
+          "-p",
+          "--permission-mode",
+          "auto",
+          "--output-format",
+          "stream-json",
+          "--model",
+          setup.model,
+          "write out.txt",
+        ],
         { env: setup.env },
       );
       assert.equal(run.code, 0, run.stderr);
@@ -61,7 +76,10 @@ for (const protocol of PROTOCOLS) {
       );
       const results = run.events.filter((e) => e.type === "tool_result");
       assert.equal(results.length, 2);
-      assert.ok(results.every((e) => e.is_error === false), JSON.stringify(results));
+      assert.ok(
+        results.every((e) => e.is_error === false),
+        JSON.stringify(results),
+      );
       assert.match(String(results[0].content), /hello from the workspace/);
       const responses = run.events.filter((e) => e.type === "response");
       assert.equal(responses.length, 3);
@@ -72,13 +90,19 @@ for (const protocol of PROTOCOLS) {
       assert.equal(result.subtype, "success");
       assert.equal(result.result, "All done: out.txt written.");
       assert.equal(result.num_turns, 3);
-      assert.deepEqual(result.usage, { input_tokens: 450, output_tokens: 30, cache_read_tokens: 0, cache_write_tokens: 0 });
+      assert.deepEqual(result.usage, {
+        input_tokens: 450,
+        output_tokens: 30,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+      });
 
       // The file's content reached the model in the second request; the key never appears in any body.
       assert.equal(fake.modelRequests.length, 3);
       assert.match(JSON.stringify(fake.modelRequests[1].body), /hello from the workspace/);
       for (const key of Object.values(setup.env)) {
-        if (key.startsWith("test-")) assert.ok(!JSON.stringify(fake.requests.map((r) => r.body)).includes(key));
+        if (key.startsWith("test-"))
+          assert.ok(!JSON.stringify(fake.requests.map((r) => r.body)).includes(key));
       }
       if (protocol === "ollama") {
         const options = fake.modelRequests[0].body?.options as { num_ctx?: number };

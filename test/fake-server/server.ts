@@ -5,8 +5,8 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FakeTurn, Framing, Rendered, Renderer } from "./script.ts";
 import { renderers } from "./renderers.ts";
+import type { FakeTurn, Framing, Rendered, Renderer } from "./script.ts";
 
 export type RecordedRequest = {
   method: string;
@@ -87,11 +87,17 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     }
     if (req.method === "POST" && url.pathname === "/api/show") {
       return json(res, 200, {
-        model_info: { "general.architecture": "llama", "llama.context_length": options.contextLength ?? 8192 },
+        model_info: {
+          "general.architecture": "llama",
+          "llama.context_length": options.contextLength ?? 8192,
+        },
       });
     }
     const route = routeOf(req.method ?? "", url.pathname, body);
-    if (!route) return json(res, 404, { error: { message: `fake server: no route for ${req.method} ${url.pathname}` } });
+    if (!route)
+      return json(res, 404, {
+        error: { message: `fake server: no route for ${req.method} ${url.pathname}` },
+      });
     modelRequests.push(record);
     const turn = script.shift();
     if (!turn) return json(res, 500, { error: { message: "fake server: script exhausted" } });

@@ -6,7 +6,14 @@ import type { AgentEvent } from "../../protocol/events.ts";
 import type { OutputFormat } from "../args.ts";
 import { finalText, type RunSummary, resultObject } from "./run-summary.ts";
 
-export type InitInfo = { sessionId: string; model: string; tools: string[]; cwd: string; permissionMode: string; version: string };
+export type InitInfo = {
+  sessionId: string;
+  model: string;
+  tools: string[];
+  cwd: string;
+  permissionMode: string;
+  version: string;
+};
 
 export type HeadlessOutput = {
   init(info: InitInfo): void;
@@ -59,7 +66,13 @@ export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | nu
     case "reasoning_delta":
       return { type: "reasoning_delta", ...base, text: event.text };
     case "retry_scheduled":
-      return { type: "retry", ...base, attempt: event.attempt, delay_ms: event.delayMs, error: event.error.message };
+      return {
+        type: "retry",
+        ...base,
+        attempt: event.attempt,
+        delay_ms: event.delayMs,
+        error: event.error.message,
+      };
     case "message_ended": {
       const { message, timing } = event;
       return {
@@ -78,7 +91,13 @@ export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | nu
       };
     }
     case "tool_call_started":
-      return { type: "tool_call", ...base, id: event.call.id, name: event.call.name, arguments: event.call.arguments };
+      return {
+        type: "tool_call",
+        ...base,
+        id: event.call.id,
+        name: event.call.name,
+        arguments: event.call.arguments,
+      };
     case "tool_call_ended":
       return {
         type: "tool_result",

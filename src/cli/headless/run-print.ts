@@ -2,7 +2,7 @@
  * Headless mode (`hearth -p`): the composition root for one run. Builds settings, model, tools and policy,
  * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
  */
-import { randomUUID } from "node:crypto";
+
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { createHttpClient } from "../../egress/http-client.ts";
 import { decideByMode } from "../../policy/permission-mode.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
+import { newSessionId } from "../../protocol/ids.ts";
 import { estimateCost } from "../../providers/catalog.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
@@ -23,14 +24,21 @@ import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import { type CliOptions, UsageError } from "../args.ts";
 import { findExecutable } from "../find-executable.ts";
 import { chooseModel } from "../model-selection.ts";
+import { mark } from "../startup-trace.ts";
 import { createOutput } from "./output-formats.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { describeRefusal, reportEvent } from "./stderr-report.ts";
 
-export type PrintDeps = { version: string; env: NodeJS.ProcessEnv; stdin: NodeJS.ReadStream };
+export type PrintDeps = {
+  version: string;
+  env: NodeJS.ProcessEnv;
+  /** Opened only when something is piped in (creating process.stdin costs start-up time). */
+  stdin: () => NodeJS.ReadStream;
+};
 
 export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<number> {
   const startedAt = Date.now();
+  mark("headless loaded");
   const { env } = deps;
   const say = (line: string) => process.stderr.write(`hearth: ${line}\n`);
 
@@ -45,6 +53,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     say("fix the settings file above (or move it aside) and run again");
     return EXIT_USAGE;
   }
+  mark("settings read");
   const prompt = await readPrompt(options.prompt, deps.stdin);
 
   const controller = new AbortController();
@@ -58,6 +67,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
 
+  mark("prompt read");
   const http = createHttpClient();
   const choice = await chooseModel({ flag: options.model, env, settings, http, signal: controller.signal });
   if (controller.signal.aborted) return EXIT_INTERRUPTED;
@@ -65,11 +75,12 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     say(choice.message);
     return choice.exitCode;
   }
+  mark("model chosen");
   const { model } = choice;
   if (choice.notice) say(choice.notice);
   const modelName = `${model.provider}/${model.id}`;
 
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
   const workspace = createWorkspace({ root: cwd, readOnlyRoots: [spillDir] });
   const mode = options.permissionMode ?? settings.permissionMode ?? "ask";
@@ -92,9 +103,18 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, (text) => process.stdout.write(text));
-  output.init({ sessionId, model: modelName, tools: tools.map((t) => t.name), cwd, permissionMode: mode, version: deps.version });
+  output.init({
+    sessionId,
+    model: modelName,
+    tools: tools.map((t) => t.name),
+    cwd,
+    permissionMode: mode,
+    version: deps.version,
+  });
 
+  mark("tools built");
   const stream = await loadStreamFunction(model.api);
+  mark("adapter loaded");
   const system = buildSystemPrompt({
     cwd,
     platform: `${process.platform} ${process.arch}`,

@@ -27,7 +27,13 @@ export function finalText(messages: Message[]): string {
 export function resultObject(summary: RunSummary): Record<string, unknown> {
   const { result } = summary;
   const subtype =
-    result.reason === "done" ? "success" : result.reason === "max_turns" ? "error_max_turns" : result.reason === "aborted" ? "interrupted" : "error";
+    result.reason === "done"
+      ? "success"
+      : result.reason === "max_turns"
+        ? "error_max_turns"
+        : result.reason === "aborted"
+          ? "interrupted"
+          : "error";
   return {
     type: "result",
     subtype,
