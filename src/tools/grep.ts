@@ -87,17 +87,18 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
         limit: limit + 1,
         signal: context.signal,
       };
+      // ripgrep's --glob overrides .gitignore (an ignored file that matches the glob is searched), so a
+      // globbed search uses the built-in engine, which applies the glob on top of the ignore rules.
+      const engine = rgPath !== null && !search.glob ? rgPath : null;
       const lines =
-        rgPath === null
-          ? await searchBuiltin(workspace, search)
-          : await searchRipgrep(rgPath, workspace, search);
+        engine === null ? await searchBuiltin(workspace, search) : await searchRipgrep(engine, workspace, search);
       const truncated = lines.length > limit;
       if (truncated) lines.length = limit;
       const details: GrepDetails = {
         mode,
         lines: lines.length,
         truncated,
-        engine: rgPath ? "ripgrep" : "builtin",
+        engine: engine ? "ripgrep" : "builtin",
       };
       if (lines.length === 0) return { content: "No matches found.", details };
       let content = lines.join("\n");
@@ -128,7 +129,6 @@ async function searchRipgrep(rgPath: string, workspace: Workspace, search: Searc
   );
   if (!hasGitignore) args.push("--glob", "!node_modules");
   if (search.ignoreCase) args.push("--ignore-case");
-  if (search.glob) args.push("--glob", search.glob);
   if (search.mode === "files_with_matches") args.push("--files-with-matches");
   else if (search.mode === "count") args.push("--count", "--with-filename");
   else {
