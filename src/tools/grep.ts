@@ -91,7 +91,9 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
       // globbed search uses the built-in engine, which applies the glob on top of the ignore rules.
       const engine = rgPath !== null && !search.glob ? rgPath : null;
       const lines =
-        engine === null ? await searchBuiltin(workspace, search) : await searchRipgrep(engine, workspace, search);
+        engine === null
+          ? await searchBuiltin(workspace, search)
+          : await searchRipgrep(engine, workspace, search);
       const truncated = lines.length > limit;
       if (truncated) lines.length = limit;
       const details: GrepDetails = {
