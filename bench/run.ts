@@ -28,9 +28,12 @@ function median(values: number[]): number {
 }
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** A clean environment for every measured process (no NODE_OPTIONS, no NODE_EXTRA_CA_CERTS: each adds start-up). */
+const CLEAN_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" };
+
 function timeCommand(args: string[]): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { stdio: "ignore" });
+  const r = spawnSync(process.execPath, args, { stdio: "ignore", env: CLEAN_ENV });
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
@@ -63,12 +66,17 @@ function runHearth(
   box: ReturnType<typeof sandbox>,
   args: string[],
   wrap: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ startedAt: number; stdout: string; stderr: string; code: number | null }> {
   return new Promise((res) => {
     const command = wrap.length ? wrap[0] : process.execPath;
     const full = wrap.length ? [...wrap.slice(1), process.execPath, CLI, ...args] : [CLI, ...args];
     const startedAt = Date.now();
-    const child = spawn(command, full, { cwd: box.project, env: box.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, full, {
+      cwd: box.project,
+      env: { ...box.env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
@@ -94,17 +102,24 @@ async function main() {
   results.versionMs = round(median(version));
   results.versionRatio = round(median(version) / median(bare), 2);
 
-  // 2. start to first model request
+  // 2. start to first model request, with the start-up milestones hearth traces (ms since its process began)
   const firstRequest: number[] = [];
+  const milestones = new Map<string, number[]>();
   for (let i = 0; i < N; i++) {
     const fake = await startFakeServer({ script: [{ text: "ok" }] });
     const box = sandbox(fake);
-    const run = await runHearth(box, ["-p", "hi"]);
+    const run = await runHearth(box, ["-p", "hi"], [], { HEARTH_TRACE_STARTUP: "1" });
     if (run.code !== 0) throw new Error(`hearth failed: ${run.stderr}`);
     firstRequest.push(fake.modelRequests[0].receivedAt - run.startedAt);
+    for (const [, ms, name] of run.stderr.matchAll(/^hearth-trace ([\d.]+) (.+)$/gm)) {
+      milestones.set(name, [...(milestones.get(name) ?? []), Number(ms)]);
+    }
     await fake.close();
   }
   results.startToFirstRequestMs = round(median(firstRequest));
+  results.startupMilestonesMs = Object.fromEntries(
+    [...milestones].map(([name, v]) => [name, round(median(v))]),
+  );
 
   // 3 + 4 + 5. a run with 10 tool calls
   for (const tool of ["read", "bash"] as const) {
@@ -185,6 +200,7 @@ async function main() {
   ];
   for (const [name, value, target] of targets)
     console.log(`${name.padEnd(44)} ${value.padEnd(40)} target ${target}`);
+  console.log(`start-up milestones (ms since process start): ${JSON.stringify(results.startupMilestonesMs)}`);
 }
 
 await main();

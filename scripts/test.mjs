@@ -22,6 +22,7 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+console.log(`# node ${process.version}`);
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", ...files],

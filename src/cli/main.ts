@@ -18,6 +18,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
     const nodeModule = (await import("node:module")) as { enableCompileCache?: () => unknown };
     nodeModule.enableCompileCache?.();
   }
+  if (process.env.HEARTH_TRACE_STARTUP === "1")
+    process.stderr.write(`hearth-trace ${performance.now().toFixed(1)} entry\n`);
   try {
     const { runCli } = await import("./run-cli.ts");
     await runCli(args, version);
