@@ -321,7 +321,7 @@ function createCollector(spillPath: () => string): Collector {
 }
 
 function spillFile(spillDir: string, callId: string): string {
-  mkdirSync(spillDir, { recursive: true });
+  mkdirSync(spillDir, { recursive: true, mode: 0o700 }); // output may be private: owner only
   const id = callId.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
   return join(spillDir, `bash-${id}-${shortRandom(8)}.log`);
 }

@@ -119,7 +119,7 @@ async function capContent(
   if (content.length <= maxChars) return content;
   let where: string;
   try {
-    await mkdir(spillDir, { recursive: true });
+    await mkdir(spillDir, { recursive: true, mode: 0o700 }); // owner only
     const id = call.id.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
     const path = join(spillDir, `${call.name}-${id}-${shortRandom(8)}.txt`);
     await writeFile(path, content, "utf8");
