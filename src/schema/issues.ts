@@ -21,17 +21,9 @@ export function describeIssue(issue: Issue): string {
     case "invalid_type":
       return `expected ${issue.expected}${"input" in issue ? `, received ${typeOf(issue.input)}` : ""}`;
     case "too_small":
-      return issue.origin === "string"
-        ? `must be at least ${issue.minimum} characters`
-        : issue.origin === "array"
-          ? `must have at least ${issue.minimum} items`
-          : `must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
+      return bound(issue.origin, "least", issue.inclusive ? ">=" : ">", issue.minimum);
     case "too_big":
-      return issue.origin === "string"
-        ? `must be at most ${issue.maximum} characters`
-        : issue.origin === "array"
-          ? `must have at most ${issue.maximum} items`
-          : `must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
+      return bound(issue.origin, "most", issue.inclusive ? "<=" : "<", issue.maximum);
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "unrecognized_keys":
@@ -49,6 +41,14 @@ export function describeIssue(issue: Issue): string {
 export function formatIssue(issue: Issue): string {
   const path = issuePath(issue);
   return path ? `${path}: ${describeIssue(issue)}` : describeIssue(issue);
+}
+
+/** "must be at least 3 characters", "must have at most 1 item", "must be >= 1". */
+function bound(origin: string, side: "least" | "most", operator: string, limit: number | bigint): string {
+  const plural = (word: string) => (Number(limit) === 1 ? word : `${word}s`);
+  if (origin === "string") return `must be at ${side} ${limit} ${plural("character")}`;
+  if (origin === "array" || origin === "set") return `must have at ${side} ${limit} ${plural("item")}`;
+  return `must be ${operator} ${limit}`;
 }
 
 function typeOf(value: unknown): string {
