@@ -49,6 +49,7 @@ export async function chooseModel(input: {
     const length = await ollamaContextLength(http, model.baseUrl, model.id, signal);
     model.contextWindow = length;
     model.numCtx = Math.min(length ?? OLLAMA_FALLBACK_CONTEXT, cap);
+    model.keepAlive = settings.ollama?.keepAlive;
   }
   return { ok: true, model, notice };
 }

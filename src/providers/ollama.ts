@@ -33,7 +33,7 @@ type OllamaChunk = {
 };
 
 /** How long Ollama keeps the model loaded after a request (its default of 5m reloads it between long turns). */
-const KEEP_ALIVE = "30m";
+const DEFAULT_KEEP_ALIVE = "30m";
 
 export const streamOllama: StreamFunction = async function* (model, request, options) {
   try {
@@ -83,7 +83,7 @@ function requestBody(
   const maxTokens = request.maxOutputTokens ?? model.maxOutputTokens;
   if (maxTokens !== undefined) options.num_predict = maxTokens;
   if (Object.keys(options).length > 0) body.options = options;
-  body.keep_alive = KEEP_ALIVE;
+  body.keep_alive = model.keepAlive ?? DEFAULT_KEEP_ALIVE;
   return body;
 }
 

@@ -39,6 +39,8 @@ export type ResolvedModel = {
   local: boolean;
   /** Ollama only: the num_ctx to send on every request. */
   numCtx?: number;
+  /** Ollama only: how long the server keeps the model loaded after a request (e.g. "30m"). */
+  keepAlive?: string;
   /** Stream the response (default). `false` asks for one JSON body, for servers whose streaming is broken. */
   stream?: boolean;
 };

@@ -40,7 +40,12 @@ export const SettingsSchema = z.object({
     z.strictObject({
       /** Upper bound for num_ctx sent to Ollama (the model's own context length is used up to this). */
       maxContext: z.optional(z.int().check(z.minimum(512))),
-      keepAlive: z.optional(z.string()),
+      /** A duration Ollama understands: "30m", "1h", "300s", or "-1" for forever. */
+      keepAlive: z.optional(
+        z
+          .string()
+          .check(z.regex(/^-?\d+(\.\d+)?(ms|s|m|h)?$/, 'must be a duration such as "30m", "1h" or "-1"')),
+      ),
     }),
   ),
   /** Seconds without any data from the model before a request is retried. */

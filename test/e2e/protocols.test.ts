@@ -107,6 +107,7 @@ for (const protocol of PROTOCOLS) {
       if (protocol === "ollama") {
         const options = fake.modelRequests[0].body?.options as { num_ctx?: number };
         assert.equal(options.num_ctx, 32768, "num_ctx = model context (65536) capped at the default 32768");
+        assert.equal(fake.modelRequests[0].body?.keep_alive, "30m");
       }
     });
   }
