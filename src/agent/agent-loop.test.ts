@@ -62,7 +62,12 @@ async function run(
 }
 
 test("a tool round trip then an answer: exact event sequence, history and usage", async () => {
-  const { events, result, fake } = await run([call("c1", "echo", { x: 1 }), answer("done!")]);
+  const cached: FakeProviderTurn = [
+    { type: "text_delta", text: "done!" },
+    { type: "usage", usage: { inputTokens: 20, outputTokens: 3, cacheReadTokens: 500, cacheWriteTokens: 7 } },
+    { type: "done", stopReason: "stop" },
+  ];
+  const { events, result, fake } = await run([call("c1", "echo", { x: 1 }), cached]);
   assert.deepEqual(
     events.map((e) => e.type),
     [
@@ -76,7 +81,6 @@ test("a tool round trip then an answer: exact event sequence, history and usage"
       "turn_started",
       "request_sent",
       "text_delta",
-      "text_delta",
       "message_ended",
       "turn_ended",
       "agent_ended",
@@ -84,7 +88,12 @@ test("a tool round trip then an answer: exact event sequence, history and usage"
   );
   assert.equal(result.reason, "done");
   assert.equal(result.turns, 2);
-  assert.deepEqual(result.usage, { inputTokens: 30, outputTokens: 8 });
+  assert.deepEqual(result.usage, {
+    inputTokens: 30,
+    outputTokens: 8,
+    cacheReadTokens: 500,
+    cacheWriteTokens: 7,
+  });
   assert.deepEqual(
     result.messages.map((m) => m.role),
     ["assistant", "tool", "assistant"],

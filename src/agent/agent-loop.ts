@@ -111,8 +111,7 @@ async function loop(
     );
     if (!outcome.ok) return end(outcome.error.kind === "aborted" ? "aborted" : "error", outcome.error);
     const { message, timing, argumentErrors } = outcome;
-    usage.inputTokens += message.usage?.inputTokens ?? 0;
-    usage.outputTokens += message.usage?.outputTokens ?? 0;
+    addUsage(usage, message.usage);
     append(message);
     emit("message_ended", { message, timing });
 
@@ -136,6 +135,14 @@ async function loop(
     emit("turn_ended", {});
     if (signal.aborted) return end("aborted");
   }
+}
+
+function addUsage(total: Usage, more: Usage | undefined): void {
+  if (!more) return;
+  total.inputTokens += more.inputTokens;
+  total.outputTokens += more.outputTokens;
+  if (more.cacheReadTokens) total.cacheReadTokens = (total.cacheReadTokens ?? 0) + more.cacheReadTokens;
+  if (more.cacheWriteTokens) total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + more.cacheWriteTokens;
 }
 
 type ToolEmit = {
