@@ -5,7 +5,13 @@ import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.t
 export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** Subcommands; anything else positional is a prompt. */
+export const COMMANDS = ["models"] as const;
+export type Command = (typeof COMMANDS)[number];
+
 export type CliOptions = {
+  /** A subcommand, when one was given (`hearth models`). */
+  command: Command | null;
   print: boolean;
   prompt: string | null;
   model?: string;
@@ -50,7 +56,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
       throw new UsageError("--max-turns must be a positive integer");
   }
   const print = values.print === true;
-  if (!print && positionals.length > 0) {
+  const command = !print ? COMMANDS.find((c) => c === positionals[0]) : undefined;
+  if (command && positionals.length > 1) {
+    throw new UsageError(`hearth ${command} takes no arguments (got "${positionals.slice(1).join(" ")}")`);
+  }
+  if (!print && !command && positionals.length > 0) {
     const first = positionals[0];
     if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(first)) {
       throw new UsageError(`unknown command "${first}"`);
@@ -60,8 +70,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     );
   }
   return {
+    command: command ?? null,
     print,
-    prompt: positionals.length > 0 ? positionals.join(" ") : null,
+    prompt: !command && positionals.length > 0 ? positionals.join(" ") : null,
     model: values.model,
     outputFormat,
     permissionMode: mode,

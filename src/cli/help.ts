@@ -4,6 +4,7 @@ export const HELP = `hearth: a local-first coding agent
 Usage:
   hearth -p [options] "task"       run a task headless and print the answer
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
+  hearth models                    list the models you can use: cloud keys set, local servers running
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit

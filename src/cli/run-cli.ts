@@ -13,6 +13,9 @@ export async function runCli(argv: string[], version: string): Promise<void> {
     } else if (options.version) {
       process.stdout.write(`${version}\n`);
       code = EXIT_OK;
+    } else if (options.command === "models") {
+      const { runModels } = await import("./models-command.ts");
+      code = await runModels({ env: process.env, cwd: options.cwd });
     } else if (!options.print) {
       throw new UsageError(
         'interactive mode is not available in this version; run headless with hearth -p "task"',

@@ -17,6 +17,14 @@ export function catalogEntry(provider: string, model: string): CatalogEntry | un
   return providerCatalog(provider)?.models[model];
 }
 
+/** The catalog's models of a provider, default first. */
+export function catalogModels(provider: string): Array<CatalogEntry & { id: string }> {
+  const entry = providerCatalog(provider);
+  if (!entry) return [];
+  const all = Object.entries(entry.models).map(([id, model]) => ({ id, ...model }));
+  return all.sort((a, b) => Number(b.id === entry.default) - Number(a.id === entry.default));
+}
+
 export function defaultModel(provider: string): string | undefined {
   return providerCatalog(provider)?.default;
 }

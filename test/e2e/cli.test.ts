@@ -160,3 +160,21 @@ test("--max-turns stops the run with exit 1", async () => {
   assert.match(run.stderr, /stopped after 1 turns/);
   assert.equal(JSON.parse(run.stdout).subtype, "error_max_turns");
 });
+
+test("hearth models lists cloud models whose key is set and the models of local servers", async () => {
+  const fake = await startFakeServer({ models: ["qwen-local", "llama-local"] });
+  servers.push(fake);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", { providers: { lmstudio: { baseUrl: `${fake.url}/v1` } } });
+  const run = await runHearth(sandbox, ["models"], { env: { ANTHROPIC_API_KEY: "k" } });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split("\n");
+  assert.match(lines[0], /^MODEL\s+CONTEXT\s+WHERE$/);
+  assert.match(run.stdout, /^anthropic\/claude-sonnet-4-5\s+200k\s+cloud \(ANTHROPIC_API_KEY\)$/m);
+  assert.match(run.stdout, /^lmstudio\/qwen-local\s+-\s+local \(http:\/\/127\.0\.0\.1:\d+\/v1\)$/m);
+  assert.match(run.stdout, /^lmstudio\/llama-local /m);
+  assert.ok(!run.stdout.includes("openai/"), "no key, no openai models");
+  assert.match(run.stderr, /no API key for openai: set OPENAI_API_KEY/);
+  const extra = await runHearth(sandbox, ["models", "extra"]);
+  assert.equal(extra.code, 2);
+});

@@ -3,7 +3,7 @@
  * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
  */
 
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
@@ -16,15 +16,15 @@ import { newSessionId } from "../../protocol/ids.ts";
 import { estimateCost } from "../../providers/catalog.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
-import { hearthPaths, projectSettingsPath } from "../../store/paths.ts";
-import { formatDiagnostic, loadSettings } from "../../store/settings.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
-import { type CliOptions, UsageError } from "../args.ts";
+import type { CliOptions } from "../args.ts";
 import { findExecutable } from "../find-executable.ts";
+import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { mark } from "../startup-trace.ts";
+import { workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { describeRefusal, reportEvent } from "./stderr-report.ts";
@@ -43,16 +43,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const say = (line: string) => process.stderr.write(`hearth: ${line}\n`);
 
   const cwd = workspaceRoot(options.cwd);
-  const paths = hearthPaths(env);
-  const { settings, diagnostics } = loadSettings([
-    { path: paths.userSettings, label: paths.userSettings },
-    { path: projectSettingsPath(cwd), label: join(".hearth", "settings.json") },
-  ]);
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  if (diagnostics.some((d) => d.severity === "error")) {
-    say("fix the settings file above (or move it aside) and run again");
-    return EXIT_USAGE;
-  }
+  const settings = loadWorkspaceSettings(cwd, env);
+  if (!settings) return EXIT_USAGE;
   mark("settings read");
   const prompt = await readPrompt(options.prompt, deps.stdin);
 
@@ -163,15 +155,5 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     default:
       say(result.error?.message ?? "the run failed");
       return EXIT_FAILED;
-  }
-}
-
-function workspaceRoot(dir: string | undefined): string {
-  const target = dir ?? process.cwd();
-  try {
-    if (!statSync(target).isDirectory()) throw new Error();
-    return realpathSync(target);
-  } catch {
-    throw new UsageError(`--cwd "${target}" is not a directory`);
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * `hearth models`: every model this machine can use right now. Cloud providers whose key is set (from the
+ * catalog), custom providers from settings, and the models of local servers found on loopback.
+ */
+import { createHttpClient } from "../egress/http-client.ts";
+import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { catalogModels } from "../providers/catalog.ts";
+import { probeLocalServers } from "../providers/local-servers.ts";
+import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import { loadWorkspaceSettings } from "./load-settings.ts";
+import { workspaceRoot } from "./workspace-root.ts";
+
+type Row = { model: string; context: string; where: string };
+
+export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<number> {
+  const { env } = input;
+  const settings = loadWorkspaceSettings(workspaceRoot(input.cwd), env);
+  if (!settings) return EXIT_USAGE;
+  const rows: Row[] = [];
+  const notes: string[] = [];
+
+  for (const [name, provider] of Object.entries(BUILTIN_PROVIDERS)) {
+    if (provider.keyEnv.length === 0) continue; // local servers are probed below
+    const models = catalogModels(name);
+    const first = resolveModel(`${name}/${models[0]?.id ?? ""}`, settings, env);
+    if (!first.ok) {
+      notes.push(first.message);
+      continue;
+    }
+    for (const entry of models) {
+      rows.push({
+        model: `${name}/${entry.id}`,
+        context: tokens(entry.contextWindow),
+        where: `cloud (${first.model.apiKeyEnv})`,
+      });
+    }
+  }
+  for (const [name, provider] of Object.entries(settings.providers ?? {})) {
+    if (BUILTIN_PROVIDERS[name]) continue;
+    rows.push({
+      model: `${name}/<model>`,
+      context: tokens(provider.contextWindow),
+      where: `${provider.api} at ${provider.baseUrl}`,
+    });
+  }
+
+  const servers = await probeLocalServers(createHttpClient(), {
+    ollamaBaseUrl: settings.providers?.ollama?.baseUrl ?? BUILTIN_PROVIDERS.ollama.baseUrl(env),
+    lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
+    llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,
+    timeoutMs: 300,
+  });
+  for (const server of servers) {
+    for (const id of server.models)
+      rows.push({ model: `${server.provider}/${id}`, context: "", where: `local (${server.baseUrl})` });
+  }
+  if (servers.length === 0)
+    notes.push("no local server found (Ollama on 11434, LM Studio on 1234, llama.cpp on 8080)");
+
+  if (rows.length > 0) {
+    const width = Math.max(5, ...rows.map((r) => r.model.length)) + 2;
+    process.stdout.write(`${"MODEL".padEnd(width)}${"CONTEXT".padEnd(9)}WHERE\n`);
+    for (const r of rows)
+      process.stdout.write(`${r.model.padEnd(width)}${(r.context || "-").padEnd(9)}${r.where}\n`);
+  } else {
+    process.stdout.write("no models available\n");
+  }
+  for (const note of notes) process.stderr.write(`hearth: ${note}\n`);
+  return EXIT_OK;
+}
+
+function tokens(n: number | undefined): string {
+  if (!n) return "";
+  return n >= 1_000_000 ? `${Math.round(n / 100_000) / 10}M` : `${Math.round(n / 1000)}k`;
+}
