@@ -18,7 +18,7 @@ import type { FakeTurn } from "../test/fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = join(ROOT, "dist/cli.mjs");
+const CLI = join(ROOT, "dist/cli.cjs");
 const N = Number(process.env.BENCH_RUNS ?? 15);
 
 function median(values: number[]): number {

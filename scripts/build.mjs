@@ -1,24 +1,37 @@
-// Bundles hearth into dist/: dist/cli.mjs is the small entry file; everything else is split into chunks that
-// load only when a command needs them (so --version and --help read one small file).
+// Builds dist/:
+// - dist/cli.cjs: the entry, a few lines of CommonJS that answer --version and --help without starting the ES
+//   module loader (as fast as bare `node -e 0`) and otherwise import dist/run-cli.mjs;
+// - dist/run-cli.mjs and dist/chunks/: the CLI, split so that each provider adapter and each mode loads only
+//   when a run needs it.
 import { readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: "src/cli/main.ts" },
-  outdir: "dist",
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
+  target: "node20",
   // Prefer ES module builds (jsonc-parser's "main" is a UMD file esbuild cannot bundle).
   mainFields: ["module", "main"],
-  target: "node20",
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "chunks/[name]-[hash]",
-  banner: { js: "#!/usr/bin/env node" },
   define: { __HEARTH_VERSION__: JSON.stringify(pkg.version) },
   legalComments: "none",
   logLevel: "warning",
+};
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { "run-cli": "src/cli/run-cli.ts" },
+  outdir: "dist",
+  splitting: true,
+  format: "esm",
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
+});
+await build({
+  ...common,
+  entryPoints: { cli: "src/cli/main.ts" },
+  outdir: "dist",
+  format: "cjs",
+  outExtension: { ".js": ".cjs" },
+  banner: { js: "#!/usr/bin/env node" },
 });

@@ -1,5 +1,5 @@
 /**
- * Runs the built hearth binary (dist/cli.mjs) the way a user would: a temp HOME, a temp project, real processes,
+ * Runs the built hearth binary (dist/cli.cjs) the way a user would: a temp HOME, a temp project, real processes,
  * and the fake model server on 127.0.0.1. `npm test` builds dist/ first.
  */
 import { spawn } from "node:child_process";
@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli.mjs");
-if (!existsSync(CLI)) throw new Error("dist/cli.mjs is missing: run `npm run build` (npm test does it)");
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli.cjs");
+if (!existsSync(CLI)) throw new Error("dist/cli.cjs is missing: run `npm run build` (npm test does it)");
 
 export type Sandbox = { home: string; project: string; env: Record<string, string> };
 
