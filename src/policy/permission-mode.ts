@@ -9,7 +9,8 @@ import type { ToolKind } from "../tools/tool.ts";
 export type PermissionDecision = { decision: "allow" } | { decision: "deny"; reason: string };
 
 export function decideByMode(mode: PermissionMode, toolName: string, kind: ToolKind): PermissionDecision {
-  if (kind === "read" || mode === "auto") return { decision: "allow" };
+  if (kind === "read" || mode === "auto" || (mode === "edits" && kind === "edit"))
+    return { decision: "allow" };
   const what = kind === "exec" ? "run commands" : "change files";
   if (mode === "plan") {
     return {

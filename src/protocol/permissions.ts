@@ -1,3 +1,23 @@
-/** Permission modes: the vocabulary shared by settings, flags and the policy. */
-export const PERMISSION_MODES = ["ask", "auto", "plan"] as const;
+/** Permission vocabulary shared by settings, flags, the policy and the tools. Types and constants only. */
+
+/**
+ * ask: reads free, edits and commands ask. edits: edits inside the workspace free, commands ask.
+ * auto: everything free except destructive commands and writes outside the workspace. plan: read-only.
+ */
+export const PERMISSION_MODES = ["ask", "edits", "auto", "plan"] as const;
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+/** What a shell command may do, from the parsed command. Ordered from least to most severe. */
+export const COMMAND_CLASSES = ["read-only", "workspace", "unknown", "network", "destructive"] as const;
+export type CommandClass = (typeof COMMAND_CLASSES)[number];
+
+export type CommandClassification = {
+  class: CommandClass;
+  /** Why, in a few words a user understands ("recursive delete of ~", "pipes a download into sh"). */
+  reason: string;
+  /** The simple commands found after unwrapping (sudo, env, bash -c, xargs, ...), each as argv. */
+  commands: string[][];
+};
+
+/** Permission rules as written in settings: `bash(npm test:*)`, `edit(src/**)`, `read(**\/.env)`, `ls`. */
+export type PermissionRules = { allow: string[]; ask: string[]; deny: string[] };

@@ -48,6 +48,26 @@ export const SettingsSchema = z.object({
       ),
     }),
   ),
+  /** Permission rules; deny beats ask beats allow. Project files can only add ask/deny unless trusted. */
+  permissions: z.optional(
+    z.strictObject({
+      allow: z.optional(z.array(z.string())),
+      ask: z.optional(z.array(z.string())),
+      deny: z.optional(z.array(z.string())),
+      /** More directories the tools may read and write (like --add-dir). */
+      additionalDirectories: z.optional(z.array(z.string())),
+    }),
+  ),
+  /** OS sandbox for commands: on by default where one is available. */
+  sandbox: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      /** Let sandboxed commands reach the network (off by default). */
+      network: z.optional(z.boolean()),
+    }),
+  ),
+  /** Environment variable names that commands may see even though they look like secrets. */
+  env: z.optional(z.strictObject({ allow: z.optional(z.array(envVarName)) })),
   /** Seconds without any data from the model before a request is retried. */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
 });
