@@ -19,6 +19,8 @@ export type CliOptions = {
   permissionMode?: PermissionMode;
   maxTurns?: number;
   cwd?: string;
+  /** More directories the tools may read and write (repeatable). */
+  addDirs: string[];
   help: boolean;
   version: boolean;
 };
@@ -78,6 +80,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     permissionMode: mode,
     maxTurns,
     cwd: values.cwd,
+    addDirs: values["add-dir"] ?? [],
     help: values.help === true,
     version: values.version === true,
   };
@@ -95,6 +98,7 @@ function parse(argv: string[]) {
       "permission-mode": { type: "string" },
       "max-turns": { type: "string" },
       cwd: { type: "string" },
+      "add-dir": { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

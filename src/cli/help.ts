@@ -15,6 +15,7 @@ Options:
       --permission-mode <m>   ask (default: reads only, headless) | auto (edits and commands) | plan (read-only)
       --max-turns <n>         stop after n model responses
       --cwd <dir>             workspace directory (default: the current directory)
+      --add-dir <dir>         another directory the tools may use (repeatable)
   -v, --version               print the version
   -h, --help                  print this help
 

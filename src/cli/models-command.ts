@@ -14,8 +14,9 @@ type Row = { model: string; context: string; where: string };
 
 export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<number> {
   const { env } = input;
-  const settings = loadWorkspaceSettings(workspaceRoot(input.cwd), env);
-  if (!settings) return EXIT_USAGE;
+  const layers = loadWorkspaceSettings(workspaceRoot(input.cwd), env);
+  if (!layers) return EXIT_USAGE;
+  const settings = layers.merged;
   const rows: Row[] = [];
   const notes: string[] = [];
 

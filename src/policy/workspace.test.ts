@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -115,5 +115,19 @@ describe("workspace", () => {
 
   it("refuses empty paths", async () => {
     await refused("", "read", /empty/);
+  });
+});
+
+describe("hard links", () => {
+  it("refuses to write through a file hard-linked to one outside the workspace; reading is fine", async () => {
+    const base = await realpath(await mkdtemp(join(tmpdir(), "hearth-hardlink-")));
+    const ws = join(base, "ws");
+    await mkdir(ws);
+    await writeFile(join(base, "outside.txt"), "secret\n");
+    await link(join(base, "outside.txt"), join(ws, "inside.txt"));
+    const workspace = createWorkspace({ root: ws });
+    assert.equal(await workspace.resolve("inside.txt", "read"), join(ws, "inside.txt"));
+    await assert.rejects(workspace.resolve("inside.txt", "write"), /hard link shared with 1 other path/);
+    assert.equal(await readFile(join(base, "outside.txt"), "utf8"), "secret\n");
   });
 });

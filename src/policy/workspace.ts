@@ -4,7 +4,7 @@
  * extra roots. Read-only roots (e.g. the spill directory) may be read but not written.
  */
 import { realpathSync } from "node:fs";
-import { readlink, realpath } from "node:fs/promises";
+import { lstat, readlink, realpath } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from "node:path";
 import { ToolError } from "../tools/tool.ts";
@@ -43,7 +43,10 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     const absolute = resolvePath(root, expandHome(path));
     const real = await realpathLoose(absolute, path);
     const allowed = intent === "write" ? writable : readable;
-    if (allowed.some((dir) => isInside(real, dir))) return real;
+    if (allowed.some((dir) => isInside(real, dir))) {
+      if (intent === "write") await refuseHardLink(real, path);
+      return real;
+    }
     if (intent === "write" && readable.some((dir) => isInside(real, dir))) {
       throw new ToolError(
         `path ${JSON.stringify(path)} is in a read-only location; write inside the workspace (${root}) instead`,
@@ -62,6 +65,19 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
   }
 
   return { root, resolve, display };
+}
+
+/**
+ * A file with more than one hard link shares its content with another path, which may be outside the workspace
+ * (realpath cannot see it): writing through it would change that file too. Refused.
+ */
+async function refuseHardLink(real: string, path: string): Promise<void> {
+  const info = await lstat(real).catch(() => null);
+  if (info?.isFile() && info.nlink > 1) {
+    throw new ToolError(
+      `path ${JSON.stringify(path)} is a hard link shared with ${info.nlink - 1} other path(s), possibly outside the workspace; writing it would change them too. Copy it to a new file instead`,
+    );
+  }
 }
 
 /** True when `path` is `dir` or below it. Both must be normalised absolute paths. */

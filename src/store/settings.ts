@@ -12,7 +12,13 @@ export type Diagnostic = { file: string; line: number; message: string; severity
 
 export type SettingsSource = { path: string; label: string };
 
-export type LoadedSettings = { settings: Settings; diagnostics: Diagnostic[] };
+export type LoadedSettings = {
+  /** All files merged, later ones winning. */
+  settings: Settings;
+  /** Each valid file on its own, by the label it was loaded with (for rules that depend on the source). */
+  layers: Map<string, Settings>;
+  diagnostics: Diagnostic[];
+};
 
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}: ${d.severity === "warning" ? "warning: " : ""}${d.message}`;
@@ -22,6 +28,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function loadSettings(sources: SettingsSource[]): LoadedSettings {
   const diagnostics: Diagnostic[] = [];
   let merged: Record<string, unknown> = {};
+  const layers = new Map<string, Settings>();
   for (const source of sources) {
     let text: string;
     try {
@@ -39,11 +46,14 @@ export function loadSettings(sources: SettingsSource[]): LoadedSettings {
     }
     const parsed = parseSettingsText(text, source.label);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.value) merged = deepMerge(merged, parsed.value);
+    if (parsed.value) {
+      merged = deepMerge(merged, parsed.value);
+      layers.set(source.label, parsed.value as Settings);
+    }
   }
   // Each file was validated alone; the merge of two valid files is valid.
   const settings = z.safeParse(SettingsSchema, merged);
-  return { settings: settings.success ? settings.data : {}, diagnostics };
+  return { settings: settings.success ? settings.data : {}, layers, diagnostics };
 }
 
 /** Validate one file's text. Comments and trailing commas are allowed (as in editors' settings files). */

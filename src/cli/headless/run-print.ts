@@ -24,7 +24,7 @@ import { findExecutable } from "../find-executable.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { mark } from "../startup-trace.ts";
-import { workspaceRoot } from "../workspace-root.ts";
+import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { describeRefusal, reportEvent } from "./stderr-report.ts";
@@ -43,8 +43,9 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const say = (line: string) => process.stderr.write(`hearth: ${line}\n`);
 
   const cwd = workspaceRoot(options.cwd);
-  const settings = loadWorkspaceSettings(cwd, env);
-  if (!settings) return EXIT_USAGE;
+  const layers = loadWorkspaceSettings(cwd, env);
+  if (!layers) return EXIT_USAGE;
+  const settings = layers.merged;
   mark("settings read");
   const prompt = await readPrompt(options.prompt, deps.stdin);
 
@@ -74,7 +75,19 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
 
   const sessionId = newSessionId();
   const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
-  const workspace = createWorkspace({ root: cwd, readOnlyRoots: [spillDir] });
+  const workspace = createWorkspace({
+    root: cwd,
+    extraRoots: [
+      ...extraRoots(options.addDirs, cwd, "--add-dir"),
+      // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
+      ...extraRoots(
+        layers.user.permissions?.additionalDirectories ?? [],
+        cwd,
+        "permissions.additionalDirectories",
+      ),
+    ],
+    readOnlyRoots: [spillDir],
+  });
   const mode = options.permissionMode ?? settings.permissionMode ?? "ask";
   const tools = createBuiltinTools({
     workspace,
