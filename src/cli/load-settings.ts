@@ -1,24 +1,34 @@
-/** Settings for a command run in a workspace: user file then project file, diagnostics printed to stderr. */
+/**
+ * Settings for a command run in a workspace: the user's file, then the project's. A project file comes with the
+ * repository, so it is untrusted input: until the user runs `hearth trust`, the keys that could widen what hearth
+ * may do or where keys are sent (providers, sandbox, env, permissions, permissionMode) are taken from the user's
+ * file only. Diagnostics and that notice are printed to stderr.
+ */
 import { join } from "node:path";
 import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
-import { formatDiagnostic, loadSettings } from "../store/settings.ts";
+import { deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
+import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
 
 export type WorkspaceSettings = {
-  /** User and project files merged (project wins). */
+  /** What applies: the user's file with the project's file over it (only its safe keys, unless trusted). */
   merged: Settings;
-  /** The user's own file: the only source allowed to widen permissions. */
+  /** The user's own file. */
   user: Settings;
-  /** The project's file (.hearth/settings.json), untrusted input unless the user trusts the folder. */
+  /** The project's file (.hearth/settings.json), as written. */
   project: Settings;
+  projectTrusted: boolean;
 };
 
-const PROJECT_LABEL = join(".hearth", "settings.json");
+export const PROJECT_LABEL = join(".hearth", "settings.json");
+
+/** Keys a project file may set only in a trusted folder. The permission engine reads the rule lists itself. */
+const TRUST_ONLY_KEYS = ["providers", "sandbox", "env", "permissions", "permissionMode"] as const;
 
 /** The settings, or null when a file has an error (already reported on stderr). */
 export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): WorkspaceSettings | null {
   const paths = hearthPaths(env);
-  const { settings, layers, diagnostics } = loadSettings([
+  const { layers, diagnostics } = loadSettings([
     { path: paths.userSettings, label: paths.userSettings },
     { path: projectSettingsPath(cwd), label: PROJECT_LABEL },
   ]);
@@ -27,9 +37,24 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     process.stderr.write("hearth: fix the settings file above (or move it aside) and run again\n");
     return null;
   }
-  return {
-    merged: settings,
-    user: layers.get(paths.userSettings) ?? {},
-    project: layers.get(PROJECT_LABEL) ?? {},
-  };
+  const user = layers.get(paths.userSettings) ?? {};
+  const project = layers.get(PROJECT_LABEL) ?? {};
+  const trust = layers.has(PROJECT_LABEL)
+    ? isTrustedFolder(trustedFoldersPath(env), cwd)
+    : { trusted: false };
+  if (trust.problem) process.stderr.write(`hearth: ${trust.problem}\n`);
+  const safeProject: Record<string, unknown> = { ...project };
+  if (!trust.trusted) {
+    const ignored = TRUST_ONLY_KEYS.filter(
+      (key) => key in safeProject && key !== "permissions" && key !== "permissionMode",
+    );
+    for (const key of TRUST_ONLY_KEYS) delete safeProject[key];
+    if (ignored.length > 0) {
+      process.stderr.write(
+        `hearth: ${PROJECT_LABEL} sets ${ignored.join(", ")}; ignored until you trust this folder (hearth trust)\n`,
+      );
+    }
+  }
+  const merged = deepMerge(user as Record<string, unknown>, safeProject) as Settings;
+  return { merged, user, project, projectTrusted: trust.trusted };
 }

@@ -1,9 +1,26 @@
 /**
  * The environment child processes get: the user's environment minus anything that looks like a credential, so a
- * command the model runs cannot read provider keys or tokens from its env.
+ * command the model runs cannot read provider keys, tokens, passwords or cloud credentials from its env. A name
+ * the user allow-lists (settings `env.allow`) passes even when it looks secret.
  */
-const SECRET_NAME =
-  /(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|PRIVATE_KEY)$|^(AWS|AZURE|GCP|GOOGLE_APPLICATION)_/i;
+
+/** Names that look like a credential: matched against the whole name, case-insensitively. */
+const SECRET_NAME = new RegExp(
+  [
+    // *_TOKEN, *_SECRET, *_KEY and their spellings, as whole underscore-separated words at the end
+    "(^|_)(API_?KEY|KEY|ACCESS_?KEY|SECRET_?KEY|PRIVATE_?KEY|TOKEN|SECRET|CREDENTIALS?|AUTH|COOKIE|PAT)S?$",
+    // ... or anywhere, for names like GITHUB_TOKEN_FOR_CI or CLIENT_SECRET_VALUE
+    "(^|_)(TOKEN|SECRET|CREDENTIALS?)(_|$)",
+    // *PASSWORD* anywhere (PGPASSWORD, DB_PASSWORD_FILE), and its relatives
+    "PASSWORD|PASSWD|PASSPHRASE",
+    // cloud credentials
+    "^(AWS|AZURE|ARM|GCP|GCLOUD|CLOUDSDK_AUTH|ALIBABA_CLOUD|ALICLOUD|OCI_CLI|DIGITALOCEAN|HCLOUD|LINODE|SCW)_",
+    "^GOOGLE_(APPLICATION_CREDENTIALS|CLOUD_KEYFILE_JSON|CREDENTIALS|OAUTH_ACCESS_TOKEN)$",
+  ].join("|"),
+  "i",
+);
+/** A URL with a password in it (`postgres://user:pass@host/db`), whatever the variable is called. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 const ALWAYS_DROP = new Set([
   "ANTHROPIC_API_KEY",
   "OPENAI_API_KEY",
@@ -12,15 +29,26 @@ const ALWAYS_DROP = new Set([
   "HEARTH_API_KEY",
 ]);
 
+/**
+ * The child environment: `env` without names that look secret, without `extraSecretNames` (e.g. the
+ * configured provider's key variable), except that every name in `allowNames` passes.
+ */
 export function scrubChildEnv(
   env: NodeJS.ProcessEnv,
   extraSecretNames: Iterable<string> = [],
+  allowNames: Iterable<string> = [],
 ): Record<string, string> {
   const drop = new Set([...ALWAYS_DROP, ...extraSecretNames]);
+  const allow = new Set(allowNames);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || drop.has(name) || SECRET_NAME.test(name)) continue;
+    if (value === undefined) continue;
+    if (!allow.has(name) && looksSecret(name, value, drop)) continue;
     out[name] = value;
   }
   return out;
+}
+
+function looksSecret(name: string, value: string, drop: Set<string>): boolean {
+  return drop.has(name) || SECRET_NAME.test(name) || URL_WITH_PASSWORD.test(value);
 }

@@ -19,6 +19,11 @@ export type BashToolDeps = {
   env: Record<string, string>;
   /** Where overflowing output goes; created on demand. */
   spillDir: string;
+  /**
+   * Turns a shell script into the program to spawn, e.g. to run it in an OS sandbox (policy/sandbox.ts).
+   * Default: `bash -c script`. The spawned program leads the process group that timeouts and aborts kill.
+   */
+  wrap?: (command: string) => { file: string; args: string[] };
 };
 
 export type BashDetails = {
@@ -71,6 +76,7 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
         timeoutMs: timeoutSeconds * 1000,
         signal: context.signal,
         spillPath: () => spillFile(deps.spillDir, context.callId),
+        wrap: deps.wrap,
       });
       const notes: string[] = [];
       if (outcome.spawnError) notes.push(`(could not start bash: ${outcome.spawnError})`);
@@ -115,6 +121,7 @@ type RunOptions = {
   timeoutMs: number;
   signal: AbortSignal;
   spillPath: () => string;
+  wrap?: (command: string) => { file: string; args: string[] };
 };
 
 type RunOutcome = {
@@ -137,10 +144,17 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
   const outcome = { exitCode: null as number | null, signal: null as string | null, timedOut: false };
   const empty = { text: "", totalBytes: 0, ...outcome, interrupted: true, durationMs: 0 };
   if (options.signal.aborted) return empty;
+  // `exec 2>&1` merges stderr into stdout inside the shell, so both arrive in order on one pipe.
+  const script = `exec 2>&1; ${options.command}`;
+  let invocation: { file: string; args: string[] };
+  try {
+    invocation = options.wrap ? options.wrap(script) : { file: "bash", args: ["-c", script] };
+  } catch (error) {
+    return { ...empty, interrupted: false, spawnError: (error as Error).message };
+  }
 
   return new Promise((resolve) => {
-    // `exec 2>&1` merges stderr into stdout inside the shell, so both arrive in order on one pipe.
-    const child = spawn("bash", ["-c", `exec 2>&1; ${options.command}`], {
+    const child = spawn(invocation.file, invocation.args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,
