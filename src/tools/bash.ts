@@ -13,6 +13,9 @@ import { shortRandom } from "../protocol/ids.ts";
 import { formatBytes } from "./read.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
+/** How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it). */
+export type Invocation = { file: string; args: string[] };
+
 export type BashToolDeps = {
   workspace: Workspace;
   /** The child's whole environment (already scrubbed of secrets). */
@@ -23,7 +26,7 @@ export type BashToolDeps = {
    * Turns a shell script into the program to spawn, e.g. to run it in an OS sandbox (policy/sandbox.ts).
    * Default: `bash -c script`. The spawned program leads the process group that timeouts and aborts kill.
    */
-  wrap?: (command: string) => { file: string; args: string[] };
+  wrap?: (command: string) => Invocation | Promise<Invocation>;
 };
 
 export type BashDetails = {
@@ -121,7 +124,7 @@ type RunOptions = {
   timeoutMs: number;
   signal: AbortSignal;
   spillPath: () => string;
-  wrap?: (command: string) => { file: string; args: string[] };
+  wrap?: (command: string) => Invocation | Promise<Invocation>;
 };
 
 type RunOutcome = {
@@ -146,9 +149,9 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
   if (options.signal.aborted) return empty;
   // `exec 2>&1` merges stderr into stdout inside the shell, so both arrive in order on one pipe.
   const script = `exec 2>&1; ${options.command}`;
-  let invocation: { file: string; args: string[] };
+  let invocation: Invocation;
   try {
-    invocation = options.wrap ? options.wrap(script) : { file: "bash", args: ["-c", script] };
+    invocation = options.wrap ? await options.wrap(script) : { file: "bash", args: ["-c", script] };
   } catch (error) {
     return { ...empty, interrupted: false, spawnError: (error as Error).message };
   }

@@ -1,6 +1,6 @@
 /** The built-in tool set, in the order models see it. */
 import type { Workspace } from "../policy/workspace.ts";
-import { createBashTool } from "./bash.ts";
+import { createBashTool, type Invocation } from "./bash.ts";
 import { createEditTool } from "./edit.ts";
 import type { FileState } from "./file-state.ts";
 import { createGlobTool } from "./glob.ts";
@@ -19,6 +19,8 @@ export type BuiltinToolDeps = {
   spillDir: string;
   /** Path to ripgrep, or null to search with the built-in walker. */
   rgPath: string | null;
+  /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
+  wrap?: (command: string) => Invocation | Promise<Invocation>;
 };
 
 export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
@@ -27,7 +29,7 @@ export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
     createReadTool({ workspace, fileState }),
     createWriteTool({ workspace, fileState }),
     createEditTool({ workspace, fileState }),
-    createBashTool({ workspace, env: deps.env, spillDir: deps.spillDir }),
+    createBashTool({ workspace, env: deps.env, spillDir: deps.spillDir, wrap: deps.wrap }),
     createGrepTool({ workspace, rgPath: deps.rgPath }),
     createGlobTool({ workspace }),
     createLsTool({ workspace }),

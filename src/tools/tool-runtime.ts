@@ -60,7 +60,10 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
       }
       let decision: PolicyDecision;
       try {
-        decision = await policy(tool, parsed.data);
+        // The policy may be slow (loading the shell parser); an interrupt must not wait for it.
+        const decided = await untilAborted(policy(tool, parsed.data), signal);
+        if (decided === ABORTED) return failure(`${tool.name} was not run: interrupted`);
+        decision = decided;
       } catch (error) {
         decision = { decision: "deny", reason: `the permission check failed (${messageOf(error)})` };
       }
@@ -130,6 +133,27 @@ async function capContent(
   const head = content.slice(0, maxChars - Math.min(NOTE_BUDGET, Math.floor(maxChars / 2)));
   const shown = `${head.length.toLocaleString("en-US")} of ${content.length.toLocaleString("en-US")} characters`;
   return `${head}\n\n(output cut: showing the first ${shown}; ${where})`;
+}
+
+const ABORTED = Symbol("aborted");
+
+/** The promise's value, or ABORTED as soon as the signal fires (the promise keeps running, unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function failure(content: string): ToolRunResult {

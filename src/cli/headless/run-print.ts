@@ -9,25 +9,27 @@ import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
 import { buildSystemPrompt } from "../../agent/system-prompt.ts";
 import { createHttpClient } from "../../egress/http-client.ts";
-import { decideByMode } from "../../policy/permission-mode.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
 import { newSessionId } from "../../protocol/ids.ts";
 import { estimateCost } from "../../providers/catalog.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
+import { hearthPaths } from "../../store/paths.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import type { CliOptions } from "../args.ts";
+import { createCommandSandbox } from "../command-sandbox.ts";
 import { findExecutable } from "../find-executable.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { mark } from "../startup-trace.ts";
 import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
+import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
-import { describeRefusal, reportEvent } from "./stderr-report.ts";
+import { reportEvent } from "./stderr-report.ts";
 
 export type PrintDeps = {
   version: string;
@@ -75,36 +77,42 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
 
   const sessionId = newSessionId();
   const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
-  const workspace = createWorkspace({
-    root: cwd,
-    extraRoots: [
-      ...extraRoots(options.addDirs, cwd, "--add-dir"),
-      // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
-      ...extraRoots(
-        layers.user.permissions?.additionalDirectories ?? [],
-        cwd,
-        "permissions.additionalDirectories",
-      ),
-    ],
-    readOnlyRoots: [spillDir],
+  const roots = [
+    ...extraRoots(options.addDirs, cwd, "--add-dir"),
+    // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
+    ...extraRoots(
+      layers.user.permissions?.additionalDirectories ?? [],
+      cwd,
+      "permissions.additionalDirectories",
+    ),
+  ];
+  const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
+  const paths = hearthPaths(env);
+  const { mode, policy } = await createHeadlessPolicy({
+    layers,
+    flagMode: options.permissionMode,
+    workspace,
+    extraRoots: roots,
+    configDir: paths.configDir,
+    userSettingsLabel: paths.userSettings,
+    say,
   });
-  const mode = options.permissionMode ?? settings.permissionMode ?? "ask";
   const tools = createBuiltinTools({
     workspace,
     fileState: createFileState(),
-    env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : []),
+    env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
     spillDir,
     rgPath: findExecutable("rg", env.PATH),
+    wrap: createCommandSandbox({
+      settings,
+      env,
+      workspaceRoot: workspace.root,
+      extraRoots: roots,
+      readOnlyPaths: [spillDir],
+      say,
+    }),
   });
-  const runtime = createToolRuntime({
-    tools,
-    spillDir,
-    policy: async (tool, args) => {
-      const decision = decideByMode(mode, tool.name, tool.kind);
-      if (decision.decision === "deny") say(describeRefusal(tool.name, args, mode));
-      return decision;
-    },
-  });
+  const runtime = createToolRuntime({ tools, spillDir, policy });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, (text) => process.stdout.write(text));

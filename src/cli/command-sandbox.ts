@@ -1,0 +1,49 @@
+/**
+ * The OS sandbox for the bash tool. Detection runs a trial command (tens of ms), so it starts once the first model
+ * request is on its way and the first command waits for it. Where no sandbox can start, hearth says so once.
+ */
+import { tmpdir } from "node:os";
+import { describeSandbox, detectSandbox, type SandboxStatus, sandboxWrapper } from "../policy/sandbox.ts";
+import type { Settings } from "../store/settings-schema.ts";
+import type { Invocation } from "../tools/bash.ts";
+
+export type CommandWrap = (command: string) => Promise<Invocation>;
+
+export function createCommandSandbox(input: {
+  /** Settings as they apply (a project file's sandbox keys count only in a trusted folder). */
+  settings: Settings;
+  env: NodeJS.ProcessEnv;
+  workspaceRoot: string;
+  extraRoots: string[];
+  readOnlyPaths: string[];
+  say: (line: string) => void;
+}): CommandWrap | undefined {
+  const { settings, say } = input;
+  if (settings.sandbox?.enabled === false) {
+    say("commands run without an OS sandbox (sandbox.enabled is false in settings)");
+    return undefined;
+  }
+  let status: Promise<SandboxStatus> | undefined;
+  const start = () => {
+    status ??= detectSandbox(input.env).then((found) => {
+      if (!found.available) say(describeSandbox(found));
+      return found;
+    });
+    return status;
+  };
+  // Start detection after the current turn of the event loop: the first model request goes out first.
+  setImmediate(start);
+  return async (command) => {
+    const found = await start();
+    if (!found.available) return { file: "bash", args: ["-c", command] };
+    const wrap = sandboxWrapper(found, {
+      workspaceRoot: input.workspaceRoot,
+      writableRoots: input.extraRoots,
+      readOnlyPaths: input.readOnlyPaths,
+      allowNetwork: settings.sandbox?.network === true,
+      tmpDir: input.env.TMPDIR || tmpdir(),
+      hostEnv: input.env,
+    });
+    return wrap(command);
+  };
+}
