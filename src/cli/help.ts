@@ -5,6 +5,7 @@ Usage:
   hearth -p [options] "task"       run a task headless and print the answer
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
   hearth models                    list the models you can use: cloud keys set, local servers running
+  hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit

@@ -495,3 +495,19 @@ describe("command classifier", () => {
     assert.ok(perCommand < 1, `${perCommand.toFixed(3)} ms per command`);
   });
 });
+
+it("a home or workspace that lives under /tmp is not scratch space", async () => {
+  const context = { cwd: "/tmp/h/project", workspaceRoot: "/tmp/h/project", home: "/tmp/h/home" };
+  for (const command of [
+    "rm -rf ~",
+    "rm -rf ~/docs",
+    "rm -rf ../home",
+    "rm -rf /tmp/h",
+    "echo x > ~/notes.txt",
+  ]) {
+    const result = await classifyCommand(command, context);
+    assert.equal(result.class, "destructive", `${command}: ${result.reason}`);
+  }
+  const scratch = await classifyCommand("rm -rf /tmp/build-cache-123", context);
+  assert.equal(scratch.class, "workspace", scratch.reason);
+});

@@ -182,7 +182,10 @@ class Classifier {
     return rel === "" || (rel !== ".." && !rel.startsWith("../") && !rel.startsWith("/"));
   }
 
+  /** Scratch space: under a temp dir, but neither in or around the home directory nor around the workspace. */
   private inTemp(path: string): boolean {
+    if (this.inside(path, this.home) || this.inside(this.home, path) || this.inside(this.root, path))
+      return false;
     return T.TEMP_DIRS.some((dir) => path !== dir && this.inside(path, dir));
   }
 
