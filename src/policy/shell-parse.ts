@@ -89,10 +89,13 @@ export function loadShellParser(): Promise<ShellParser> {
 
 async function init(): Promise<ShellParser> {
   // V8 re-compiles hot wasm with its optimising tier, and for this module that blocks the main thread for
-  // about 0.7 s shortly after the first parse (measured: an event-loop stall that delayed Ctrl-C). The baseline
+  // about 0.7 s shortly after the first parse on Node 20 (measured: an event-loop stall that delayed Ctrl-C). The baseline
   // tier parses a command in well under a millisecond, so keep it. Affects only wasm compiled from now on,
   // and tree-sitter is hearth's only wasm.
-  setFlagsFromString("--liftoff-only");
+  // Node 20 honours --liftoff-only set at run time; Node 24 needs tier-up off as well, or process.exit waits
+  // for the background recompile (about 2 s, measured).
+  for (const flag of ["--liftoff-only", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering"])
+    setFlagsFromString(flag);
   const require = createRequire(import.meta.url);
   const runtime = require("@vscode/tree-sitter-wasm") as typeof import("@vscode/tree-sitter-wasm");
   const wasmDir = require.resolve("@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm").replace(/[^/\\]+$/, "");
