@@ -6,7 +6,7 @@ export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Subcommands; anything else positional is a prompt. */
-export const COMMANDS = ["models", "trust"] as const;
+export const COMMANDS = ["models", "trust", "egress"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type CliOptions = {
@@ -21,6 +21,8 @@ export type CliOptions = {
   cwd?: string;
   /** More directories the tools may read and write (repeatable). */
   addDirs: string[];
+  /** No connection to anything but loopback (the local model); cloud requests fail at once. */
+  offline: boolean;
   help: boolean;
   version: boolean;
 };
@@ -81,6 +83,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     maxTurns,
     cwd: values.cwd,
     addDirs: values["add-dir"] ?? [],
+    offline: values.offline === true,
     help: values.help === true,
     version: values.version === true,
   };
@@ -99,6 +102,7 @@ function parse(argv: string[]) {
       "max-turns": { type: "string" },
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
+      offline: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

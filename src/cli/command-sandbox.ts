@@ -16,6 +16,8 @@ export function createCommandSandbox(input: {
   workspaceRoot: string;
   extraRoots: string[];
   readOnlyPaths: string[];
+  /** Offline mode: commands get no network even if settings allow it. */
+  offline: boolean;
   say: (line: string) => void;
 }): CommandWrap | undefined {
   const { settings, say } = input;
@@ -40,7 +42,7 @@ export function createCommandSandbox(input: {
       workspaceRoot: input.workspaceRoot,
       writableRoots: input.extraRoots,
       readOnlyPaths: input.readOnlyPaths,
-      allowNetwork: settings.sandbox?.network === true,
+      allowNetwork: settings.sandbox?.network === true && !input.offline,
       tmpDir: input.env.TMPDIR || tmpdir(),
       hostEnv: input.env,
     });

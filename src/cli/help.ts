@@ -6,6 +6,7 @@ Usage:
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
   hearth models                    list the models you can use: cloud keys set, local servers running
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
+  hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit
@@ -17,6 +18,7 @@ Options:
       --max-turns <n>         stop after n model responses
       --cwd <dir>             workspace directory (default: the current directory)
       --add-dir <dir>         another directory the tools may use (repeatable)
+      --offline               connect to nothing but loopback (local models); or "offline": true in settings
   -v, --version               print the version
   -h, --help                  print this help
 

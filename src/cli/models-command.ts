@@ -3,10 +3,12 @@
  * catalog), custom providers from settings, and the models of local servers found on loopback.
  */
 import { createHttpClient } from "../egress/http-client.ts";
+import { createEgressLedger } from "../egress/ledger.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogModels } from "../providers/catalog.ts";
 import { probeLocalServers } from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import { hearthPaths } from "../store/paths.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
@@ -45,7 +47,12 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
     });
   }
 
-  const servers = await probeLocalServers(createHttpClient(), {
+  // Probes are outbound requests too: they go in the egress ledger.
+  const ledger = createEgressLedger({
+    stateDir: hearthPaths(env).stateDir,
+    onProblem: (p) => process.stderr.write(`hearth: ${p}\n`),
+  });
+  const servers = await probeLocalServers(createHttpClient({ onExchange: ledger.record }), {
     ollamaBaseUrl: settings.providers?.ollama?.baseUrl ?? BUILTIN_PROVIDERS.ollama.baseUrl(env),
     lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
     llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,

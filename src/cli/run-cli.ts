@@ -12,6 +12,12 @@ export async function runCli(argv: string[], version: string): Promise<void> {
       process.stdout.write("", () => process.exit(code));
       return;
     }
+    if (argv[0] === "egress") {
+      const { runEgress } = await import("./egress-command.ts");
+      code = runEgress(argv.slice(1), process.env);
+      process.stdout.write("", () => process.exit(code));
+      return;
+    }
     const options = parseCliArgs(argv);
     if (options.help) {
       const { HELP } = await import("./help.ts");

@@ -68,6 +68,8 @@ export const SettingsSchema = z.object({
   ),
   /** Environment variable names that commands may see even though they look like secrets. */
   env: z.optional(z.strictObject({ allow: z.optional(z.array(envVarName)) })),
+  /** Offline mode (like --offline): no connection to anything but loopback; cloud model requests fail at once. */
+  offline: z.optional(z.boolean()),
   /** Seconds without any data from the model before a request is retried. */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
 });

@@ -28,6 +28,7 @@ function digest(dir: string): string {
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(d, e.name);
+      if (full === join(dir, ".local")) continue; // hearth's own data and state (the egress ledger)
       hash.update(full);
       if (e.isDirectory()) walk(full);
       else if (e.isFile()) hash.update(readFileSync(full));

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
 import { buildSystemPrompt } from "../../agent/system-prompt.ts";
 import { createHttpClient } from "../../egress/http-client.ts";
+import { createEgressLedger } from "../../egress/ledger.ts";
+import { offlineGuard } from "../../egress/offline.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
 import { newSessionId } from "../../protocol/ids.ts";
@@ -63,7 +65,15 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   process.on("SIGTERM", onSigint);
 
   mark("prompt read");
-  const http = createHttpClient();
+  const ledger = createEgressLedger({ stateDir: hearthPaths(env).stateDir, onProblem: say });
+  const offline = options.offline || settings.offline === true;
+  const http = createHttpClient({
+    onExchange: ledger.record,
+    beforeRequest: offlineGuard({
+      offline,
+      reason: options.offline ? "--offline" : "offline: true in settings",
+    }),
+  });
   const choice = await chooseModel({ flag: options.model, env, settings, http, signal: controller.signal });
   if (controller.signal.aborted) return EXIT_INTERRUPTED;
   if (!choice.ok) {
@@ -109,6 +119,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       workspaceRoot: workspace.root,
       extraRoots: roots,
       readOnlyPaths: [spillDir],
+      offline,
       say,
     }),
   });
