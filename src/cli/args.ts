@@ -6,7 +6,7 @@ export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Subcommands; anything else positional is a prompt. */
-export const COMMANDS = ["models", "trust", "egress"] as const;
+export const COMMANDS = ["models", "trust", "egress", "keys"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type CliOptions = {

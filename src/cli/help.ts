@@ -7,6 +7,7 @@ Usage:
   hearth models                    list the models you can use: cloud keys set, local servers running
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
+  hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit

@@ -4,8 +4,9 @@
  */
 import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
 import { ollamaContextLength, probeLocalServers } from "../providers/local-servers.ts";
-import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import { BUILTIN_PROVIDERS, keyEnvNames, providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
+import { KeyStoreError, storedKey } from "../secrets/key-store.ts";
 import type { Settings } from "../store/settings-schema.ts";
 
 export type ModelChoice =
@@ -27,7 +28,21 @@ export async function chooseModel(input: {
   let notice: string | undefined;
   let resolved: ReturnType<typeof resolveModel>;
   if (spec) {
-    resolved = resolveModel(spec, settings, env);
+    let stored: string | undefined;
+    const provider = providerOf(spec);
+    if (
+      !keyEnvNames(provider, settings).some((name) => env[name]) &&
+      keyEnvNames(provider, settings).length > 0
+    ) {
+      try {
+        stored = (await storedKey(provider, env))?.value;
+      } catch (error) {
+        if (error instanceof KeyStoreError)
+          return { ok: false, exitCode: EXIT_FAILED, message: error.message };
+        throw error;
+      }
+    }
+    resolved = resolveModel(spec, settings, env, stored);
   } else {
     const servers = await probeLocalServers(http, {
       ollamaBaseUrl: BUILTIN_PROVIDERS.ollama.baseUrl(env),

@@ -5,6 +5,13 @@ import { parseCliArgs, UsageError } from "./args.ts";
 export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
   try {
+    if (argv[0] === "keys") {
+      // `hearth keys` reads a key from a prompt or stdin and has its own arguments.
+      const { runKeys } = await import("./keys-command.ts");
+      code = await runKeys(argv.slice(1), process.env);
+      process.stdout.write("", () => process.exit(code));
+      return;
+    }
     if (argv[0] === "trust") {
       // `hearth trust` has its own flags (--list, --remove), so it parses its own arguments.
       const { runTrust } = await import("./trust-command.ts");

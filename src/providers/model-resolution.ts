@@ -46,7 +46,27 @@ export function isLoopbackUrl(baseUrl: string): boolean {
   }
 }
 
-export function resolveModel(spec: string, settings: Settings, env: NodeJS.ProcessEnv): Resolution {
+/** The provider part of "<provider>/<model>". */
+export function providerOf(spec: string): string {
+  const slash = spec.indexOf("/");
+  return slash === -1 ? spec : spec.slice(0, slash);
+}
+
+/** The env vars that may hold a provider's key, in order of preference (none for local servers). */
+export function keyEnvNames(provider: string, settings: Settings): string[] {
+  const custom = settings.providers?.[provider];
+  return custom?.apiKeyEnv ? [custom.apiKeyEnv] : (BUILTIN_PROVIDERS[provider]?.keyEnv ?? []);
+}
+
+/**
+ * Environment variables win; `storedKey` (from `hearth keys set`) is used only when none is set.
+ */
+export function resolveModel(
+  spec: string,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  storedKey?: string,
+): Resolution {
   const slash = spec.indexOf("/");
   const providerName = slash === -1 ? spec : spec.slice(0, slash);
   let modelId = slash === -1 ? "" : spec.slice(slash + 1);
@@ -70,12 +90,15 @@ export function resolveModel(spec: string, settings: Settings, env: NodeJS.Proce
     modelId = fallback;
   }
 
-  const keyEnv = custom?.apiKeyEnv ? [custom.apiKeyEnv] : (builtin?.keyEnv ?? []);
+  const keyEnv = keyEnvNames(providerName, settings);
   const keyName = keyEnv.find((name) => env[name]);
-  const apiKey = keyName ? env[keyName] : undefined;
+  const apiKey = keyName ? env[keyName] : storedKey;
   const local = isLoopbackUrl(baseUrl);
   if (!apiKey && keyEnv.length > 0 && !local) {
-    return { ok: false, message: `no API key for ${providerName}: set ${keyEnv.join(" or ")}` };
+    return {
+      ok: false,
+      message: `no API key for ${providerName}: set ${keyEnv.join(" or ")}, or run \`hearth keys set ${providerName}\``,
+    };
   }
   const entry = catalogEntry(providerName, modelId);
   return {

@@ -80,3 +80,19 @@ test("a broken file is reported and the other file still applies", () => {
   assert.equal(diagnostics[0].file, "project.json");
   assert.equal(diagnostics[0].severity, "error");
 });
+
+test("a key pasted into settings is refused at its line, without echoing it", () => {
+  const key = `sk-ant-api03-${"Zx7Qm2".repeat(12)}`;
+  const text = `{\n  "model": "anthropic/claude-sonnet-4-5",\n  "providers": {\n    "anthropic": { "headers": { "x-api-key": "${key}" } }\n  }\n}`;
+  const { value, diagnostics } = parseSettingsText(text, "settings.json");
+  assert.equal(value, null);
+  assert.equal(diagnostics.length, 1);
+  assert.equal(diagnostics[0].line, 4);
+  assert.match(diagnostics[0].message, /looks like an API key.*run hearth keys set anthropic/);
+  assert.ok(!formatDiagnostic(diagnostics[0]).includes(key.slice(10)));
+  const fine = parseSettingsText(
+    '{"providers": {"groq": {"api": "openai-chat", "baseUrl": "https://a.example/v1", "apiKeyEnv": "GROQ_API_KEY"}}}',
+    "s.json",
+  );
+  assert.deepEqual(fine.diagnostics, []);
+});

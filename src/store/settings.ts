@@ -7,6 +7,7 @@ import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseEr
 import * as z from "zod/mini";
 import { describeIssue } from "../schema/issues.ts";
 import { KNOWN_SETTINGS, type Settings, SettingsSchema } from "./settings-schema.ts";
+import { findSecretsInSettings } from "./settings-secrets.ts";
 
 export type Diagnostic = { file: string; line: number; message: string; severity: "error" | "warning" };
 
@@ -92,6 +93,17 @@ export function parseSettingsText(
       });
     }
   }
+  // A key pasted into settings is refused before anything else: settings files get copied, shared, committed.
+  const secrets = findSecretsInSettings(value);
+  for (const secret of secrets) {
+    diagnostics.push({
+      file: label,
+      line: lineAt(deepestNode(tree, secret.segments).offset),
+      severity: "error",
+      message: `this looks like an API key (${secret.why}); keys never go in settings: run hearth keys set ${secret.provider ?? "<provider>"}`,
+    });
+  }
+  if (secrets.length > 0) return { value: null, diagnostics };
   const result = z.safeParse(SettingsSchema, value, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
