@@ -8,6 +8,7 @@ import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogModels } from "../providers/catalog.ts";
 import { probeLocalServers } from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
 import { workspaceRoot } from "./workspace-root.ts";
@@ -25,7 +26,9 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
   for (const [name, provider] of Object.entries(BUILTIN_PROVIDERS)) {
     if (provider.keyEnv.length === 0) continue; // local servers are probed below
     const models = catalogModels(name);
-    const first = resolveModel(`${name}/${models[0]?.id ?? ""}`, settings, env);
+    const fromEnv = provider.keyEnv.some((key) => env[key]);
+    const stored = fromEnv ? null : await storedKey(name, env).catch(() => null);
+    const first = resolveModel(`${name}/${models[0]?.id ?? ""}`, settings, env, stored?.value);
     if (!first.ok) {
       notes.push(first.message);
       continue;
@@ -34,7 +37,7 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
       rows.push({
         model: `${name}/${entry.id}`,
         context: tokens(entry.contextWindow),
-        where: `cloud (${first.model.apiKeyEnv})`,
+        where: `cloud (${stored ? `key in the ${stored.where}` : first.model.apiKeyEnv})`,
       });
     }
   }
