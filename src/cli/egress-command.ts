@@ -5,10 +5,12 @@
  *   hearth egress --json       the ledger's JSON lines as stored
  *   hearth egress --limit N    the last N requests (either form)
  */
+
 import { parseArgs } from "node:util";
 import { type LedgerEntry, readLedger } from "../egress/ledger.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { hearthPaths } from "../store/paths.ts";
+import { writeError } from "./redaction.ts";
 
 export const EGRESS_USAGE = `Usage:
   hearth egress              the last 50 outbound requests hearth made, newest last
@@ -28,7 +30,7 @@ export type EgressIo = {
 /** Run `hearth egress` with the arguments after "egress". Returns the exit code; never throws. */
 export function runEgress(args: string[], env: NodeJS.ProcessEnv, io: EgressIo = {}): number {
   const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? ((text: string) => process.stderr.write(text));
+  const err = io.stderr ?? writeError;
   const fail = (line: string, code: number) => {
     err(`hearth: ${line}\n`);
     return code;

@@ -6,11 +6,13 @@
  *   hearth keys list             providers with a stored key and where each is kept
  *   hearth keys rm <provider>    remove a stored key
  */
+
 import type { Readable } from "node:stream";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { BUILTIN_PROVIDERS } from "../providers/model-resolution.ts";
 import { isValidProviderName, type KeyStore, KeyStoreError, openKeyStore } from "../secrets/key-store.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
+import { writeError } from "./redaction.ts";
 
 export const KEYS_USAGE = `Usage:
   hearth keys set <provider>   store a key; prompts without echo, or reads it from stdin:
@@ -38,7 +40,7 @@ const MAX_KEY_LENGTH = 8192;
 /** Run `hearth keys` with the arguments after "keys". Returns the exit code; never throws for user errors. */
 export async function runKeys(args: string[], env: NodeJS.ProcessEnv, io: KeysIo = {}): Promise<number> {
   const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? ((text: string) => process.stderr.write(text));
+  const err = io.stderr ?? writeError;
   const say = (line: string) => out(`${line}\n`);
   const fail = (line: string, code = EXIT_FAILED) => {
     err(`hearth: ${line}\n`);

@@ -4,11 +4,13 @@
  * may do or where keys are sent (providers, sandbox, env, permissions, permissionMode) are taken from the user's
  * file only. Diagnostics and that notice are printed to stderr.
  */
+
 import { join } from "node:path";
 import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
 import { deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
+import { writeError } from "./redaction.ts";
 
 export type WorkspaceSettings = {
   /** What applies: the user's file with the project's file over it (only its safe keys, unless trusted). */
@@ -32,9 +34,9 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     { path: paths.userSettings, label: paths.userSettings },
     { path: projectSettingsPath(cwd), label: PROJECT_LABEL },
   ]);
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) writeError(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some((d) => d.severity === "error")) {
-    process.stderr.write("hearth: fix the settings file above (or move it aside) and run again\n");
+    writeError("hearth: fix the settings file above (or move it aside) and run again\n");
     return null;
   }
   const user = layers.get(paths.userSettings) ?? {};
@@ -42,7 +44,7 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
   const trust = layers.has(PROJECT_LABEL)
     ? isTrustedFolder(trustedFoldersPath(env), cwd)
     : { trusted: false };
-  if (trust.problem) process.stderr.write(`hearth: ${trust.problem}\n`);
+  if (trust.problem) writeError(`hearth: ${trust.problem}\n`);
   const safeProject: Record<string, unknown> = { ...project };
   if (!trust.trusted) {
     const ignored = TRUST_ONLY_KEYS.filter(
@@ -50,7 +52,7 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     );
     for (const key of TRUST_ONLY_KEYS) delete safeProject[key];
     if (ignored.length > 0) {
-      process.stderr.write(
+      writeError(
         `hearth: ${PROJECT_LABEL} sets ${ignored.join(", ")}; ignored until you trust this folder (hearth trust)\n`,
       );
     }

@@ -2,6 +2,7 @@
  * `hearth models`: every model this machine can use right now. Cloud providers whose key is set (from the
  * catalog), custom providers from settings, and the models of local servers found on loopback.
  */
+
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
@@ -11,6 +12,7 @@ import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.t
 import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
+import { writeError } from "./redaction.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
 type Row = { model: string; context: string; where: string };
@@ -53,7 +55,7 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
   // Probes are outbound requests too: they go in the egress ledger.
   const ledger = createEgressLedger({
     stateDir: hearthPaths(env).stateDir,
-    onProblem: (p) => process.stderr.write(`hearth: ${p}\n`),
+    onProblem: (p) => writeError(`hearth: ${p}\n`),
   });
   const servers = await probeLocalServers(createHttpClient({ onExchange: ledger.record }), {
     ollamaBaseUrl: settings.providers?.ollama?.baseUrl ?? BUILTIN_PROVIDERS.ollama.baseUrl(env),
@@ -76,7 +78,7 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
   } else {
     process.stdout.write("no models available\n");
   }
-  for (const note of notes) process.stderr.write(`hearth: ${note}\n`);
+  for (const note of notes) writeError(`hearth: ${note}\n`);
   return EXIT_OK;
 }
 

@@ -1,6 +1,8 @@
 /** Everything after the entry file's fast paths: parse arguments, dispatch, exit with the right code. */
+
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { parseCliArgs, UsageError } from "./args.ts";
+import { writeError } from "./redaction.ts";
 
 export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
@@ -46,7 +48,7 @@ export async function runCli(argv: string[], version: string): Promise<void> {
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`hearth: ${error.message}\nRun hearth --help for usage.\n`);
+    writeError(`hearth: ${error.message}\nRun hearth --help for usage.\n`);
     code = EXIT_USAGE;
   }
   // Keep-alive sockets would hold the process open; exit once stdout has flushed.

@@ -7,6 +7,7 @@
  *   hearth trust --list           print the trusted folders, one per line
  *   hearth trust --remove [dir]   stop trusting dir (default: the current directory)
  */
+
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ import {
   trustingFolder,
   writeTrustedFolders,
 } from "../store/trusted-folders.ts";
+import { writeError } from "./redaction.ts";
 
 export const TRUST_USAGE = `Usage:
   hearth trust [dir]            trust dir (default: the current directory) and the folders below it
@@ -38,7 +40,7 @@ export type TrustIo = {
 /** Run `hearth trust` with the arguments after "trust". Returns the exit code; never throws. */
 export function runTrust(args: string[], env: NodeJS.ProcessEnv, io: TrustIo = {}): number {
   const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? ((text: string) => process.stderr.write(text));
+  const err = io.stderr ?? writeError;
   const say = (line: string) => out(`${line}\n`);
   const fail = (line: string, code: number) => {
     err(`hearth: ${line}\n`);

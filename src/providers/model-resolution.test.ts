@@ -20,7 +20,7 @@ test("built-in cloud provider: base URL and key from env, catalog limits", () =>
 test("a missing cloud key is a clear error naming the variable", () => {
   const r = resolveModel("openai/gpt-5", {}, {});
   assert.ok(!r.ok);
-  assert.equal(r.message, "no API key for openai: set OPENAI_API_KEY");
+  assert.equal(r.message, "no API key for openai: set OPENAI_API_KEY, or run `hearth keys set openai`");
   const g = resolveModel("google/gemini-2.5-pro", {}, { GOOGLE_API_KEY: "g" });
   assert.ok(g.ok && g.model.apiKeyEnv === "GOOGLE_API_KEY" && g.model.api === "gemini");
 });

@@ -49,6 +49,15 @@ export function scrubChildEnv(
   return out;
 }
 
+/** The values of the variables that look like credentials: what the redactor must never let through. */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value && looksSecret(name, value, ALWAYS_DROP)) out.push(value);
+  }
+  return out;
+}
+
 function looksSecret(name: string, value: string, drop: Set<string>): boolean {
   return drop.has(name) || SECRET_NAME.test(name) || URL_WITH_PASSWORD.test(value);
 }

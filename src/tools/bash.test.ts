@@ -152,3 +152,27 @@ describe("bash", () => {
     assert.equal((await run({ command: "true" })).content, "(no output)\n\n(exit code 0)");
   });
 });
+
+describe("bash spill redaction", () => {
+  it("what goes to the spill file passes through the redactor, line by line; the model's view is untouched", async () => {
+    const base = await realpath(await mkdtemp(join(tmpdir(), "hearth-bash-redact-")));
+    const secret = "canary-secret-value-4f2a9e";
+    const tool = createBashTool({
+      workspace: createWorkspace({ root: base }),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      spillDir: join(base, "spill"),
+      redact: (text) => text.replaceAll(secret, "[REDACTED]"),
+    });
+    // 200,000 lines: far past the in-memory cap, so the output spills; the secret sits on many chunk boundaries.
+    const result = await tool.execute(
+      { command: `for i in $(seq 1 200000); do echo "line $i ${secret}"; done` },
+      { signal: new AbortController().signal, callId: "r1" },
+    );
+    const details = result.details as BashDetails;
+    assert.ok(details.spillPath, "the output spilled");
+    const spilled = readFileSync(details.spillPath!, "utf8");
+    assert.ok(!spilled.includes(secret), "the secret reached the disk");
+    assert.equal(spilled.split("\n").filter((l) => l.endsWith("[REDACTED]")).length, 200000);
+    await rm(base, { recursive: true, force: true });
+  });
+});

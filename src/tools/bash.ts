@@ -7,6 +7,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import { shortRandom } from "../protocol/ids.ts";
@@ -27,6 +28,8 @@ export type BashToolDeps = {
    * Default: `bash -c script`. The spawned program leads the process group that timeouts and aborts kill.
    */
   wrap?: (command: string) => Invocation | Promise<Invocation>;
+  /** Applied, line by line, to what is written to the spill file. */
+  redact?: (text: string) => string;
 };
 
 export type BashDetails = {
@@ -80,6 +83,7 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
         signal: context.signal,
         spillPath: () => spillFile(deps.spillDir, context.callId),
         wrap: deps.wrap,
+        redact: deps.redact,
       });
       const notes: string[] = [];
       if (outcome.spawnError) notes.push(`(could not start bash: ${outcome.spawnError})`);
@@ -125,6 +129,7 @@ type RunOptions = {
   signal: AbortSignal;
   spillPath: () => string;
   wrap?: (command: string) => Invocation | Promise<Invocation>;
+  redact?: (text: string) => string;
 };
 
 type RunOutcome = {
@@ -163,7 +168,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const collector = createCollector(options.spillPath);
+    const collector = createCollector(options.spillPath, options.redact);
     const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
     let interrupted = false;
     let spawnError: string | undefined;
@@ -257,7 +262,8 @@ type Collector = {
  * Keeps all output while it is small. Past HEAD+TAIL bytes it keeps only the head and a rolling tail in
  * memory and streams everything to a spill file.
  */
-function createCollector(spillPath: () => string): Collector {
+function createCollector(spillPath: () => string, redact?: (text: string) => string): Collector {
+  const filter = redact ? lineRedactor(redact) : null;
   const cap = HEAD_BYTES + TAIL_BYTES;
   let total = 0;
   let early: Buffer[] = [];
@@ -293,7 +299,7 @@ function createCollector(spillPath: () => string): Collector {
             pendingDrain?.();
             pendingDrain = null;
           });
-          return spill.write(all);
+          return spill.write(filter ? filter.push(all) : all);
         } catch (error) {
           spillError = (error as Error).message;
           return true;
@@ -301,7 +307,7 @@ function createCollector(spillPath: () => string): Collector {
       }
       keepTail(chunk);
       if (spill === null || spillError !== undefined) return true;
-      return spill.write(chunk);
+      return spill.write(filter ? filter.push(chunk) : chunk);
     },
     onDrain(callback) {
       if (!spill || spillError !== undefined) return callback();
@@ -320,6 +326,7 @@ function createCollector(spillPath: () => string): Collector {
         await new Promise<void>((done) => {
           if (spillError !== undefined) return done();
           stream.once("error", () => done());
+          if (filter) stream.write(filter.end());
           stream.end(() => done());
         });
       }
@@ -333,6 +340,33 @@ function createCollector(spillPath: () => string): Collector {
       return spillError !== undefined
         ? { text, totalBytes: total, spillError }
         : { text, totalBytes: total, spillPath: path };
+    },
+  };
+}
+
+/**
+ * Redacts a byte stream on its way to disk, a line at a time (secret shapes never span lines). A line longer than
+ * 64 KB is redacted in pieces.
+ */
+function lineRedactor(redact: (text: string) => string): { push(chunk: Buffer): Buffer; end(): Buffer } {
+  const decoder = new StringDecoder("utf8");
+  let carry = "";
+  return {
+    push(chunk) {
+      const text = carry + decoder.write(chunk);
+      const cut = text.lastIndexOf("\n");
+      if (cut === -1 && text.length < 65_536) {
+        carry = text;
+        return Buffer.alloc(0);
+      }
+      const ready = cut === -1 ? text : text.slice(0, cut + 1);
+      carry = cut === -1 ? "" : text.slice(cut + 1);
+      return Buffer.from(redact(ready));
+    },
+    end() {
+      const rest = carry + decoder.end();
+      carry = "";
+      return Buffer.from(redact(rest));
     },
   };
 }

@@ -19,6 +19,8 @@ export type BuiltinToolDeps = {
   spillDir: string;
   /** Path to ripgrep, or null to search with the built-in walker. */
   rgPath: string | null;
+  /** Applied to what bash writes to spill files. */
+  redact?: (text: string) => string;
   /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
   wrap?: (command: string) => Invocation | Promise<Invocation>;
 };
@@ -29,7 +31,13 @@ export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
     createReadTool({ workspace, fileState }),
     createWriteTool({ workspace, fileState }),
     createEditTool({ workspace, fileState }),
-    createBashTool({ workspace, env: deps.env, spillDir: deps.spillDir, wrap: deps.wrap }),
+    createBashTool({
+      workspace,
+      env: deps.env,
+      spillDir: deps.spillDir,
+      wrap: deps.wrap,
+      redact: deps.redact,
+    }),
     createGrepTool({ workspace, rgPath: deps.rgPath }),
     createGlobTool({ workspace }),
     createLsTool({ workspace }),

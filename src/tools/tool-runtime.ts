@@ -33,6 +33,8 @@ export type ToolRuntimeOptions = {
   spillDir: string;
   /** Longest content the model sees (default 40,000 characters). */
   maxChars?: number;
+  /** Applied to what is written to spill files (hearth writes nothing to disk unredacted). */
+  redact?: (text: string) => string;
 };
 
 export const DEFAULT_MAX_CHARS = 40_000;
@@ -79,7 +81,13 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
           error instanceof ToolError ? error.message : `${tool.name} failed: ${messageOf(error)}`;
         return failure(message);
       }
-      const content = await capContent(String(result.content ?? ""), call, maxChars, spillDir);
+      const content = await capContent(
+        String(result.content ?? ""),
+        call,
+        maxChars,
+        spillDir,
+        options.redact,
+      );
       const out: ToolRunResult = { content, isError: result.isError === true };
       if (result.details !== undefined) out.details = result.details;
       return out;
@@ -118,6 +126,7 @@ async function capContent(
   call: ToolCall,
   maxChars: number,
   spillDir: string,
+  redact: (text: string) => string = (text) => text,
 ): Promise<string> {
   if (content.length <= maxChars) return content;
   let where: string;
@@ -125,7 +134,7 @@ async function capContent(
     await mkdir(spillDir, { recursive: true, mode: 0o700 }); // owner only
     const id = call.id.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
     const path = join(spillDir, `${call.name}-${id}-${shortRandom(8)}.txt`);
-    await writeFile(path, content, "utf8");
+    await writeFile(path, redact(content), { encoding: "utf8", mode: 0o600 });
     where = `the full output is in ${path}; read it with read and offset/limit, or grep it`;
   } catch (error) {
     where = `saving the full output failed (${messageOf(error)})`;

@@ -164,17 +164,23 @@ test("commands see no keys or secrets in their environment, unless the user allo
   };
   const sandbox = makeSandbox();
   writeSettings(sandbox, "user", { env: { allow: ["GITHUB_TOKEN"] } });
-  const { result } = await run([bash("env")], { env, sandbox });
-  const output = String(toolResults(result.events)[0].content);
-  assert.match(output, /HARMLESS_SETTING=visible-value/);
-  assert.match(output, /GITHUB_TOKEN=canary-7f3a9c-github/, "allow-listed by the user");
+  const { result, fake } = await run([bash("env")], { env, sandbox });
+  // What the command printed reached the model as it was (the second request carries the tool result)...
+  const seenByModel = JSON.stringify(fake.modelRequests[1].body);
+  assert.match(seenByModel, /HARMLESS_SETTING=visible-value/);
+  assert.match(seenByModel, /GITHUB_TOKEN=canary-7f3a9c-github/, "allow-listed by the user");
+  // ...while hearth's own output (stdout here) passes through the redactor, which knows the user's secrets.
+  const printed = String(toolResults(result.events)[0].content);
+  assert.match(printed, /HARMLESS_SETTING=visible-value/);
+  assert.match(printed, /GITHUB_TOKEN=\[REDACTED\]/);
+  assert.ok(!result.stdout.includes("canary-7f3a9c-github"));
   for (const secret of [
     "canary-7f3a9c-api",
     "canary-7f3a9c-token",
     "canary-7f3a9c-password",
     "test-anthropic-key",
   ]) {
-    assert.ok(!output.includes(secret), `${secret} leaked into the child's env`);
+    assert.ok(!seenByModel.includes(secret), `${secret} leaked into the child's env`);
   }
 });
 

@@ -26,6 +26,7 @@ import { createCommandSandbox } from "../command-sandbox.ts";
 import { findExecutable } from "../find-executable.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
+import { processRedactor, writeError, writeOutput } from "../redaction.ts";
 import { mark } from "../startup-trace.ts";
 import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
@@ -44,7 +45,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const startedAt = Date.now();
   mark("headless loaded");
   const { env } = deps;
-  const say = (line: string) => process.stderr.write(`hearth: ${line}\n`);
+  const say = (line: string) => writeError(`hearth: ${line}\n`);
 
   const cwd = workspaceRoot(options.cwd);
   const layers = loadWorkspaceSettings(cwd, env);
@@ -82,6 +83,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   }
   mark("model chosen");
   const { model } = choice;
+  // A key from the key store is not in the environment: the redactor learns it here.
+  if (model.apiKey) processRedactor().add(model.apiKey);
   if (choice.notice) say(choice.notice);
   const modelName = `${model.provider}/${model.id}`;
 
@@ -112,6 +115,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     fileState: createFileState(),
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
     spillDir,
+    redact: (text) => processRedactor().redact(text),
     rgPath: findExecutable("rg", env.PATH),
     wrap: createCommandSandbox({
       settings,
@@ -123,10 +127,15 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       say,
     }),
   });
-  const runtime = createToolRuntime({ tools, spillDir, policy });
+  const runtime = createToolRuntime({
+    tools,
+    spillDir,
+    policy,
+    redact: (text) => processRedactor().redact(text),
+  });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
-  const output = createOutput(options.outputFormat, (text) => process.stdout.write(text));
+  const output = createOutput(options.outputFormat, writeOutput);
   output.init({
     sessionId,
     model: modelName,
