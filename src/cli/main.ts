@@ -32,9 +32,14 @@ async function main(args: string[], version: string): Promise<void> {
   } catch (error) {
     // A bug, not an expected failure: one line, and the stack only when asked for.
     const detail = process.env.HEARTH_DEBUG ? (error as Error).stack : (error as Error).message;
-    process.stderr.write(
-      `hearth: internal error: ${detail} (set HEARTH_DEBUG=1 for details; please report it)\n`,
-    );
+    const line = `hearth: internal error: ${detail} (set HEARTH_DEBUG=1 for details; please report it)\n`;
+    try {
+      // The redactor the CLI writes through (run-cli re-exports it).
+      const { writeError } = (await import(RUN_CLI_MODULE)) as { writeError(text: string): void };
+      writeError(line);
+    } catch {
+      process.stderr.write(line.replace(/(sk-|key=|token=)\S+/gi, "$1[REDACTED]"));
+    }
     process.exit(1);
   }
 }

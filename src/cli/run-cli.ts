@@ -4,6 +4,9 @@ import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { parseCliArgs, UsageError } from "./args.ts";
 import { writeError } from "./redaction.ts";
 
+/** For the entry file's last-resort error line. */
+export { writeError } from "./redaction.ts";
+
 export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
   try {
