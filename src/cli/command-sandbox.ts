@@ -9,6 +9,9 @@ import type { Invocation } from "../tools/bash.ts";
 
 export type CommandWrap = (command: string) => Promise<Invocation>;
 
+/** `wrap` for the bash tool; `start` begins detection early (call it once the first model request is out). */
+export type CommandSandbox = { wrap: CommandWrap; start(): void };
+
 export function createCommandSandbox(input: {
   /** Settings as they apply (a project file's sandbox keys count only in a trusted folder). */
   settings: Settings;
@@ -19,7 +22,7 @@ export function createCommandSandbox(input: {
   /** Offline mode: commands get no network even if settings allow it. */
   offline: boolean;
   say: (line: string) => void;
-}): CommandWrap | undefined {
+}): CommandSandbox | undefined {
   const { settings, say } = input;
   if (settings.sandbox?.enabled === false) {
     say("commands run without an OS sandbox (sandbox.enabled is false in settings)");
@@ -33,9 +36,7 @@ export function createCommandSandbox(input: {
     });
     return status;
   };
-  // Start detection after the current turn of the event loop: the first model request goes out first.
-  setImmediate(start);
-  return async (command) => {
+  const wrap: CommandWrap = async (command) => {
     const found = await start();
     if (!found.available) return { file: "bash", args: ["-c", command] };
     const wrap = sandboxWrapper(found, {
@@ -48,4 +49,5 @@ export function createCommandSandbox(input: {
     });
     return wrap(command);
   };
+  return { wrap, start: () => void start() };
 }

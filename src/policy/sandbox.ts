@@ -24,7 +24,6 @@
  * simply remount `/` read-write (checked).
  */
 
-import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -148,13 +147,19 @@ async function detect(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promis
 }
 
 /** Null when `true` runs in the sandbox, else what went wrong. */
-function trial(sandbox: AvailableSandbox, spec: SandboxSpec, env: NodeJS.ProcessEnv): Promise<string | null> {
+async function trial(
+  sandbox: AvailableSandbox,
+  spec: SandboxSpec,
+  env: NodeJS.ProcessEnv,
+): Promise<string | null> {
   let invocation: Invocation;
   try {
     invocation = wrapCommand({ ...spec, sandbox, command: "true" });
   } catch (error) {
-    return Promise.resolve((error as Error).message);
+    return (error as Error).message;
   }
+  // node:child_process loads here, not at start-up.
+  const { execFile } = await import("node:child_process");
   return new Promise((done) => {
     execFile(
       invocation.file,

@@ -110,6 +110,15 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     userSettingsLabel: paths.userSettings,
     say,
   });
+  const sandbox = createCommandSandbox({
+    settings,
+    env,
+    workspaceRoot: workspace.root,
+    extraRoots: roots,
+    readOnlyPaths: [spillDir],
+    offline,
+    say,
+  });
   const tools = createBuiltinTools({
     workspace,
     fileState: createFileState(),
@@ -117,15 +126,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     spillDir,
     redact: (text) => processRedactor().redact(text),
     rgPath: findExecutable("rg", env.PATH),
-    wrap: createCommandSandbox({
-      settings,
-      env,
-      workspaceRoot: workspace.root,
-      extraRoots: roots,
-      readOnlyPaths: [spillDir],
-      offline,
-      say,
-    }),
+    wrap: sandbox?.wrap,
   });
   const runtime = createToolRuntime({
     tools,
@@ -172,6 +173,9 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     controller.signal,
   );
   for await (const event of run.events) {
+    // Sandbox detection runs a trial command: start it once the first request is on the wire, not before.
+    if (event.type === "request_sent" && event.turn === 1 && event.attempt === 1)
+      setImmediate(() => sandbox?.start());
     output.event(event);
     reportEvent(event, say);
   }
