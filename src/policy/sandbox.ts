@@ -24,9 +24,10 @@
  * simply remount `/` read-write (checked).
  */
 
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { findExecutable } from "./find-executable.ts";
 import { isInside } from "./workspace.ts";
 
 export type SandboxKind = "bwrap" | "seatbelt";
@@ -101,7 +102,7 @@ async function detect(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promis
     hostEnv: env,
   };
   if (platform === "linux") {
-    const path = findOnPath("bwrap", env.PATH);
+    const path = findExecutable("bwrap", env.PATH);
     if (!path) {
       return {
         available: false,
@@ -345,20 +346,6 @@ function linkedGitDir(root: string, dotGit: string): string | null {
   } catch {
     return null;
   }
-}
-
-function findOnPath(name: string, pathVar: string | undefined): string | null {
-  for (const dir of (pathVar ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 /** The real path, or "" when there is none (`unique` drops empty strings). */
