@@ -6,11 +6,10 @@
  *   hearth egress --limit N    the last N requests (either form)
  */
 
-import { parseArgs } from "node:util";
 import { type LedgerEntry, readLedger } from "../egress/ledger.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { hearthPaths } from "../store/paths.ts";
-import { writeError } from "./redaction.ts";
+import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
 
 export const EGRESS_USAGE = `Usage:
   hearth egress              the last 50 outbound requests hearth made, newest last
@@ -20,7 +19,7 @@ export const EGRESS_USAGE = `Usage:
 
 const DEFAULT_LIMIT = 50;
 
-export type EgressIo = {
+export type EgressIo = SubcommandIo & {
   /** Home directory for the state path when XDG_STATE_HOME is unset; default os.homedir(). */
   home?: string;
   stdout?: (text: string) => void;
@@ -29,33 +28,16 @@ export type EgressIo = {
 
 /** Run `hearth egress` with the arguments after "egress". Returns the exit code; never throws. */
 export function runEgress(args: string[], env: NodeJS.ProcessEnv, io: EgressIo = {}): number {
-  const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? writeError;
-  const fail = (line: string, code: number) => {
-    err(`hearth: ${line}\n`);
-    return code;
-  };
-
-  let values: { json?: boolean; limit?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: "boolean" },
-        limit: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    return fail(`${(error as Error).message.split("\n")[0]}\n${EGRESS_USAGE}`, EXIT_USAGE);
-  }
-  if (values.help) {
-    out(EGRESS_USAGE);
-    return EXIT_OK;
-  }
+  const output = subcommandOutput(io);
+  const { out, fail } = output;
+  const parsed = parseSubcommand<{ json?: boolean; limit?: string }>(
+    args,
+    { json: { type: "boolean" }, limit: { type: "string" } },
+    EGRESS_USAGE,
+    output,
+  );
+  if ("exit" in parsed) return parsed.exit;
+  const { values, positionals } = parsed;
   if (positionals.length > 0)
     return fail(`hearth egress takes no arguments (got "${positionals.join(" ")}")`, EXIT_USAGE);
   let limit = DEFAULT_LIMIT;

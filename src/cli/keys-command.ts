@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../protocol/
 import { BUILTIN_PROVIDERS } from "../providers/model-resolution.ts";
 import { isValidProviderName, type KeyStore, KeyStoreError, openKeyStore } from "../secrets/key-store.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
-import { writeError } from "./redaction.ts";
+import { subcommandOutput } from "./subcommand.ts";
 
 export const KEYS_USAGE = `Usage:
   hearth keys set <provider>   store a key; prompts without echo, or reads it from stdin:
@@ -39,13 +39,7 @@ const MAX_KEY_LENGTH = 8192;
 
 /** Run `hearth keys` with the arguments after "keys". Returns the exit code; never throws for user errors. */
 export async function runKeys(args: string[], env: NodeJS.ProcessEnv, io: KeysIo = {}): Promise<number> {
-  const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? writeError;
-  const say = (line: string) => out(`${line}\n`);
-  const fail = (line: string, code = EXIT_FAILED) => {
-    err(`hearth: ${line}\n`);
-    return code;
-  };
+  const { out, err, say, fail } = subcommandOutput(io);
 
   const storeOptions = { home: io.home, keychain: io.keychain };
   const [command, ...rest] = args;

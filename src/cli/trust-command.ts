@@ -10,7 +10,6 @@
 
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { projectSettingsPath } from "../store/paths.ts";
 import { parseSettingsText } from "../store/settings.ts";
@@ -20,7 +19,7 @@ import {
   trustingFolder,
   writeTrustedFolders,
 } from "../store/trusted-folders.ts";
-import { writeError } from "./redaction.ts";
+import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
 
 export const TRUST_USAGE = `Usage:
   hearth trust [dir]            trust dir (default: the current directory) and the folders below it
@@ -28,7 +27,7 @@ export const TRUST_USAGE = `Usage:
   hearth trust --remove [dir]   stop trusting dir
 `;
 
-export type TrustIo = {
+export type TrustIo = SubcommandIo & {
   /** Directory a missing [dir] means; default process.cwd(). */
   cwd?: string;
   /** Home directory for the config path when XDG_CONFIG_HOME is unset; default os.homedir(). */
@@ -39,34 +38,16 @@ export type TrustIo = {
 
 /** Run `hearth trust` with the arguments after "trust". Returns the exit code; never throws. */
 export function runTrust(args: string[], env: NodeJS.ProcessEnv, io: TrustIo = {}): number {
-  const out = io.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = io.stderr ?? writeError;
-  const say = (line: string) => out(`${line}\n`);
-  const fail = (line: string, code: number) => {
-    err(`hearth: ${line}\n`);
-    return code;
-  };
-
-  let values: { list?: boolean; remove?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        list: { type: "boolean" },
-        remove: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    return fail(`${(error as Error).message.split("\n")[0]}\n${TRUST_USAGE}`, EXIT_USAGE);
-  }
-  if (values.help) {
-    out(TRUST_USAGE);
-    return EXIT_OK;
-  }
+  const output = subcommandOutput(io);
+  const { say, fail } = output;
+  const parsed = parseSubcommand<{ list?: boolean; remove?: boolean }>(
+    args,
+    { list: { type: "boolean" }, remove: { type: "boolean" } },
+    TRUST_USAGE,
+    output,
+  );
+  if ("exit" in parsed) return parsed.exit;
+  const { values, positionals } = parsed;
   if (positionals.length > 1)
     return fail(`hearth trust takes at most one folder\n${TRUST_USAGE}`, EXIT_USAGE);
   if (values.list && (values.remove || positionals.length > 0)) {
