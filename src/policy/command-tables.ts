@@ -5,8 +5,10 @@
  * other commands (rm, cp, git, sudo, find, ...) have handlers in command-classifier.ts. Anything not named
  * anywhere is "unknown".
  */
+
 import { posix } from "node:path";
 import type { CommandClass } from "../protocol/permissions.ts";
+import { SHELL_STARTUP } from "./protected-paths.ts";
 import { has, type Opt, type ShellWord, splitArgs } from "./shell-parse.ts";
 
 /** `record[key]` when `key` is the record's own: command names like `constructor` must not find Object's. */
@@ -161,20 +163,7 @@ export const BUILD_DIRS = new Set([
 ]);
 
 /** Shell start-up files (relative to home): writing one runs code in every future shell. */
-export const RC_FILES = new Set([
-  ...[
-    ".bashrc",
-    ".bash_profile",
-    ".bash_login",
-    ".bash_logout",
-    ".profile",
-    ".zshrc",
-    ".zshenv",
-    ".zprofile",
-  ],
-  ...[".zlogin", ".zlogout", ".kshrc", ".mkshrc", ".cshrc", ".tcshrc", ".login", ".logout", ".inputrc"],
-  ...[".config/fish/config.fish", ".xprofile", ".xinitrc", ".xsessionrc", ".envrc"],
-]);
+export const RC_FILES = SHELL_STARTUP;
 
 /** Temp directories: the sandbox lets commands write there, so writes are not "outside the workspace". */
 export const TEMP_DIRS = ["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];

@@ -12,8 +12,8 @@ export type ProtectedPathContext = {
   configDir?: string;
 };
 
-/** Shell start-up files, relative to home: each runs on every new shell. */
-const SHELL_STARTUP = new Set([
+/** Shell start-up files, relative to home: each runs code in every new shell or session. */
+export const SHELL_STARTUP = new Set([
   ".bashrc",
   ".bash_profile",
   ".bash_login",
@@ -29,6 +29,12 @@ const SHELL_STARTUP = new Set([
   ".kshrc",
   ".mkshrc",
   ".inputrc",
+  ".login",
+  ".logout",
+  ".xprofile",
+  ".xinitrc",
+  ".xsessionrc",
+  ".envrc",
 ]);
 
 /** Directories below home whose every file is protected, with what to call them. */
