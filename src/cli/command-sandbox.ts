@@ -3,7 +3,7 @@
  * request is on its way and the first command waits for it. Where no sandbox can start, hearth says so once.
  */
 import { tmpdir } from "node:os";
-import { describeSandbox, detectSandbox, type SandboxStatus, sandboxWrapper } from "../policy/sandbox.ts";
+import type { SandboxStatus } from "../policy/sandbox.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import type { Invocation } from "../tools/bash.ts";
 
@@ -30,7 +30,9 @@ export function createCommandSandbox(input: {
   }
   let status: Promise<SandboxStatus> | undefined;
   const start = () => {
-    status ??= detectSandbox(input.env).then((found) => {
+    // The sandbox module loads with the first detection, after the first model request.
+    status ??= import("../policy/sandbox.ts").then(async ({ describeSandbox, detectSandbox }) => {
+      const found = await detectSandbox(input.env);
       if (!found.available) say(describeSandbox(found));
       return found;
     });
@@ -39,6 +41,7 @@ export function createCommandSandbox(input: {
   const wrap: CommandWrap = async (command) => {
     const found = await start();
     if (!found.available) return { file: "bash", args: ["-c", command] };
+    const { sandboxWrapper } = await import("../policy/sandbox.ts");
     const wrap = sandboxWrapper(found, {
       workspaceRoot: input.workspaceRoot,
       writableRoots: input.extraRoots,

@@ -6,7 +6,6 @@ import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
 import { ollamaContextLength, probeLocalServers } from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, keyEnvNames, providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
-import { KeyStoreError, storedKey } from "../secrets/key-store.ts";
 import type { Settings } from "../store/settings-schema.ts";
 
 export type ModelChoice =
@@ -35,9 +34,11 @@ export async function chooseModel(input: {
       keyEnvNames(provider, settings).length > 0
     ) {
       try {
+        // The key store (and the keychain binding) load only when no env var holds the key.
+        const { storedKey } = await import("../secrets/key-store.ts");
         stored = (await storedKey(provider, env))?.value;
       } catch (error) {
-        if (error instanceof KeyStoreError)
+        if (error instanceof Error && error.name === "KeyStoreError")
           return { ok: false, exitCode: EXIT_FAILED, message: error.message };
         throw error;
       }
