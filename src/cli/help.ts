@@ -15,7 +15,8 @@ Options:
                               (default: HEARTH_MODEL, then "model" in settings, then a local server found
                               on this machine)
       --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
-      --permission-mode <m>   ask (default: reads only, headless) | auto (edits and commands) | plan (read-only)
+      --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
+                              | auto (everything but destructive commands) | plan (read-only)
       --max-turns <n>         stop after n model responses
       --cwd <dir>             workspace directory (default: the current directory)
       --add-dir <dir>         another directory the tools may use (repeatable)
