@@ -21,6 +21,7 @@ import type { CommandClassification, PermissionMode, PermissionRules } from "../
 import type { ToolKind } from "../tools/tool.ts";
 import {
   compileRules,
+  coversTool,
   findRule,
   quoteWords,
   type RequestPath,
@@ -284,6 +285,25 @@ function pathPattern(path: RequestPath, context: PermissionContext): string {
   }
   const dir = posixReal.slice(0, posixReal.lastIndexOf("/"));
   return dir === "" ? `/${posixReal}` : `/${dir}/**`;
+}
+
+/**
+ * The files a `read` deny rule with a path covers (`read(**\/.env)`), as a predicate on real paths for the tools
+ * that look into many files at once (grep, glob): a deny rule must hold for a folder-wide search too, not only
+ * for a read of that one file. Null when there is no such rule.
+ */
+export function readDenyFilter(
+  context: PermissionContext,
+  extraRoots: string[] = [],
+): ((realPath: string) => boolean) | null {
+  const rules = context.rules.rules.deny.filter((rule) => rule.type === "path" && coversTool(rule, "read"));
+  if (rules.length === 0) return null;
+  return (realPath) =>
+    findRule(
+      rules,
+      { tool: "read", path: requestPath(realPath, context.workspaceRoot, extraRoots) },
+      "restrict",
+    ) !== null;
 }
 
 /** Describe a real path for a request: relative to the workspace root, and whether a tool may write there. */

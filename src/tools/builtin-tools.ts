@@ -19,6 +19,8 @@ export type BuiltinToolDeps = {
   spillDir: string;
   /** Path to ripgrep, or null to search with the built-in walker. */
   rgPath: string | null;
+  /** Files grep and glob leave out (a `read` deny rule such as `read(**\/.env)`), by absolute path. */
+  hidden?: (absolutePath: string) => boolean;
   /** Applied to what bash writes to spill files. */
   redact?: (text: string) => string;
   /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
@@ -38,8 +40,8 @@ export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
       wrap: deps.wrap,
       redact: deps.redact,
     }),
-    createGrepTool({ workspace, rgPath: deps.rgPath }),
-    createGlobTool({ workspace }),
+    createGrepTool({ workspace, rgPath: deps.rgPath, hidden: deps.hidden }),
+    createGlobTool({ workspace, hidden: deps.hidden }),
     createLsTool({ workspace }),
   ];
 }

@@ -6,7 +6,11 @@ import { isInside, type Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 import { walk } from "./walk.ts";
 
-export type GlobToolDeps = { workspace: Workspace };
+export type GlobToolDeps = {
+  workspace: Workspace;
+  /** Files to leave out (a `read` deny rule), by absolute path. */
+  hidden?: (absolutePath: string) => boolean;
+};
 
 export type GlobDetails = { matches: number; shown: number; truncated: boolean };
 
@@ -60,7 +64,7 @@ export function createGlobTool(deps: GlobToolDeps): AnyTool {
       const ignoreRoot = isInside(start, workspace.root) ? workspace.root : start;
       const found: string[] = [];
       let capped = false;
-      for await (const relative of walk(start, { signal: context.signal, ignoreRoot })) {
+      for await (const relative of walk(start, { signal: context.signal, ignoreRoot, hidden: deps.hidden })) {
         if (!isMatch(prefix + relative)) continue;
         if (found.length >= MAX_MATCHES) {
           capped = true;

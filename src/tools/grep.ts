@@ -10,7 +10,12 @@ import { looksBinary } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 import { walk } from "./walk.ts";
 
-export type GrepToolDeps = { workspace: Workspace; rgPath: string | null };
+export type GrepToolDeps = {
+  workspace: Workspace;
+  rgPath: string | null;
+  /** Files no search may look into (a `read` deny rule such as `read(**\/.env)`); by absolute path. */
+  hidden?: (absolutePath: string) => boolean;
+};
 
 export type GrepDetails = {
   mode: OutputMode;
@@ -60,6 +65,7 @@ type Search = {
   /** Stop after this many output lines. */
   limit: number;
   signal: AbortSignal;
+  hidden?: (absolutePath: string) => boolean;
 };
 
 export function createGrepTool(deps: GrepToolDeps): AnyTool {
@@ -86,10 +92,12 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
         target,
         limit: limit + 1,
         signal: context.signal,
+        hidden: deps.hidden,
       };
       // ripgrep's --glob overrides .gitignore (an ignored file that matches the glob is searched), so a
       // globbed search uses the built-in engine, which applies the glob on top of the ignore rules.
-      const engine = rgPath !== null && !search.glob ? rgPath : null;
+      // Deny rules are applied by the built-in walker, file by file, so with any, ripgrep is not used.
+      const engine = rgPath !== null && !search.glob && !deps.hidden ? rgPath : null;
       const lines =
         engine === null
           ? await searchBuiltin(workspace, search)
@@ -218,7 +226,11 @@ async function searchBuiltin(workspace: Workspace, search: Search): Promise<stri
 
 async function* walkFrom(workspace: Workspace, search: Search): AsyncGenerator<string> {
   const ignoreRoot = isInside(search.target, workspace.root) ? workspace.root : search.target;
-  for await (const relative of walk(search.target, { signal: search.signal, ignoreRoot })) {
+  for await (const relative of walk(search.target, {
+    signal: search.signal,
+    ignoreRoot,
+    hidden: search.hidden,
+  })) {
     yield join(search.target, relative);
   }
 }

@@ -17,6 +17,8 @@ export type WalkOptions = {
   ignoreRoot?: string;
   /** Also yield directories, with a trailing `/`. */
   includeDirectories?: boolean;
+  /** Files and directories (by absolute path) to leave out, e.g. those a `read` deny rule covers. */
+  hidden?: (absolutePath: string) => boolean;
 };
 
 type IgnoreLevel = { base: string; rules: Ignore };
@@ -70,6 +72,7 @@ async function* walkDirectory(
     if (entry.name === ".git" || (skipNodeModules && isDirectory && entry.name === "node_modules")) continue;
     const path = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
     if (isIgnored(scoped, rootPrefix + path, isDirectory)) continue;
+    if (options.hidden?.(join(absolute, entry.name))) continue;
     if (isDirectory) {
       if (options.includeDirectories) yield `${path}/`;
       const child = walkDirectory(

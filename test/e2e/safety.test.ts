@@ -226,3 +226,32 @@ test("no sandbox available: hearth says so once, and relies on the permission ru
   assert.ok(existsSync(join(sandbox.home, "docs", "thesis.txt")));
   assert.equal(toolResults(result.events)[1].is_error, true);
 });
+
+test("a read deny rule holds for folder-wide searches too: grep and glob never open or list a denied file", async () => {
+  const sandbox = makeSandbox({
+    ".env": "OPENAI_API_KEY=canary-env-file-value\n",
+    "config/.env": "DB_PASSWORD=canary-env-file-value\n",
+    "src/app.ts": "const value = process.env.OPENAI_API_KEY; // canary-env-file-value is not here\n",
+  });
+  writeSettings(sandbox, "user", { permissions: { deny: ["read(**/.env)"] } });
+  const { result, fake } = await run(
+    [
+      {
+        toolCalls: [
+          { name: "grep", arguments: { pattern: "canary-env-file-value", output_mode: "content" } },
+        ],
+      },
+      { toolCalls: [{ name: "glob", arguments: { pattern: "**/.env" } }] },
+      { toolCalls: [{ name: "read", arguments: { path: "config/.env" } }] },
+    ],
+    { args: [], sandbox },
+  );
+  const [grep, glob, read] = toolResults(result.events);
+  assert.equal(grep.is_error, false);
+  assert.match(String(grep.content), /src\/app\.ts:1:/);
+  assert.ok(!String(grep.content).includes(".env:"), "grep looked into a denied file");
+  assert.match(String(glob.content), /^No files match/, "glob listed a denied file");
+  assert.equal(read.is_error, true);
+  const seenByModel = JSON.stringify(fake.modelRequests.map((r) => r.body));
+  assert.ok(!seenByModel.includes("DB_PASSWORD"), "a denied file's content reached the model");
+});

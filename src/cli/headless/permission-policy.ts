@@ -12,6 +12,7 @@ import {
   type PermissionContext,
   type PermissionRequest,
   preparePermissions,
+  readDenyFilter,
   refusalLine,
   requestPath,
 } from "../../policy/permission-engine.ts";
@@ -20,7 +21,12 @@ import type { PermissionMode } from "../../protocol/permissions.ts";
 import type { ToolPolicy } from "../../tools/tool-runtime.ts";
 import type { WorkspaceSettings } from "../load-settings.ts";
 
-export type HeadlessPolicy = { mode: PermissionMode; policy: ToolPolicy };
+export type HeadlessPolicy = {
+  mode: PermissionMode;
+  policy: ToolPolicy;
+  /** Files grep and glob must leave out (read deny rules with a path), or undefined when there are none. */
+  hidden?: (realPath: string) => boolean;
+};
 
 export async function createHeadlessPolicy(input: {
   layers: WorkspaceSettings;
@@ -92,7 +98,7 @@ export async function createHeadlessPolicy(input: {
       ? decision
       : { decision: "deny", reason: headlessRefusal(request, decision) };
   };
-  return { mode: chosen.mode, policy };
+  return { mode: chosen.mode, policy, hidden: readDenyFilter(context, input.extraRoots) ?? undefined };
 }
 
 function realHome(): string {

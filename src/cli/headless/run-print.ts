@@ -101,7 +101,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
   const paths = hearthPaths(env);
-  const { mode, policy } = await createHeadlessPolicy({
+  const { mode, policy, hidden } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
     workspace,
@@ -125,6 +125,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
     spillDir,
     redact: (text) => processRedactor().redact(text),
+    hidden,
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
