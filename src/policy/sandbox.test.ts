@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { waitGone } from "../../test/support/processes.ts";
 import { type BashDetails, createBashTool } from "../tools/bash.ts";
 import {
   type AvailableSandbox,
@@ -20,28 +20,6 @@ import {
 import { createWorkspace } from "./workspace.ts";
 
 const HAS_GIT = spawnSync("git", ["--version"]).status === 0;
-
-/** True once the process is gone (or a zombie nobody has reaped yet). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  const statFile = `/proc/${pid}/stat`;
-  if (!existsSync(statFile)) return false;
-  const state = readFileSync(statFile, "utf8").split(") ")[1]?.[0];
-  return state === "Z" || state === "X";
-}
-
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (isGone(pid)) return true;
-    await sleep(50);
-  }
-  return isGone(pid);
-}
 
 function listen(server: Server, target: number | string): Promise<void> {
   return new Promise((done) => {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { waitGone } from "../../test/support/processes.ts";
 import { createWorkspace } from "../policy/workspace.ts";
 import { type BashDetails, createBashTool } from "./bash.ts";
 import { createFileState } from "./file-state.ts";
@@ -12,28 +12,6 @@ import { createReadTool } from "./read.ts";
 import type { AnyTool, ToolResult } from "./tool.ts";
 
 const SECRET_NAME = "HEARTH_BASH_TEST_SECRET";
-
-/** True once the process is gone (or a zombie nobody has reaped yet). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  const statFile = `/proc/${pid}/stat`;
-  if (!existsSync(statFile)) return false;
-  const state = readFileSync(statFile, "utf8").split(") ")[1]?.[0];
-  return state === "Z" || state === "X";
-}
-
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (isGone(pid)) return true;
-    await sleep(50);
-  }
-  return isGone(pid);
-}
 
 describe("bash", () => {
   let base: string;
