@@ -3,7 +3,8 @@
  * Problems are collected as diagnostics that point at `file:line`; a broken file never crashes hearth.
  */
 import { readFileSync } from "node:fs";
-import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { createRequire } from "node:module";
+import type { Node, ParseError } from "jsonc-parser";
 import * as z from "zod/mini";
 import { describeIssue } from "../schema/issues.ts";
 import { KNOWN_SETTINGS, type Settings, SettingsSchema } from "./settings-schema.ts";
@@ -62,6 +63,10 @@ export function parseSettingsText(
   text: string,
   label: string,
 ): { value: Record<string, unknown> | null; diagnostics: Diagnostic[] } {
+  const clean = cleanJson(text);
+  if (clean) return { value: clean, diagnostics: [] };
+  // Comments, an error or a warning: parse again with positions, to point at lines.
+  const { findNodeAtLocation, parseTree, printParseErrorCode } = jsonc();
   const diagnostics: Diagnostic[] = [];
   const lineAt = lineIndex(text);
   const errors: ParseError[] = [];
@@ -122,12 +127,35 @@ export function parseSettingsText(
   return { value: result.data as Record<string, unknown>, diagnostics };
 }
 
+/**
+ * The common case, cheaply: plain JSON, only known keys, no pasted key, valid. Null when anything needs a
+ * diagnostic (which needs line numbers, hence the full parser).
+ */
+function cleanJson(text: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value) || Object.keys(value).some((key) => !KNOWN_SETTINGS.has(key))) return null;
+  if (findSecretsInSettings(value).length > 0) return null;
+  const result = z.safeParse(SettingsSchema, value);
+  return result.success ? (result.data as Record<string, unknown>) : null;
+}
+
+/** jsonc-parser, loaded from node_modules when a file needs positions (start-up does not pay for it). */
+function jsonc(): typeof import("jsonc-parser") {
+  return createRequire(import.meta.url)("jsonc-parser") as typeof import("jsonc-parser");
+}
+
 function describeParseError(code: string): string {
   const words = code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
   return `invalid JSON: ${words}`;
 }
 
 function deepestNode(tree: Node, path: Array<string | number>): Node {
+  const { findNodeAtLocation } = jsonc();
   for (let n = path.length; n > 0; n--) {
     const node = findNodeAtLocation(tree, path.slice(0, n));
     if (node) return node.parent?.type === "property" ? node.parent : node;
