@@ -59,4 +59,7 @@ test("loopback detection; OLLAMA_HOST reaches the ollama provider", () => {
   assert.ok(isLoopbackUrl("http://localhost:1234/v1"));
   assert.ok(isLoopbackUrl("http://[::1]:8080"));
   assert.ok(!isLoopbackUrl("https://api.openai.com/v1"));
+  // One definition with the offline guard: a name that merely starts with "127." is not this machine.
+  assert.ok(!isLoopbackUrl("http://127.attacker.example/v1"));
+  assert.ok(isLoopbackUrl("http://127.0.0.2:8080"));
 });

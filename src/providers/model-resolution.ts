@@ -2,6 +2,8 @@
  * Turning "<provider>/<model>" plus settings and environment into a ResolvedModel. Built-in providers are data
  * here; custom providers come from settings. Pure: reads nothing but its arguments.
  */
+
+import { isLoopbackHost } from "../egress/offline.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
@@ -37,10 +39,10 @@ export const BUILTIN_PROVIDERS: Record<string, BuiltinProvider> = {
 
 export type Resolution = { ok: true; model: ResolvedModel } | { ok: false; message: string };
 
+/** Whether a base URL points at this machine: the same test the offline guard applies. */
 export function isLoopbackUrl(baseUrl: string): boolean {
   try {
-    const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, "");
-    return host === "localhost" || host === "::1" || /^127\./.test(host);
+    return isLoopbackHost(new URL(baseUrl).host);
   } catch {
     return false;
   }
