@@ -4,14 +4,13 @@
  * when output overflows, all of it streams to a spill file the model can read.
  */
 
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { createWriteStream, type WriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
-import { shortRandom } from "../protocol/ids.ts";
 import { formatBytes } from "./read.ts";
+import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
 /** How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it). */
@@ -81,7 +80,7 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
         env: deps.env,
         timeoutMs: timeoutSeconds * 1000,
         signal: context.signal,
-        spillPath: () => spillFile(deps.spillDir, context.callId),
+        spillPath: () => newSpillPath(deps.spillDir, "bash", context.callId, "log"),
         wrap: deps.wrap,
         redact: deps.redact,
       });
@@ -369,12 +368,6 @@ function lineRedactor(redact: (text: string) => string): { push(chunk: Buffer): 
       return Buffer.from(redact(rest));
     },
   };
-}
-
-function spillFile(spillDir: string, callId: string): string {
-  mkdirSync(spillDir, { recursive: true, mode: 0o700 }); // output may be private: owner only
-  const id = callId.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
-  return join(spillDir, `bash-${id}-${shortRandom(8)}.log`);
 }
 
 /** Colour and cursor escape sequences mean nothing to the model. */

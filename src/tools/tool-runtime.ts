@@ -3,12 +3,11 @@
  * result with a message that says how to recover; `run` never throws.
  */
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import * as z from "zod/mini";
-import { shortRandom } from "../protocol/ids.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
+import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, ToolError } from "./tool.ts";
 
 export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
@@ -131,9 +130,7 @@ async function capContent(
   if (content.length <= maxChars) return content;
   let where: string;
   try {
-    await mkdir(spillDir, { recursive: true, mode: 0o700 }); // owner only
-    const id = call.id.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 40) || "call";
-    const path = join(spillDir, `${call.name}-${id}-${shortRandom(8)}.txt`);
+    const path = newSpillPath(spillDir, call.name, call.id, "txt");
     await writeFile(path, redact(content), { encoding: "utf8", mode: 0o600 });
     where = `the full output is in ${path}; read it with read and offset/limit, or grep it`;
   } catch (error) {
