@@ -3,7 +3,7 @@
  * found on loopback with a model. For Ollama, also the num_ctx to send (the model's real window, capped).
  */
 import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
-import { ollamaContextLength, probeLocalServers } from "../providers/local-servers.ts";
+import { ollamaContextLength, type ProbeOptions, probeLocalServers } from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, keyEnvNames, providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
@@ -29,10 +29,8 @@ export async function chooseModel(input: {
   if (spec) {
     let stored: string | undefined;
     const provider = providerOf(spec);
-    if (
-      !keyEnvNames(provider, settings).some((name) => env[name]) &&
-      keyEnvNames(provider, settings).length > 0
-    ) {
+    const keyNames = keyEnvNames(provider, settings);
+    if (keyNames.length > 0 && !keyNames.some((name) => env[name])) {
       try {
         // The key store (and the keychain binding) load only when no env var holds the key.
         const { storedKey } = await import("../secrets/key-store.ts");
@@ -45,13 +43,7 @@ export async function chooseModel(input: {
     }
     resolved = resolveModel(spec, settings, env, stored);
   } else {
-    const servers = await probeLocalServers(http, {
-      ollamaBaseUrl: BUILTIN_PROVIDERS.ollama.baseUrl(env),
-      lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
-      llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,
-      timeoutMs: 300,
-      signal,
-    });
+    const servers = await probeLocalServers(http, { ...localProbeTargets(settings, env), signal });
     const found = servers[0];
     if (!found) return { ok: false, exitCode: EXIT_FAILED, message: NO_MODEL_HELP };
     resolved = resolveModel(`${found.provider}/${found.models[0]}`, settings, env);
@@ -68,6 +60,16 @@ export async function chooseModel(input: {
     model.keepAlive = settings.ollama?.keepAlive;
   }
   return { ok: true, model, notice };
+}
+
+/** Where to look for local servers: settings' base URLs for ollama, lmstudio and llamacpp, else the defaults. */
+export function localProbeTargets(settings: Settings, env: NodeJS.ProcessEnv): ProbeOptions {
+  return {
+    ollamaBaseUrl: settings.providers?.ollama?.baseUrl ?? BUILTIN_PROVIDERS.ollama.baseUrl(env),
+    lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
+    llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,
+    timeoutMs: 300,
+  };
 }
 
 export const NO_MODEL_HELP = [

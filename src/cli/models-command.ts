@@ -12,6 +12,7 @@ import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.t
 import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
+import { localProbeTargets } from "./model-selection.ts";
 import { writeError } from "./redaction.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
@@ -57,12 +58,10 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
     stateDir: hearthPaths(env).stateDir,
     onProblem: (p) => writeError(`hearth: ${p}\n`),
   });
-  const servers = await probeLocalServers(createHttpClient({ onExchange: ledger.record }), {
-    ollamaBaseUrl: settings.providers?.ollama?.baseUrl ?? BUILTIN_PROVIDERS.ollama.baseUrl(env),
-    lmstudioBaseUrl: settings.providers?.lmstudio?.baseUrl,
-    llamacppBaseUrl: settings.providers?.llamacpp?.baseUrl,
-    timeoutMs: 300,
-  });
+  const servers = await probeLocalServers(
+    createHttpClient({ onExchange: ledger.record }),
+    localProbeTargets(settings, env),
+  );
   for (const server of servers) {
     for (const id of server.models)
       rows.push({ model: `${server.provider}/${id}`, context: "", where: `local (${server.baseUrl})` });

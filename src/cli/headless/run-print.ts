@@ -66,7 +66,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   process.on("SIGTERM", onSigint);
 
   mark("prompt read");
-  const ledger = createEgressLedger({ stateDir: hearthPaths(env).stateDir, onProblem: say });
+  const paths = hearthPaths(env);
+  const ledger = createEgressLedger({ stateDir: paths.stateDir, onProblem: say });
   const offline = options.offline || settings.offline === true;
   const http = createHttpClient({
     onExchange: ledger.record,
@@ -100,7 +101,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     ),
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
-  const paths = hearthPaths(env);
   const { mode, policy, hidden } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
@@ -110,6 +110,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     userSettingsLabel: paths.userSettings,
     say,
   });
+  // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
+  const redact = (text: string) => processRedactor().redact(text);
   const sandbox = createCommandSandbox({
     settings,
     env,
@@ -124,17 +126,12 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     fileState: createFileState(),
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
     spillDir,
-    redact: (text) => processRedactor().redact(text),
+    redact,
     hidden,
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
-  const runtime = createToolRuntime({
-    tools,
-    spillDir,
-    policy,
-    redact: (text) => processRedactor().redact(text),
-  });
+  const runtime = createToolRuntime({ tools, spillDir, policy, redact });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, writeOutput);
