@@ -5,13 +5,10 @@ import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.t
 export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Subcommands; anything else positional is a prompt. */
-export const COMMANDS = ["models", "trust", "egress", "keys"] as const;
-export type Command = (typeof COMMANDS)[number];
+export const PROFILES = ["lean", "default"] as const;
+export type Profile = (typeof PROFILES)[number];
 
 export type CliOptions = {
-  /** A subcommand, when one was given (`hearth models`). */
-  command: Command | null;
   print: boolean;
   prompt: string | null;
   model?: string;
@@ -21,6 +18,12 @@ export type CliOptions = {
   cwd?: string;
   /** More directories the tools may read and write (repeatable). */
   addDirs: string[];
+  /** Continue the most recent session in this directory (-c). */
+  continue: boolean;
+  /** Resume this session id or unique id prefix (-r). */
+  resume?: string;
+  /** The prompt profile: lean (short prompt, for small local models) or default. */
+  profile?: Profile;
   /** No connection to anything but loopback (the local model); cloud requests fail at once. */
   offline: boolean;
   help: boolean;
@@ -60,11 +63,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
       throw new UsageError("--max-turns must be a positive integer");
   }
   const print = values.print === true;
-  const command = !print ? COMMANDS.find((c) => c === positionals[0]) : undefined;
-  if (command && positionals.length > 1) {
-    throw new UsageError(`hearth ${command} takes no arguments (got "${positionals.slice(1).join(" ")}")`);
+  const profile = values.profile as Profile | undefined;
+  if (profile !== undefined && !PROFILES.includes(profile)) {
+    throw new UsageError(`--profile must be one of ${PROFILES.join(", ")} (got "${profile}")`);
   }
-  if (!print && !command && positionals.length > 0) {
+  if (values.continue && values.resume !== undefined) {
+    throw new UsageError("use either --continue or --resume, not both");
+  }
+  if (!print && positionals.length > 0) {
     const first = positionals[0];
     if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(first)) {
       throw new UsageError(`unknown command "${first}"`);
@@ -74,15 +80,17 @@ export function parseCliArgs(argv: string[]): CliOptions {
     );
   }
   return {
-    command: command ?? null,
     print,
-    prompt: !command && positionals.length > 0 ? positionals.join(" ") : null,
+    prompt: positionals.length > 0 ? positionals.join(" ") : null,
     model: values.model,
     outputFormat,
     permissionMode: mode,
     maxTurns,
     cwd: values.cwd,
     addDirs: values["add-dir"] ?? [],
+    continue: values.continue === true,
+    resume: values.resume,
+    profile,
     offline: values.offline === true,
     help: values.help === true,
     version: values.version === true,
@@ -103,6 +111,9 @@ function parse(argv: string[]) {
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
       offline: { type: "boolean" },
+      continue: { type: "boolean", short: "c" },
+      resume: { type: "string", short: "r" },
+      profile: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

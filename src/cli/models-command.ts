@@ -14,9 +14,34 @@ import { hearthPaths } from "../store/paths.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
 import { localProbeTargets } from "./model-selection.ts";
 import { writeError } from "./redaction.ts";
+import { parseSubcommand, subcommandOutput } from "./subcommand.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
 type Row = { model: string; context: string; where: string };
+
+const USAGE = `Usage: hearth models [--cwd DIR]         list the models hearth can use now
+       hearth models pull <ref>            download a GGUF (hf:owner/repo/file.gguf or a URL)
+       hearth models rm <name>             delete a downloaded GGUF
+       hearth models bench <model>         measure time to first token and tokens/s
+`;
+
+/** Actions of `hearth models` with their own module, loaded when used. */
+const ACTIONS: Record<string, () => Promise<(args: string[], env: NodeJS.ProcessEnv) => Promise<number>>> = {
+  pull: async () => (await import("./models-pull-command.ts")).runModelsPull,
+  rm: async () => (await import("./models-pull-command.ts")).runModelsRm,
+  bench: async () => (await import("./models-bench-command.ts")).runModelsBench,
+};
+
+export async function runModelsCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const action = Object.hasOwn(ACTIONS, args[0] ?? "") ? ACTIONS[args[0]] : undefined;
+  if (action) return (await action())(args.slice(1), env);
+  const output = subcommandOutput({});
+  const parsed = parseSubcommand<{ cwd?: string }>(args, { cwd: { type: "string" } }, USAGE, output);
+  if ("exit" in parsed) return parsed.exit;
+  if (parsed.positionals.length > 0)
+    return output.fail(`unknown models action "${parsed.positionals[0]}"\n${USAGE}`, EXIT_USAGE);
+  return runModels({ env, cwd: parsed.values.cwd });
+}
 
 export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<number> {
   const { env } = input;

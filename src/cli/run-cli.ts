@@ -7,47 +7,48 @@ import { writeError } from "./redaction.ts";
 /** For the entry file's last-resort error line. */
 export { writeError } from "./redaction.ts";
 
+type SubcommandRun = (args: string[], env: NodeJS.ProcessEnv) => number | Promise<number>;
+
+/**
+ * Subcommands with their own arguments, each loaded only when used. `hearth <name> ...` hands the rest of the
+ * command line to the module's run function.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
+  keys: async () => (await import("./keys-command.ts")).runKeys,
+  trust: async () => (await import("./trust-command.ts")).runTrust,
+  egress: async () => (await import("./egress-command.ts")).runEgress,
+  models: async () => (await import("./models-command.ts")).runModelsCommand,
+  sessions: async () => (await import("./sessions-command.ts")).runSessions,
+  undo: async () => (await import("./undo-command.ts")).runUndo,
+  doctor: async () => (await import("./doctor-command.ts")).runDoctor,
+  prompt: async () => (await import("./prompt-command.ts")).runPromptCommand,
+};
+
+export const SUBCOMMAND_NAMES = Object.keys(SUBCOMMANDS);
+
 export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
   try {
-    if (argv[0] === "keys") {
-      // `hearth keys` reads a key from a prompt or stdin and has its own arguments.
-      const { runKeys } = await import("./keys-command.ts");
-      code = await runKeys(argv.slice(1), process.env);
-      process.stdout.write("", () => process.exit(code));
-      return;
-    }
-    if (argv[0] === "trust") {
-      // `hearth trust` has its own flags (--list, --remove), so it parses its own arguments.
-      const { runTrust } = await import("./trust-command.ts");
-      code = runTrust(argv.slice(1), process.env);
-      process.stdout.write("", () => process.exit(code));
-      return;
-    }
-    if (argv[0] === "egress") {
-      const { runEgress } = await import("./egress-command.ts");
-      code = runEgress(argv.slice(1), process.env);
-      process.stdout.write("", () => process.exit(code));
-      return;
-    }
-    const options = parseCliArgs(argv);
-    if (options.help) {
-      const { HELP } = await import("./help.ts");
-      process.stdout.write(HELP);
-      code = EXIT_OK;
-    } else if (options.version) {
-      process.stdout.write(`${version}\n`);
-      code = EXIT_OK;
-    } else if (options.command === "models") {
-      const { runModels } = await import("./models-command.ts");
-      code = await runModels({ env: process.env, cwd: options.cwd });
-    } else if (!options.print) {
-      throw new UsageError(
-        'interactive mode is not available in this version; run headless with hearth -p "task"',
-      );
+    const load = Object.hasOwn(SUBCOMMANDS, argv[0] ?? "") ? SUBCOMMANDS[argv[0]] : undefined;
+    if (load) {
+      code = await (await load())(argv.slice(1), process.env);
     } else {
-      const { runPrint } = await import("./headless/run-print.ts");
-      code = await runPrint(options, { version, env: process.env, stdin: () => process.stdin });
+      const options = parseCliArgs(argv);
+      if (options.help) {
+        const { HELP } = await import("./help.ts");
+        process.stdout.write(HELP);
+        code = EXIT_OK;
+      } else if (options.version) {
+        process.stdout.write(`${version}\n`);
+        code = EXIT_OK;
+      } else if (!options.print) {
+        throw new UsageError(
+          'interactive mode is not available in this version; run headless with hearth -p "task"',
+        );
+      } else {
+        const { runPrint } = await import("./headless/run-print.ts");
+        code = await runPrint(options, { version, env: process.env, stdin: () => process.stdin });
+      }
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -70,6 +70,15 @@ export const SettingsSchema = z.object({
   env: z.optional(z.strictObject({ allow: z.optional(z.array(envVarName)) })),
   /** Offline mode (like --offline): no connection to anything but loopback; cloud model requests fail at once. */
   offline: z.optional(z.boolean()),
+  /** The prompt profile: "lean" (short prompt and tool descriptions, the default for local models) or "default". */
+  profile: z.optional(z.enum(["lean", "default"])),
+  /** Session files: how long they are kept. */
+  sessions: z.optional(
+    z.strictObject({
+      /** Sessions not touched for this many days are deleted (default 90; 0 keeps them forever). */
+      retentionDays: z.optional(z.int().check(z.minimum(0))),
+    }),
+  ),
   /** Seconds without any data from the model before a request is retried. */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
 });
