@@ -1,8 +1,200 @@
-/** Placeholder while this command is written. */
-import { EXIT_FAILED } from "../protocol/errors.ts";
-import { writeError } from "./redaction.ts";
+/**
+ * `hearth sessions`: list, search, show, export, fork, rm and reindex the sessions under
+ * `$XDG_DATA_HOME/hearth/sessions/`. List and search go through the SQLite index (synced with the files first);
+ * show, export and fork read the JSONL file itself.
+ */
+import { writeFileSync } from "node:fs";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { hearthPaths } from "../store/paths.ts";
+import { readSessionFile } from "../store/session-file.ts";
+import { openSessionIndex, type SessionIndex, type SessionSummary } from "../store/session-index.ts";
+import { replayMessages } from "../store/session-records.ts";
+import { forkSession, removeSession, resolveSessionId, sessionPath } from "../store/session-store.ts";
+import { processRedactor } from "./redaction.ts";
+import { sessionMarkdown } from "./session-export.ts";
+import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
+import { workspaceRoot } from "./workspace-root.ts";
 
-export async function runSessions(_args: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  writeError("hearth: this command is not written yet\n");
-  return EXIT_FAILED;
+const USAGE = `Usage: hearth sessions [list] [--here] [--limit N] [--json]   sessions, newest first
+       hearth sessions search "text" [--here] [--json]        find sessions by content, best first
+       hearth sessions show <id>                               the conversation, readable
+       hearth sessions export <id> [--format md|json] [-o FILE]
+       hearth sessions fork <id> [--at TURN]                   a new session from a point of another
+       hearth sessions rm <id>...
+       hearth sessions reindex                                 rebuild the search index from the files
+Continue a session with hearth -c (the latest here) or hearth -r <id>. Ids may be shortened to a unique prefix.
+`;
+
+type Flags = {
+  here?: boolean;
+  cwd?: string;
+  limit?: string;
+  json?: boolean;
+  format?: string;
+  output?: string;
+  at?: string;
+};
+
+const ACTIONS = ["list", "search", "show", "export", "fork", "rm", "reindex"];
+
+export async function runSessions(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  io: SubcommandIo = {},
+): Promise<number> {
+  const output = subcommandOutput(io);
+  const parsed = parseSubcommand<Flags>(
+    args,
+    {
+      here: { type: "boolean" },
+      cwd: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean" },
+      format: { type: "string" },
+      output: { type: "string", short: "o" },
+      at: { type: "string" },
+    },
+    USAGE,
+    output,
+  );
+  if ("exit" in parsed) return parsed.exit;
+  const { values } = parsed;
+  const [action = "list", ...rest] = parsed.positionals;
+  if (!ACTIONS.includes(action))
+    return output.fail(`unknown sessions action "${action}"\n${USAGE}`, EXIT_USAGE);
+  const dataDir = hearthPaths(env).dataDir;
+  const redact = (text: string) => processRedactor().redact(text);
+  const cwd = values.here || values.cwd ? workspaceRoot(values.cwd) : undefined;
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    return output.fail("--limit must be a positive integer", EXIT_USAGE);
+  const needId = () => {
+    if (rest.length !== 1) throw new UsageProblem(`hearth sessions ${action} takes one session id`);
+    return resolveSessionId(dataDir, rest[0]);
+  };
+
+  try {
+    switch (action) {
+      case "list":
+      case "search": {
+        if (action === "search" && rest.length === 0)
+          throw new UsageProblem(
+            'hearth sessions search takes the text to find: hearth sessions search "words"',
+          );
+        return withIndex(dataDir, (index, notes) => {
+          for (const note of notes) output.err(`hearth: ${note}\n`);
+          const rows =
+            action === "list"
+              ? index.list({ cwd, limit: limit ?? 50 })
+              : index.search(rest.join(" "), { cwd, limit: limit ?? 20 });
+          if (values.json) output.out(`${JSON.stringify(rows, null, 2)}\n`);
+          else if (rows.length === 0)
+            output.say(action === "list" ? "no sessions yet" : `no session mentions "${rest.join(" ")}"`);
+          else output.out(table(rows, Date.now()));
+          return EXIT_OK;
+        });
+      }
+      case "show": {
+        const id = needId();
+        const file = readSessionFile(sessionPath(dataDir, id));
+        for (const problem of file.problems) output.err(`hearth: ${problem}\n`);
+        output.out(redact(sessionMarkdown(file.header, file.records)));
+        return EXIT_OK;
+      }
+      case "export": {
+        const id = needId();
+        const format = values.format ?? "md";
+        if (format !== "md" && format !== "json")
+          throw new UsageProblem(`--format must be md or json (got "${format}")`);
+        const file = readSessionFile(sessionPath(dataDir, id));
+        const text =
+          format === "md"
+            ? sessionMarkdown(file.header, file.records)
+            : `${JSON.stringify({ header: file.header, messages: replayMessages(file.records).messages, records: file.records }, null, 2)}\n`;
+        // Exports leave the machine's control: redact again with everything the redactor knows now.
+        if (values.output) {
+          writeFileSync(values.output, redact(text), { mode: 0o600 });
+          output.err(`hearth: wrote ${values.output}\n`);
+        } else output.out(redact(text));
+        return EXIT_OK;
+      }
+      case "fork": {
+        const id = needId();
+        const atTurn = values.at === undefined ? undefined : Number(values.at);
+        const fork = forkSession(dataDir, id, { atTurn, redact });
+        output.say(fork.id);
+        output.err(
+          `hearth: forked ${id} at turn ${fork.turns} into ${fork.id}; continue it with hearth -r ${fork.id} -p "..."\n`,
+        );
+        return EXIT_OK;
+      }
+      case "rm": {
+        if (rest.length === 0) throw new UsageProblem("hearth sessions rm takes one or more session ids");
+        for (const given of rest) {
+          const id = resolveSessionId(dataDir, given);
+          removeSession(dataDir, id);
+          output.say(`removed ${id}`);
+        }
+        return EXIT_OK;
+      }
+      default: {
+        return withIndex(dataDir, (index) => {
+          const report = index.rebuild();
+          for (const problem of report.unreadable) output.err(`hearth: skipped ${problem}\n`);
+          output.say(`indexed ${report.indexed} session${report.indexed === 1 ? "" : "s"}`);
+          return report.unreadable.length > 0 ? EXIT_FAILED : EXIT_OK;
+        });
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageProblem) return output.fail(`${error.message}\n${USAGE}`, EXIT_USAGE);
+    return output.fail((error as Error).message);
+  }
+}
+
+class UsageProblem extends Error {}
+
+function withIndex(dataDir: string, use: (index: SessionIndex, notes: string[]) => number): number {
+  const index = openSessionIndex(dataDir);
+  try {
+    const report = index.sync();
+    return use(
+      index,
+      report.unreadable.map((p) => `skipped ${p}`),
+    );
+  } finally {
+    index.close();
+  }
+}
+
+function table(rows: Array<SessionSummary & { snippet?: string }>, now: number): string {
+  const lines = rows.map((r) => [
+    r.id,
+    age(now - r.updatedAt),
+    String(r.turns),
+    size(r.size),
+    r.model,
+    r.cwd,
+    r.title + (r.snippet ? `\n    ${r.snippet}` : ""),
+  ]);
+  const head = ["ID", "UPDATED", "TURNS", "SIZE", "MODEL", "DIRECTORY", "TITLE"];
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (i < 6 ? l[i].length : 0))));
+  const render = (cells: string[]) =>
+    cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
+  return `${[render(head), ...lines.map(render)].join("\n")}\n`;
+}
+
+function age(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes}m ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ago`;
+  return `${Math.floor(hours / 24)}d ago`;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -14,7 +14,6 @@ import { offlineGuard } from "../../egress/offline.ts";
 import { findExecutable } from "../../policy/find-executable.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
-import { newSessionId } from "../../protocol/ids.ts";
 import { estimateCost } from "../../providers/catalog.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
@@ -24,6 +23,8 @@ import { createFileState } from "../../tools/file-state.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
+import { afterRun } from "../session-upkeep.ts";
+import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { processRedactor, writeError, writeOutput } from "../redaction.ts";
@@ -76,7 +77,28 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       reason: options.offline ? "--offline" : "offline: true in settings",
     }),
   });
-  const choice = await chooseModel({ flag: options.model, env, settings, http, signal: controller.signal });
+  // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
+  const redact = (text: string) => processRedactor().redact(text);
+  let session: RunSession;
+  try {
+    const sessionOptions = {
+      dataDir: paths.dataDir,
+      cwd,
+      continueLatest: options.continue,
+      resume: options.resume,
+      version: deps.version,
+      redact,
+    };
+    session = openRunSession(findRunSession(sessionOptions), sessionOptions);
+  } catch (error) {
+    say((error as Error).message);
+    return EXIT_FAILED;
+  }
+  for (const note of session.notes) say(note);
+  // A resumed session keeps its model unless one is given now.
+  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
+  const choice = await chooseModel({ flag: flagModel, env, settings, http, signal: controller.signal });
+  if (controller.signal.aborted || !choice.ok) session.close();
   if (controller.signal.aborted) return EXIT_INTERRUPTED;
   if (!choice.ok) {
     say(choice.message);
@@ -89,7 +111,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   if (choice.notice) say(choice.notice);
   const modelName = `${model.provider}/${model.id}`;
 
-  const sessionId = newSessionId();
+  const sessionId = session.id;
   const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
   const roots = [
     ...extraRoots(options.addDirs, cwd, "--add-dir"),
@@ -110,8 +132,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     userSettingsLabel: paths.userSettings,
     say,
   });
-  // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
-  const redact = (text: string) => processRedactor().redact(text);
   const sandbox = createCommandSandbox({
     settings,
     env,
@@ -154,8 +174,22 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     isGitRepo: existsSync(join(cwd, ".git")),
     permissionMode: mode,
   });
+  let sessionFailed = false;
+  const sessionFailure = (error: unknown) => {
+    if (sessionFailed) return;
+    sessionFailed = true;
+    say(`${(error as Error).message}; stopped, and the session is kept up to its last whole record`);
+    controller.abort();
+  };
+  try {
+    session.begin(prompt, modelName);
+  } catch (error) {
+    session.close();
+    say((error as Error).message);
+    return EXIT_FAILED;
+  }
   const run = runAgent(
-    { sessionId, system, messages: [{ role: "user", content: prompt }] },
+    { sessionId, system, messages: [...session.history, { role: "user", content: prompt }] },
     {
       model,
       stream,
@@ -174,10 +208,16 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     // Sandbox detection runs a trial command: start it once the first request is on the wire, not before.
     if (event.type === "request_sent" && event.turn === 1 && event.attempt === 1)
       setImmediate(() => sandbox?.start());
+    try {
+      session.record(event);
+    } catch (error) {
+      sessionFailure(error);
+    }
     output.event(event);
     reportEvent(event, say);
   }
   const result = await run.result;
+  session.close();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
   output.finish({
@@ -187,6 +227,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     durationMs: Date.now() - startedAt,
     costUsd: estimateCost(model.provider, model.id, result.usage),
   });
+  afterRun({ dataDir: paths.dataDir, retentionDays: settings.sessions?.retentionDays, say });
+  if (sessionFailed) return EXIT_FAILED;
   switch (result.reason) {
     case "done":
       return EXIT_OK;

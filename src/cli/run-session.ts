@@ -1,0 +1,173 @@
+/**
+ * The session of one run: a new one, or an earlier one continued (-c) or resumed (-r). Opens and locks the
+ * file, gives the run its history, and records the run's events as they happen: the user's prompt before the
+ * first request, each model message when it ends, each tool result when its call ends.
+ */
+import type { AgentEvent } from "../protocol/events.ts";
+import { newSessionId } from "../protocol/ids.ts";
+import type { Message } from "../protocol/messages.ts";
+import {
+  appendToSessionFile,
+  createSessionFile,
+  readSessionFile,
+  type SessionWriter,
+} from "../store/session-file.ts";
+import { lockSession, type SessionLock } from "../store/session-lock.ts";
+import { replayMessages, type SessionHeader, titleFrom, turnCount } from "../store/session-records.ts";
+import {
+  latestSessionIn,
+  resolveSessionId,
+  SessionNotFoundError,
+  sessionLockPath,
+  sessionPath,
+} from "../store/session-store.ts";
+
+export type RunSession = {
+  id: string;
+  /** The user turn this run adds (1 for a new session). */
+  turn: number;
+  /** The conversation before this run (repaired: one result per tool call). */
+  history: Message[];
+  /** The model the session used last, for a resume without --model. */
+  previousModel: string | null;
+  /** Problems met reading an earlier session (a torn line, interrupted tool calls), to tell the user. */
+  notes: string[];
+  /** Records one event of the run. Throws SessionWriteError when the file cannot be written. */
+  record(event: AgentEvent): void;
+  /** Records the prompt that starts this run's turn, and the model when it changed. */
+  begin(prompt: string, model: string): void;
+  /** Flushes, closes and unlocks. */
+  close(): void;
+};
+
+export type OpenOptions = {
+  dataDir: string;
+  cwd: string;
+  /** -c: the latest session in cwd. */
+  continueLatest: boolean;
+  /** -r: an id or a unique prefix. */
+  resume?: string;
+  version: string;
+  redact: (text: string) => string;
+};
+
+/** Which session to open, before the model is chosen (a resumed session brings its model). */
+export function findRunSession(options: OpenOptions): { id: string; resumed: boolean } {
+  if (options.resume !== undefined)
+    return { id: resolveSessionId(options.dataDir, options.resume), resumed: true };
+  if (options.continueLatest) {
+    const id = latestSessionIn(options.dataDir, options.cwd);
+    if (!id)
+      throw new SessionNotFoundError(
+        `no earlier session in ${options.cwd} to continue; run hearth sessions to see them all, or start one without -c`,
+      );
+    return { id, resumed: true };
+  }
+  return { id: newSessionId(), resumed: false };
+}
+
+export function openRunSession(found: { id: string; resumed: boolean }, options: OpenOptions): RunSession {
+  const { dataDir, redact } = options;
+  const path = sessionPath(dataDir, found.id);
+  let lock: SessionLock | null = null;
+  let writer: SessionWriter | null = null;
+  let turn = 1;
+  let history: Message[] = [];
+  let previousModel: string | null = null;
+  const notes: string[] = [];
+  let pendingHeader: SessionHeader | null = null;
+
+  if (found.resumed) {
+    lock = lockSession(sessionLockPath(dataDir, found.id), found.id);
+    try {
+      const parsed = readSessionFile(path);
+      notes.push(...parsed.problems);
+      const replay = replayMessages(parsed.records);
+      if (replay.repaired > 0)
+        notes.push(
+          `${replay.repaired} tool call${replay.repaired === 1 ? "" : "s"} had no result (interrupted); recorded as interrupted`,
+        );
+      history = replay.messages;
+      turn = turnCount(parsed.records) + 1;
+      previousModel = parsed.header.model;
+      for (const record of parsed.records) if (record.type === "model") previousModel = record.model;
+      writer = appendToSessionFile(path, { redact });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+  let lastModel = previousModel;
+
+  return {
+    id: found.id,
+    turn,
+    history,
+    previousModel,
+    notes,
+    begin(prompt, model) {
+      if (!writer) {
+        // A new session: the file appears with its first prompt, so an empty run leaves nothing behind.
+        pendingHeader = {
+          type: "header",
+          v: 1,
+          id: found.id,
+          cwd: options.cwd,
+          model,
+          version: options.version,
+          createdAt: new Date().toISOString(),
+          title: titleFrom(prompt),
+        };
+        lock = lockSession(sessionLockPath(dataDir, found.id), found.id);
+        writer = createSessionFile(path, pendingHeader, { redact });
+        lastModel = model;
+      } else if (model !== lastModel) {
+        writer.append({ type: "model", turn, ts: Date.now(), model });
+        lastModel = model;
+      }
+      writer.append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
+    },
+    record(event) {
+      if (!writer) return;
+      switch (event.type) {
+        case "message_ended":
+          writer.append({ type: "message", turn, ts: event.ts, message: event.message });
+          break;
+        case "tool_call_ended":
+          writer.append({
+            type: "message",
+            turn,
+            ts: event.ts,
+            message: {
+              role: "tool",
+              toolCallId: event.call.id,
+              toolName: event.call.name,
+              content: event.content,
+              isError: event.isError,
+            },
+          });
+          break;
+        case "turn_ended":
+          writer.sync();
+          break;
+        case "agent_ended":
+          writer.append({
+            type: "run_ended",
+            turn,
+            ts: event.ts,
+            reason: event.reason,
+            inputTokens: event.usage.inputTokens,
+            outputTokens: event.usage.outputTokens,
+          });
+          break;
+      }
+    },
+    close() {
+      try {
+        writer?.sync();
+      } catch {}
+      writer?.close();
+      lock?.release();
+    },
+  };
+}

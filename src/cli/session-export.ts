@@ -1,0 +1,65 @@
+/** A session as Markdown, for `hearth sessions show` and `export --format md`. */
+import type { Message } from "../protocol/messages.ts";
+import type { SessionHeader, SessionRecord } from "../store/session-records.ts";
+
+/** Longest tool output shown in full; longer output is cut with a note. */
+const MAX_TOOL_OUTPUT = 2000;
+
+export function sessionMarkdown(header: SessionHeader, records: SessionRecord[]): string {
+  const out: string[] = [
+    `# ${header.title || "(untitled session)"}`,
+    "",
+    `- session: ${header.id}`,
+    `- directory: ${header.cwd}`,
+    `- model: ${header.model}`,
+    `- started: ${header.createdAt} (hearth ${header.version})`,
+  ];
+  if (header.parent) out.push(`- forked from: ${header.parent.id} at turn ${header.parent.turn}`);
+  let turn = 0;
+  for (const record of records) {
+    if ("turn" in record && record.turn !== turn) {
+      turn = record.turn;
+      out.push("", `## Turn ${turn}`);
+    }
+    switch (record.type) {
+      case "message":
+        out.push("", ...messageLines(record.message));
+        break;
+      case "model":
+        out.push("", `_model changed to ${record.model}_`);
+        break;
+      case "mode":
+        out.push("", `_permission mode changed to ${record.mode}_`);
+        break;
+      case "compaction":
+        out.push("", "_earlier turns were summarised to fit the model's context:_", "", record.summary);
+        break;
+      case "run_ended":
+        if (record.reason !== "done") out.push("", `_run ended: ${record.reason}_`);
+        break;
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function messageLines(message: Message): string[] {
+  if (message.role === "user") return ["**User:**", "", message.content];
+  if (message.role === "tool") {
+    const body =
+      message.content.length > MAX_TOOL_OUTPUT
+        ? `${message.content.slice(0, MAX_TOOL_OUTPUT)}\n… (${message.content.length - MAX_TOOL_OUTPUT} more characters)`
+        : message.content;
+    return [`**${message.toolName} ${message.isError ? "failed" : "result"}:**`, "", fence(body)];
+  }
+  const lines: string[] = ["**Assistant:**"];
+  for (const part of message.content) {
+    if (part.type === "text" && part.text.trim()) lines.push("", part.text);
+    else if (part.type === "tool_call") lines.push("", `→ ${part.name} ${JSON.stringify(part.arguments)}`);
+  }
+  return lines;
+}
+
+function fence(text: string): string {
+  const ticks = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return `${ticks}\n${text}\n${ticks}`;
+}

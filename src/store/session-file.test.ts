@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { writeSync as fsWriteSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  appendToSessionFile,
+  createSessionFile,
+  readSessionFile,
+  SessionWriteError,
+} from "./session-file.ts";
+import {
+  INTERRUPTED_RESULT,
+  parseSession,
+  replayMessages,
+  type SessionHeader,
+  titleFrom,
+} from "./session-records.ts";
+
+const header: SessionHeader = {
+  type: "header",
+  v: 1,
+  id: "s1",
+  cwd: "/w",
+  model: "p/m",
+  version: "0",
+  createdAt: "2026-01-01T00:00:00Z",
+  title: "t",
+};
+const noRedact = (text: string) => text;
+const dir = () => mkdtempSync(join(tmpdir(), "hearth-session-"));
+
+test("records are whole lines; redaction applies to every line", () => {
+  const path = join(dir(), "s.jsonl");
+  const writer = createSessionFile(path, header, { redact: (t) => t.replaceAll("SECRET", "[REDACTED]") });
+  writer.append({ type: "message", turn: 1, ts: 1, message: { role: "user", content: "my SECRET" } });
+  writer.close();
+  const text = readFileSync(path, "utf8");
+  assert.equal(text.split("\n").length, 3);
+  assert.ok(!text.includes("SECRET"));
+  const parsed = readSessionFile(path);
+  assert.equal(parsed.records.length, 1);
+  assert.deepEqual(parsed.problems, []);
+});
+
+test("a torn last line and a damaged middle line are skipped and reported, never fatal", () => {
+  const lines = [
+    JSON.stringify(header),
+    "{broken",
+    JSON.stringify({ type: "model", turn: 1, ts: 1, model: "x" }),
+  ];
+  const parsed = parseSession(`${lines.join("\n")}\n{"type":"mess`, "f");
+  assert.equal(parsed.records.length, 1);
+  assert.deepEqual(parsed.problems, [
+    "f:2: damaged line skipped",
+    "f:4: incomplete last line skipped (a crash while writing)",
+  ]);
+  assert.throws(() => parseSession("not a header\n", "g"), /g: not a hearth session/);
+  assert.throws(() => parseSession(`${JSON.stringify({ ...header, v: 99 })}\n`, "h"), /newer hearth/);
+});
+
+test("a write that fails part way (disk full) is cut back to the last whole record", () => {
+  const path = join(dir(), "s.jsonl");
+  let budget = Number.POSITIVE_INFINITY;
+  const writeSync = (fd: number, data: Buffer, position: number) => {
+    if (budget <= 0) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    const n = Math.min(data.length, budget);
+    budget -= n;
+    return fsWriteSync(fd, data, 0, n, position);
+  };
+  const writer = createSessionFile(path, header, { redact: noRedact, writeSync });
+  writer.append({ type: "message", turn: 1, ts: 1, message: { role: "user", content: "kept" } });
+  budget = 10; // the next record gets 10 bytes on disk, then the disk is full
+  assert.throws(
+    () =>
+      writer.append({ type: "message", turn: 1, ts: 2, message: { role: "user", content: "x".repeat(100) } }),
+    (error: unknown) =>
+      error instanceof SessionWriteError &&
+      error.code === "ENOSPC" &&
+      /cannot write the session file .*: the disk is full; free some space/.test(error.message),
+  );
+  writer.close();
+  const text = readFileSync(path, "utf8");
+  assert.ok(text.endsWith("\n"));
+  const parsed = readSessionFile(path);
+  assert.deepEqual(parsed.problems, []);
+  assert.equal(parsed.records.length, 1);
+});
+
+test("appending after a torn tail starts a fresh line", () => {
+  const path = join(dir(), "s.jsonl");
+  writeFileSync(path, `${JSON.stringify(header)}\n{"type":"mess`);
+  const writer = appendToSessionFile(path, { redact: noRedact });
+  writer.append({ type: "model", turn: 1, ts: 1, model: "b" });
+  writer.close();
+  const parsed = readSessionFile(path);
+  assert.equal(parsed.records.length, 1);
+  assert.deepEqual(parsed.problems, [`${path}:2: damaged line skipped`]);
+});
+
+test("replay gives every tool call exactly one result, in call order", () => {
+  const call = (id: string) => ({ type: "tool_call" as const, id, name: "read", arguments: {} });
+  const result = (id: string) => ({
+    role: "tool" as const,
+    toolCallId: id,
+    toolName: "read",
+    content: id,
+    isError: false,
+  });
+  const { messages, repaired } = replayMessages([
+    { type: "message", turn: 1, ts: 0, message: { role: "user", content: "go" } },
+    {
+      type: "message",
+      turn: 1,
+      ts: 0,
+      message: { role: "assistant", stopReason: "tool_use", content: [call("a"), call("b"), call("c")] },
+    },
+    { type: "message", turn: 1, ts: 0, message: result("c") },
+    { type: "message", turn: 1, ts: 0, message: result("a") },
+    { type: "message", turn: 1, ts: 0, message: result("a") }, // duplicate
+    { type: "message", turn: 1, ts: 0, message: result("zz") }, // no such call
+    { type: "message", turn: 2, ts: 0, message: { role: "user", content: "next" } },
+  ]);
+  assert.equal(repaired, 3);
+  const tools = messages.filter((m) => m.role === "tool");
+  assert.deepEqual(
+    tools.map((m) => [m.toolCallId, m.content]),
+    [
+      ["a", "a"],
+      ["b", INTERRUPTED_RESULT],
+      ["c", "c"],
+    ],
+  );
+  assert.equal(messages.at(-1)?.role, "user");
+});
+
+test("titles come from the first line of the first prompt", () => {
+  assert.equal(titleFrom("\n  fix   the bug\nin foo"), "fix the bug");
+  assert.equal(titleFrom("x".repeat(200)).length, 80);
+});

@@ -1,0 +1,278 @@
+/**
+ * The session search index: an embedded SQLite database (WAL, FTS5) at `<dataDir>/index.db`, built from the
+ * JSONL files, which stay the source of truth. Every list or search first syncs the index with the files (a
+ * stat per file: new, grown or deleted sessions are re-read), so it cannot go stale; a missing, corrupt or
+ * older-format database is deleted and rebuilt.
+ *
+ * Binding: `libsql` (better-sqlite3's synchronous API over libSQL, SQLite 3.45 with FTS5), whose prebuilt
+ * binaries come from the npm registry as optional dependencies, so a fresh machine installs it in seconds with
+ * no compiler and no download from elsewhere (better-sqlite3 13 crashes on Node 20 and 12 compiles for a
+ * minute; node:sqlite needs Node 22). Loaded only when sessions are listed, searched or indexed.
+ */
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Message } from "../protocol/messages.ts";
+import { readSessionFile } from "./session-file.ts";
+import { type SessionHeader, turnCount } from "./session-records.ts";
+import { listSessionFiles } from "./session-store.ts";
+
+/** Bump when the tables change: an older database is rebuilt. */
+const INDEX_VERSION = 1;
+/** Longest text indexed per message (tool output can be huge; its start is what people search for). */
+const MAX_INDEXED_CHARS = 4000;
+
+export type SessionSummary = {
+  id: string;
+  cwd: string;
+  title: string;
+  model: string;
+  createdAt: string;
+  updatedAt: number;
+  turns: number;
+  size: number;
+  parent: string | null;
+};
+
+export type SearchHit = SessionSummary & { snippet: string; score: number };
+
+export type SyncReport = { indexed: number; removed: number; unreadable: string[] };
+
+export type SessionIndex = {
+  /** Brings the index up to date with the session files. */
+  sync(): SyncReport;
+  list(options?: { cwd?: string; limit?: number }): SessionSummary[];
+  /** Sessions whose messages match every word of `query`, best first, with a snippet of the best match. */
+  search(query: string, options?: { cwd?: string; limit?: number }): SearchHit[];
+  /** Deletes everything and indexes all files again. */
+  rebuild(): SyncReport;
+  close(): void;
+};
+
+type Statement = {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): Record<string, unknown> | undefined;
+  all(...params: unknown[]): Record<string, unknown>[];
+};
+type Database = {
+  exec(sql: string): void;
+  prepare(sql: string): Statement;
+  pragma(sql: string, options?: { simple?: boolean }): unknown;
+  transaction<T extends (...args: never[]) => unknown>(fn: T): T;
+  close(): void;
+};
+
+export class SessionIndexError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SessionIndexError";
+  }
+}
+
+export function indexPath(dataDir: string): string {
+  return join(dataDir, "index.db");
+}
+
+function loadBinding(): new (path: string) => Database {
+  try {
+    return createRequire(import.meta.url)("libsql");
+  } catch (error) {
+    throw new SessionIndexError(
+      `the SQLite binding (libsql) did not load: ${(error as Error).message.split("\n")[0]}; reinstall hearth (npm ci) to fix sessions list and search`,
+    );
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL,
+  cwd TEXT NOT NULL, title TEXT NOT NULL, model TEXT NOT NULL, created_at TEXT NOT NULL,
+  turns INTEGER NOT NULL, parent TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd, mtime_ms);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
+  session_id UNINDEXED, turn UNINDEXED, role UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+);`;
+
+export function openSessionIndex(dataDir: string): SessionIndex {
+  const Binding = loadBinding();
+  const path = indexPath(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let db: Database;
+  try {
+    db = openDatabase(Binding, path);
+  } catch {
+    // Corrupt or not a database: it is only an index, so start again from the files.
+    removeDatabase(path);
+    db = openDatabase(Binding, path);
+  }
+  const q = {
+    known: db.prepare("SELECT id, size, mtime_ms FROM sessions"),
+    upsert: db.prepare(
+      `INSERT OR REPLACE INTO sessions (id, path, size, mtime_ms, cwd, title, model, created_at, turns, parent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    drop: db.prepare("DELETE FROM sessions WHERE id = ?"),
+    dropChunks: db.prepare("DELETE FROM chunks WHERE session_id = ?"),
+    chunk: db.prepare("INSERT INTO chunks (session_id, turn, role, text) VALUES (?, ?, ?, ?)"),
+  };
+
+  const indexFile = (file: { id: string; path: string; size: number; mtimeMs: number }) => {
+    const parsed = readSessionFile(file.path);
+    const h: SessionHeader = parsed.header;
+    q.dropChunks.run(file.id);
+    q.upsert.run(
+      file.id,
+      file.path,
+      file.size,
+      file.mtimeMs,
+      h.cwd,
+      h.title ?? "",
+      h.model ?? "",
+      h.createdAt ?? "",
+      turnCount(parsed.records),
+      h.parent?.id ?? null,
+    );
+    if (h.title) q.chunk.run(file.id, 0, "title", h.title);
+    for (const record of parsed.records) {
+      if (record.type !== "message") continue;
+      const text = searchableText(record.message);
+      if (text) q.chunk.run(file.id, record.turn, record.message.role, text.slice(0, MAX_INDEXED_CHARS));
+    }
+  };
+
+  const sync = db.transaction((): SyncReport => {
+    const known = new Map(q.known.all().map((row) => [row.id as string, row]));
+    const report: SyncReport = { indexed: 0, removed: 0, unreadable: [] };
+    for (const file of listSessionFiles(dataDir)) {
+      const row = known.get(file.id);
+      known.delete(file.id);
+      if (row && row.size === file.size && row.mtime_ms === file.mtimeMs) continue;
+      try {
+        indexFile(file);
+        report.indexed++;
+      } catch (error) {
+        report.unreadable.push(`${file.path}: ${(error as Error).message}`);
+        q.drop.run(file.id);
+        q.dropChunks.run(file.id);
+      }
+    }
+    for (const id of known.keys()) {
+      q.drop.run(id);
+      q.dropChunks.run(id);
+      report.removed++;
+    }
+    return report;
+  });
+
+  const summary = (row: Record<string, unknown>): SessionSummary => ({
+    id: row.id as string,
+    cwd: row.cwd as string,
+    title: row.title as string,
+    model: row.model as string,
+    createdAt: row.created_at as string,
+    updatedAt: row.mtime_ms as number,
+    turns: row.turns as number,
+    size: row.size as number,
+    parent: (row.parent as string | null) ?? null,
+  });
+
+  return {
+    sync,
+    list: ({ cwd, limit = 50 } = {}) => {
+      const rows = cwd
+        ? db.prepare("SELECT * FROM sessions WHERE cwd = ? ORDER BY mtime_ms DESC LIMIT ?").all(cwd, limit)
+        : db.prepare("SELECT * FROM sessions ORDER BY mtime_ms DESC LIMIT ?").all(limit);
+      return rows.map(summary);
+    },
+    search: (query, { cwd, limit = 20 } = {}) => {
+      const match = ftsQuery(query);
+      if (!match) return [];
+      // The best chunks first; each session's best chunk gives its rank and snippet.
+      const rows = db
+        .prepare(
+          `SELECT s.*, c.rank AS score, snippet(chunks, 3, '[', ']', '…', 12) AS snippet
+           FROM chunks c JOIN sessions s ON s.id = c.session_id
+           WHERE chunks MATCH ? ${cwd ? "AND s.cwd = ?" : ""}
+           ORDER BY c.rank LIMIT 2000`,
+        )
+        .all(...(cwd ? [match, cwd] : [match]));
+      const hits = new Map<string, SearchHit>();
+      for (const row of rows) {
+        const id = row.id as string;
+        const hit = hits.get(id);
+        if (hit) {
+          // More matching messages rank a session higher, a little.
+          hit.score += (row.score as number) * 0.1;
+          continue;
+        }
+        hits.set(id, {
+          ...summary(row),
+          snippet: oneLine(row.snippet as string),
+          score: row.score as number,
+        });
+      }
+      return [...hits.values()]
+        .sort((a, b) => a.score - b.score || b.updatedAt - a.updatedAt)
+        .slice(0, limit);
+    },
+    rebuild: () => {
+      db.exec("DELETE FROM sessions; DELETE FROM chunks;");
+      return sync();
+    },
+    close: () => db.close(),
+  };
+}
+
+function openDatabase(Binding: new (path: string) => Database, path: string): Database {
+  const db = new Binding(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 3000");
+    const version = db.pragma("user_version", { simple: true });
+    if (version !== INDEX_VERSION) {
+      db.exec("DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS chunks;");
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${INDEX_VERSION}`);
+    }
+    db.prepare("SELECT count(*) FROM sessions").get();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function removeDatabase(path: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path + suffix, { force: true });
+}
+
+/** What a message contributes to search: its text, tool calls by name and arguments, and tool output. */
+function searchableText(message: Message): string {
+  if (message.role === "user") return message.content;
+  if (message.role === "tool") return message.content;
+  return message.content
+    .map((part) => {
+      if (part.type === "text") return part.text;
+      if (part.type === "tool_call") return `${part.name} ${JSON.stringify(part.arguments)}`;
+      return "";
+    })
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** User text to an FTS5 query: every word must match (as a prefix for the last one); quotes keep phrases. */
+export function ftsQuery(text: string): string {
+  const terms: string[] = [];
+  for (const match of text.matchAll(/"([^"]+)"|(\S+)/g)) {
+    const term = (match[1] ?? match[2]).replace(/"/g, "").trim();
+    if (term) terms.push(`"${term}"`);
+  }
+  if (terms.length === 0) return "";
+  terms[terms.length - 1] += "*";
+  return terms.join(" ");
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
