@@ -8,12 +8,18 @@
  *     request k+1, minus the tool's own duration (as hearth reports it), for `read` and for `bash`.
  *  4. Peak RSS of a headless run with 10 tool calls (/usr/bin/time -f %M).
  *  5. Bytes of system prompt plus tool definitions on the first request, and the number of requests made.
+ *  6. The fixed prompt (system prompt plus tool definitions, no memory files) of the lean and default profiles,
+ *     in bytes and estimated tokens (bytes/4), built in-process by the same function `hearth -p` uses.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildRunPrompt, estimateTokens } from "../src/cli/run-prompt.ts";
+import { createWorkspace } from "../src/policy/workspace.ts";
+import { createBuiltinTools } from "../src/tools/builtin-tools.ts";
+import { createFileState } from "../src/tools/file-state.ts";
 import type { FakeTurn } from "../test/fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
 
@@ -83,6 +89,33 @@ function runHearth(
     child.stderr.on("data", (c) => (stderr += c));
     child.on("close", (code) => res({ startedAt, stdout, stderr, code }));
   });
+}
+
+/** 6. Fixed prompt size per profile, for a workspace at a typical path with no memory files. */
+function fixedPromptSizes(): Record<string, number> {
+  const root = mkdtempSync(join(tmpdir(), "hearth-bench-prompt-"));
+  const cwd = join(root, "home/user/projects/my-project");
+  mkdirSync(cwd, { recursive: true });
+  const tools = createBuiltinTools({
+    workspace: createWorkspace({ root: cwd }),
+    fileState: createFileState(),
+    env: {},
+    spillDir: join(root, "spill"),
+    rgPath: null,
+  });
+  const sizes: Record<string, number> = {};
+  for (const profile of ["lean", "default"] as const) {
+    const prompt = buildRunPrompt({
+      cwd,
+      env: { XDG_CONFIG_HOME: join(root, "config") },
+      profile,
+      permissionMode: "ask",
+      tools,
+    });
+    sizes[`fixedPromptBytes_${profile}`] = prompt.bytes.total;
+    sizes[`fixedPromptTokensEstimate_${profile}`] = estimateTokens(prompt.bytes.total);
+  }
+  return sizes;
 }
 
 async function main() {
@@ -171,6 +204,8 @@ async function main() {
     await fake.close();
   }
 
+  Object.assign(results, fixedPromptSizes());
+
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   const targets: Array<[string, string, string]> = [
@@ -195,6 +230,16 @@ async function main() {
       "system prompt + tools (bytes)",
       `${results.promptPlusToolsBytes} (${results.systemPromptBytes} + ${results.toolDefinitionsBytes})`,
       "<= 24576",
+    ],
+    [
+      "fixed prompt, lean profile (bytes)",
+      `${results.fixedPromptBytes_lean} (≈ ${results.fixedPromptTokensEstimate_lean} tokens, bytes/4)`,
+      "<= 4096",
+    ],
+    [
+      "fixed prompt, default profile (bytes)",
+      `${results.fixedPromptBytes_default} (≈ ${results.fixedPromptTokensEstimate_default} tokens, bytes/4)`,
+      "-",
     ],
     ["requests for 11 responses", `${results.requestsMade} (model: ${results.modelRequestsMade})`, "= 11"],
   ];

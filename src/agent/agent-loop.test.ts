@@ -239,3 +239,122 @@ test("the script running out is an error, not a hang", async () => {
   assert.equal(result.reason, "error");
   assert.match(result.error?.message ?? "", /script exhausted/);
 });
+
+test("an unreadable call gets one line naming the tool, where the JSON broke and what to send", async () => {
+  const bad: FakeProviderTurn = [
+    { type: "tool_call", id: "c1", name: "echo", argumentsJson: '{"path": "a.ts", "text": }' },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { result } = await run([bad, answer("ok")]);
+  const tool = result.messages[1];
+  assert.ok(tool.role === "tool");
+  assert.equal(
+    tool.content,
+    'echo: arguments are not valid JSON at char 26 (unexpected "}"); send one JSON object',
+  );
+});
+
+test("repaired calls run and say what was repaired on tool_call_ended", async () => {
+  const specced = {
+    ...echoTools,
+    specs: [
+      {
+        name: "echo",
+        description: "echo",
+        parameters: { type: "object", properties: { file_path: { type: "string" } } },
+      },
+    ],
+  };
+  const sloppy: FakeProviderTurn = [
+    { type: "tool_call", id: "c1", name: "Echo", argumentsJson: "{'filePath': 'a.ts',}" },
+    { type: "tool_call", id: "c2", name: "echo", argumentsJson: '{"file_path": "b.ts"}' },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { events, result } = await run([sloppy, answer("ok")], { tools: specced });
+  const ended = events.filter((e) => e.type === "tool_call_ended");
+  assert.deepEqual(
+    ended.map((e) => e.type === "tool_call_ended" && [e.call.name, e.content, e.repaired]),
+    [
+      [
+        "echo",
+        'echo:{"file_path":"a.ts"}',
+        [
+          "single quotes",
+          "trailing comma",
+          'tool name "Echo" -> "echo"',
+          'argument "filePath" -> "file_path"',
+        ],
+      ],
+      ["echo", 'echo:{"file_path":"b.ts"}', undefined],
+    ],
+  );
+  // The history keeps the repaired call, so the model sees the right form next turn.
+  const assistant = result.messages[0];
+  assert.ok(assistant.role === "assistant");
+  assert.deepEqual(assistant.content[0], {
+    type: "tool_call",
+    id: "c1",
+    name: "echo",
+    arguments: { file_path: "a.ts" },
+  });
+});
+
+test("loop: the third identical call in a row is not run; the model is told and an event says so", async () => {
+  let ran = 0;
+  const counting = tools(async (c) => {
+    ran++;
+    return { content: `ran ${JSON.stringify(c.arguments)}`, isError: false };
+  });
+  const same = (id: string, args: object) => call(id, "echo", args);
+  const { events, result, fake } = await run(
+    [same("c1", { a: 1, b: 2 }), same("c2", { b: 2, a: 1 }), same("c3", { a: 1, b: 2 }), answer("ok")],
+    { tools: counting },
+  );
+  assert.equal(result.reason, "done");
+  assert.equal(ran, 2, "the third repeat did not run");
+  const third = result.messages.filter((m) => m.role === "tool")[2];
+  assert.ok(third.role === "tool" && third.isError);
+  assert.equal(
+    third.content,
+    "echo was not run: this is the 3rd identical echo call in a row (same arguments) and its earlier results are " +
+      "above. Do not repeat it: use those results, or change approach (other arguments or another tool).",
+  );
+  const detected = events.filter((e) => e.type === "tool_loop_detected");
+  assert.equal(detected.length, 1);
+  assert.ok(detected[0].type === "tool_loop_detected");
+  assert.equal(detected[0].repeats, 3);
+  assert.equal(detected[0].call.id, "c3");
+  // The model saw the note before its next request.
+  const lastRequest = fake.requests.at(-1);
+  assert.equal(lastRequest?.messages.at(-1)?.role === "tool" && lastRequest.messages.at(-1), third);
+});
+
+test("loop: a different call in between breaks the row, and repeats inside one response count", async () => {
+  let ran = 0;
+  const counting = tools(async () => {
+    ran++;
+    return { content: "ok", isError: false };
+  });
+  const turns = [call("c1", "echo", { x: 1 }), call("c2", "echo", { x: 1 }), call("c3", "echo", { x: 2 })];
+  const broken = await run([...turns, call("c4", "echo", { x: 1 }), answer("ok")], { tools: counting });
+  assert.equal(ran, 4);
+  assert.equal(broken.events.filter((e) => e.type === "tool_loop_detected").length, 0);
+
+  ran = 0;
+  const triple: FakeProviderTurn = [
+    { type: "tool_call", id: "a", name: "echo", argumentsJson: "{}" },
+    { type: "tool_call", id: "b", name: "echo", argumentsJson: "{}" },
+    { type: "tool_call", id: "c", name: "echo", argumentsJson: " { } " },
+    { type: "tool_call", id: "d", name: "echo", argumentsJson: "{}" },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { events } = await run([triple, answer("ok")], { tools: counting });
+  assert.equal(ran, 2);
+  assert.deepEqual(
+    events.flatMap((e) => (e.type === "tool_loop_detected" ? [[e.call.id, e.repeats]] : [])),
+    [
+      ["c", 3],
+      ["d", 4],
+    ],
+  );
+});

@@ -1,25 +1,30 @@
 /**
  * The agent loop. `runAgent` sends the conversation to the model, runs the tool calls it asks for, and repeats
  * until the model answers without tools, an error ends the run, the turn budget runs out, or the signal aborts.
+ * When the server refuses native tools, it switches to the text tool protocol for the rest of the run.
  * Everything it needs is injected; it reports through events and never calls a UI, a store or a logger.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { AgentEndReason, AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
-import type { Message, ToolCallPart, ToolResultMessage, ToolSpec, Usage } from "../protocol/messages.ts";
+import type { Message, ToolCallPart, Usage } from "../protocol/messages.ts";
 import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
+import { fitToWindow, SUMMARY_SYSTEM_PROMPT } from "./compaction.ts";
+import {
+  type ContextLimits,
+  createTokenEstimator,
+  fixedBytes,
+  fixedPromptProblem,
+  historyBytes,
+  messageBytes,
+} from "./context-budget.ts";
 import { createEventChannel } from "./event-channel.ts";
 import { requestResponse } from "./model-response.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
+import { isToolSupportError, type ToolCallMode } from "./text-tool-protocol.ts";
+import { type LoopTools, runToolCalls } from "./tool-call-runner.ts";
+import { createRepeatGuard } from "./tool-loop-guard.ts";
 
-export type ToolCallOutcome = { content: string; isError: boolean; details?: unknown };
-
-/** The tools as the loop sees them. `run` must never throw. */
-export type LoopTools = {
-  specs: ToolSpec[];
-  run(call: ToolCallPart, signal: AbortSignal): Promise<ToolCallOutcome>;
-  /** Calls for which this is true may run concurrently with their neighbours. */
-  isConcurrencySafe(name: string): boolean;
-};
+export type { LoopTools, ToolCallOutcome } from "./tool-call-runner.ts";
 
 export type AgentContext = {
   sessionId: string;
@@ -37,6 +42,8 @@ export type AgentDeps = {
   maxOutputTokens?: number;
   retry?: RetryPolicy;
   idleTimeoutMs?: number;
+  /** The model's context window: requests are kept inside it (compacting the history when needed). */
+  context?: ContextLimits;
   now?: () => number;
 };
 
@@ -69,6 +76,8 @@ async function loop(
   const added: Message[] = [];
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let turn = 0;
+  let toolCalls: ToolCallMode = deps.model.toolCalls ?? "native";
+  const guard = createRepeatGuard();
   const emit = <K extends AgentEventType>(type: K, payload: Payload<K>) =>
     push({ type, sessionId: context.sessionId, turn, ts: now(), ...payload } as unknown as AgentEvent);
   const append = (message: Message) => {
@@ -81,36 +90,84 @@ async function loop(
   };
 
   emit("agent_started", { model: `${deps.model.provider}/${deps.model.id}` });
+  const estimator = createTokenEstimator();
+  const limits = deps.context;
+  const fixedTokens = estimator.tokens(fixedBytes(context.system, deps.tools.specs));
+  if (limits) {
+    const last = history.at(-1);
+    const problem = fixedPromptProblem(
+      `${deps.model.provider}/${deps.model.id}`,
+      limits,
+      fixedTokens,
+      last ? estimator.tokens(messageBytes(last)) : 0,
+    );
+    if (problem) return end("error", { kind: "context_length", message: problem, retryable: false });
+  }
   while (true) {
     if (signal.aborted) return end("aborted");
     if (deps.maxTurns !== undefined && turn >= deps.maxTurns) return end("max_turns");
     turn++;
     emit("turn_started", {});
-    const outcome = await requestResponse(
-      {
-        system: context.system,
-        messages: history,
-        tools: deps.tools.specs,
-        maxOutputTokens: deps.maxOutputTokens,
-      },
-      {
-        model: deps.model,
-        stream: deps.stream,
-        http: deps.http,
-        retry: deps.retry ?? DEFAULT_RETRY_POLICY,
-        idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
-        now,
-      },
-      {
-        requestSent: (attempt) => emit("request_sent", { attempt }),
-        textDelta: (text) => emit("text_delta", { text }),
-        reasoningDelta: (text) => emit("reasoning_delta", { text }),
-        retryScheduled: (attempt, delayMs, error) => emit("retry_scheduled", { attempt, delayMs, error }),
-      },
-      signal,
-    );
+    if (limits) {
+      const compaction = await fitToWindow(history, {
+        limits,
+        fixedTokens,
+        estimator,
+        signal,
+        summarise: (text, summarySignal) => summarise(text, deps, summarySignal),
+      });
+      if (signal.aborted) return end("aborted");
+      if (compaction) {
+        history.splice(0, history.length, ...compaction.messages);
+        emit("context_compacted", {
+          method: compaction.method,
+          beforeTokens: compaction.beforeTokens,
+          afterTokens: compaction.afterTokens,
+          window: limits.window,
+          ...compaction.replacement,
+        });
+      }
+    }
+    const requestBytes = fixedBytes(context.system, deps.tools.specs) + historyBytes(history);
+    const ask = () =>
+      requestResponse(
+        {
+          system: context.system,
+          messages: history,
+          tools: deps.tools.specs,
+          maxOutputTokens: deps.maxOutputTokens,
+        },
+        {
+          model: deps.model,
+          stream: deps.stream,
+          http: deps.http,
+          retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+          idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
+          now,
+          toolCalls,
+        },
+        {
+          requestSent: (attempt) => emit("request_sent", { attempt }),
+          textDelta: (text) => emit("text_delta", { text }),
+          reasoningDelta: (text) => emit("reasoning_delta", { text }),
+          retryScheduled: (attempt, delayMs, error) => emit("retry_scheduled", { attempt, delayMs, error }),
+        },
+        signal,
+      );
+    let outcome = await ask();
+    if (
+      !outcome.ok &&
+      toolCalls === "native" &&
+      deps.tools.specs.length > 0 &&
+      isToolSupportError(outcome.error)
+    ) {
+      toolCalls = "text";
+      emit("tool_protocol_switched", { to: "text", reason: outcome.error.message });
+      outcome = await ask();
+    }
     if (!outcome.ok) return end(outcome.error.kind === "aborted" ? "aborted" : "error", outcome.error);
-    const { message, timing, argumentErrors } = outcome;
+    const { message, timing } = outcome;
+    estimator.calibrate(requestBytes, message.usage);
     addUsage(usage, message.usage);
     append(message);
     emit("message_ended", { message, timing });
@@ -120,15 +177,17 @@ async function loop(
       emit("turn_ended", {});
       return end("done");
     }
-    const results = await runToolCalls(calls, argumentErrors, deps.tools, signal, {
+    const results = await runToolCalls(calls, outcome, deps.tools, guard, signal, {
       started: (call) => emit("tool_call_started", { call }),
-      ended: (call, outcome, durationMs) =>
+      loopDetected: (call, repeats) => emit("tool_loop_detected", { call, repeats }),
+      ended: (call, result, durationMs, repaired) =>
         emit("tool_call_ended", {
           call,
-          content: outcome.content,
-          isError: outcome.isError,
+          content: result.content,
+          isError: result.isError,
           durationMs,
-          details: outcome.details,
+          details: result.details,
+          ...(repaired ? { repaired } : {}),
         }),
     });
     for (const r of results) append(r);
@@ -145,54 +204,23 @@ function addUsage(total: Usage, more: Usage | undefined): void {
   if (more.cacheWriteTokens) total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + more.cacheWriteTokens;
 }
 
-type ToolEmit = {
-  started(call: ToolCallPart): void;
-  ended(call: ToolCallPart, outcome: ToolCallOutcome, durationMs: number): void;
-};
-
-/**
- * Runs the calls of one response. Consecutive concurrency-safe calls run together; the others one at a time.
- * Results come back in the order the model issued the calls, one per call, even when interrupted.
- */
-async function runToolCalls(
-  calls: ToolCallPart[],
-  argumentErrors: Map<string, string>,
-  tools: LoopTools,
-  signal: AbortSignal,
-  emit: ToolEmit,
-): Promise<ToolResultMessage[]> {
-  const outcomes: ToolCallOutcome[] = new Array(calls.length);
-  const runOne = async (index: number) => {
-    const call = calls[index];
-    const started = Date.now();
-    emit.started(call);
-    let outcome: ToolCallOutcome;
-    const argError = argumentErrors.get(call.id);
-    if (signal.aborted) outcome = { content: "interrupted by the user before it ran", isError: true };
-    else if (argError)
-      outcome = {
-        content: `${argError}; re-issue the ${call.name} call with a valid JSON object`,
-        isError: true,
-      };
-    else outcome = await tools.run(call, signal);
-    outcomes[index] = outcome;
-    emit.ended(call, outcome, Date.now() - started);
-  };
-  let i = 0;
-  while (i < calls.length) {
-    if (tools.isConcurrencySafe(calls[i].name)) {
-      const batch: number[] = [];
-      while (i < calls.length && tools.isConcurrencySafe(calls[i].name)) batch.push(i++);
-      await Promise.all(batch.map(runOne));
-    } else {
-      await runOne(i++);
-    }
-  }
-  return calls.map((call, index) => ({
-    role: "tool",
-    toolCallId: call.id,
-    toolName: call.name,
-    content: outcomes[index].content,
-    isError: outcomes[index].isError,
-  }));
+/** One model call that turns a transcript into a summary (no tools); null when it fails. */
+async function summarise(transcript: string, deps: AgentDeps, signal: AbortSignal): Promise<string | null> {
+  const outcome = await requestResponse(
+    { system: SUMMARY_SYSTEM_PROMPT, messages: [{ role: "user", content: transcript }], tools: [] },
+    {
+      model: deps.model,
+      stream: deps.stream,
+      http: deps.http,
+      retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+      idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
+      now: deps.now ?? Date.now,
+      toolCalls: "native",
+    },
+    { requestSent: () => {}, textDelta: () => {}, reasoningDelta: () => {}, retryScheduled: () => {} },
+    signal,
+  );
+  if (!outcome.ok) return null;
+  const text = outcome.message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
+  return text.trim() || null;
 }

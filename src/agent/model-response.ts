@@ -1,13 +1,19 @@
 /**
  * One model response: send the request, stream it into an AssistantMessage, retry on retryable errors, and
- * record timing. Emits text/reasoning deltas and retries through `emit`; never throws.
+ * record timing. Tool calls are repaired against the request's tool specs (tool-call-repair.ts); with the text tool
+ * protocol they are read out of the text (text-tool-calls.ts). Emits text/reasoning deltas and retries through
+ * `emit`; never throws.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { ResponseTiming } from "../protocol/events.ts";
+import { newCallId } from "../protocol/ids.ts";
 import type { AssistantMessage, ReasoningPart, TextPart, ToolCallPart, Usage } from "../protocol/messages.ts";
 import type { HttpClient, ModelRequest, ResolvedModel, StreamFunction } from "../providers/provider.ts";
 import { type RetryPolicy, retryDelay, sleep } from "./retry.ts";
-import { parseToolArguments } from "./tool-arguments.ts";
+import { createToolCallTextFilter, extractTextToolCalls } from "./text-tool-calls.ts";
+import { isToolSupportError, type ToolCallMode, toTextToolRequest } from "./text-tool-protocol.ts";
+import { type RepairedCall, repairToolCall } from "./tool-call-repair.ts";
+import type { CallChecks } from "./tool-call-runner.ts";
 
 export type ResponseEmit = {
   requestSent(attempt: number): void;
@@ -17,7 +23,7 @@ export type ResponseEmit = {
 };
 
 export type ResponseOutcome =
-  | { ok: true; message: AssistantMessage; timing: ResponseTiming; argumentErrors: Map<string, string> }
+  | ({ ok: true; message: AssistantMessage; timing: ResponseTiming } & CallChecks)
   | { ok: false; error: ProviderError };
 
 export type ResponseDeps = {
@@ -28,6 +34,8 @@ export type ResponseDeps = {
   /** Abort a request when no event arrives for this long (ms). */
   idleTimeoutMs: number;
   now: () => number;
+  /** "text": the tools go in the system prompt and calls come back as text (text-tool-protocol.ts). */
+  toolCalls?: ToolCallMode;
 };
 
 export async function requestResponse(
@@ -36,11 +44,14 @@ export async function requestResponse(
   emit: ResponseEmit,
   signal: AbortSignal,
 ): Promise<ResponseOutcome> {
+  const wire = deps.toolCalls === "text" ? toTextToolRequest(request) : request;
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptOnce(request, deps, emit, signal, attempt);
+    const outcome = await attemptOnce(wire, request.tools, deps, emit, signal, attempt);
     if (outcome.ok) return outcome;
     if (signal.aborted)
       return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
+    // The caller switches to the text protocol; asking again the same way cannot help.
+    if (wire.tools.length > 0 && isToolSupportError(outcome.error)) return outcome;
     const delay = retryDelay(outcome.error, attempt, deps.retry);
     if (delay === null) return outcome;
     emit.retryScheduled(attempt, delay, outcome.error);
@@ -52,6 +63,7 @@ export async function requestResponse(
 
 async function attemptOnce(
   request: ModelRequest,
+  specs: ModelRequest["tools"],
   deps: ResponseDeps,
   emit: ResponseEmit,
   outerSignal: AbortSignal,
@@ -71,7 +83,12 @@ async function attemptOnce(
   };
 
   const content: Array<TextPart | ToolCallPart | ReasoningPart> = [];
-  const argumentErrors = new Map<string, string>();
+  const checks: CallChecks = { argumentErrors: new Map(), repairs: new Map() };
+  const textMode = deps.toolCalls === "text";
+  const shown = textMode ? createToolCallTextFilter() : { push: (text: string) => text, flush: () => "" };
+  const showText = (text: string) => {
+    if (text) emit.textDelta(text);
+  };
   let usage: Usage | undefined;
   const startedAt = deps.now();
   let firstTokenAt: number | null = null;
@@ -93,7 +110,7 @@ async function attemptOnce(
           const last = content.at(-1);
           if (last?.type === "text") last.text += event.text;
           else content.push({ type: "text", text: event.text });
-          emit.textDelta(event.text);
+          showText(shown.push(event.text));
           break;
         }
         case "reasoning_delta": {
@@ -108,15 +125,8 @@ async function attemptOnce(
         }
         case "tool_call": {
           markToken();
-          const parsed = parseToolArguments(event.argumentsJson);
-          if (!parsed.ok) argumentErrors.set(event.id, parsed.error);
-          content.push({
-            type: "tool_call",
-            id: event.id,
-            name: event.name,
-            arguments: parsed.ok ? parsed.value : {},
-            ...(event.signature ? { signature: event.signature } : {}),
-          });
+          const call = repairToolCall(event.name, event.argumentsJson, specs);
+          content.push(toolCallPart(call, event.id, checks, event.signature));
           break;
         }
         case "usage":
@@ -136,16 +146,18 @@ async function attemptOnce(
           return { ok: false, error: event.error };
         }
         case "done": {
+          showText(shown.flush());
+          const parts = textMode ? withTextToolCalls(content, specs, checks) : content;
           const endedAt = deps.now();
           const outputTokens = usage?.outputTokens ?? 0;
           const genMs = firstTokenAt === null ? 0 : endedAt - firstTokenAt;
-          const hasToolCalls = content.some((p) => p.type === "tool_call");
+          const hasToolCalls = parts.some((p) => p.type === "tool_call");
           return {
             ok: true,
-            argumentErrors,
+            ...checks,
             message: {
               role: "assistant",
-              content,
+              content: parts,
               stopReason: hasToolCalls ? "tool_use" : event.stopReason,
               usage,
               provider: deps.model.provider,
@@ -155,8 +167,7 @@ async function attemptOnce(
               ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt,
               durationMs: endedAt - startedAt,
               outputTokens,
-              tokensPerSecond:
-                outputTokens > 0 && genMs > 0 ? Math.round((outputTokens / genMs) * 10000) / 10 : null,
+              ...speeds(usage, outputTokens, genMs, firstTokenAt === null ? null : firstTokenAt - startedAt),
             },
           };
         }
@@ -184,4 +195,53 @@ async function attemptOnce(
     clearTimeout(idleTimer);
     outerSignal.removeEventListener("abort", onOuterAbort);
   }
+}
+
+/** A repaired call as a message part; its error or repairs are noted in `checks` under its id. */
+function toolCallPart(call: RepairedCall, id: string, checks: CallChecks, signature?: string): ToolCallPart {
+  if (call.error) checks.argumentErrors.set(id, call.error);
+  if (call.repairs.length > 0) checks.repairs.set(id, call.repairs);
+  return {
+    type: "tool_call",
+    id,
+    name: call.name,
+    arguments: call.arguments,
+    ...(signature ? { signature } : {}),
+  };
+}
+
+/** The text tool protocol: each text part becomes its visible text followed by the calls written in it. */
+function withTextToolCalls(
+  content: Array<TextPart | ToolCallPart | ReasoningPart>,
+  specs: ModelRequest["tools"],
+  checks: CallChecks,
+): Array<TextPart | ToolCallPart | ReasoningPart> {
+  const out: Array<TextPart | ToolCallPart | ReasoningPart> = [];
+  for (const part of content) {
+    if (part.type !== "text") {
+      out.push(part);
+      continue;
+    }
+    const extracted = extractTextToolCalls(part.text, specs);
+    if (extracted.visible) out.push({ type: "text", text: extracted.visible });
+    for (const call of extracted.calls) out.push(toolCallPart(call, newCallId(), checks));
+  }
+  return out;
+}
+
+/** Generation and prompt speeds in tokens/s (one decimal); the server's own timings win over ours. */
+function speeds(
+  usage: Usage | undefined,
+  outputTokens: number,
+  genMs: number,
+  ttftMs: number | null,
+): Pick<ResponseTiming, "tokensPerSecond" | "promptTokens" | "promptTokensPerSecond"> {
+  const rate = (tokens: number, ms: number | null | undefined) =>
+    tokens > 0 && ms && ms > 0 ? Math.round((tokens / ms) * 10000) / 10 : null;
+  const promptTokens = usage ? usage.inputTokens + (usage.cacheWriteTokens ?? 0) : null;
+  return {
+    tokensPerSecond: rate(outputTokens, usage?.generationMs ?? genMs),
+    promptTokens,
+    promptTokensPerSecond: rate(promptTokens ?? 0, usage?.promptMs ?? ttftMs),
+  };
 }

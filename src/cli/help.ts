@@ -4,7 +4,14 @@ export const HELP = `hearth: a local-first coding agent
 Usage:
   hearth -p [options] "task"       run a task headless and print the answer
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
-  hearth models                    list the models you can use: cloud keys set, local servers running
+  hearth -c -p "more"              continue the latest session in this directory (-r <id> for any session)
+  hearth sessions [search "text"]  list or search sessions; also show, export, fork, rm, reindex
+  hearth undo [--turn N]           put back the files hearth's edits changed in the last (or Nth) turn
+  hearth models                    list the models you can use: cloud keys, local servers, GGUF files
+  hearth models pull|rm|bench      download a GGUF (hf:owner/repo/file.gguf or a URL), delete one, measure speed
+  hearth engine install|status|rm  the in-process GGUF engine for --model local/<file> (~80 MB)
+  hearth prompt --show             the exact system prompt, tools and memory files, with their sizes
+  hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
   hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)
@@ -18,13 +25,16 @@ Options:
       --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
                               | auto (everything but destructive commands) | plan (read-only)
       --max-turns <n>         stop after n model responses
+  -c, --continue              continue the most recent session started in this directory
+  -r, --resume <id>           continue a session by id (or a unique start of it)
+      --profile <p>           lean (short prompt, default for local models) | default
       --cwd <dir>             workspace directory (default: the current directory)
       --add-dir <dir>         another directory the tools may use (repeatable)
       --offline               connect to nothing but loopback (local models); or "offline": true in settings
   -v, --version               print the version
   -h, --help                  print this help
 
-Providers: anthropic, openai, google, ollama, lmstudio, llamacpp, and any in settings "providers".
+Providers: anthropic, openai, google, ollama, lmstudio, llamacpp, local (GGUF files), and any in settings.
 Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project.
 Exit codes: 0 done, 1 failed (model or provider error), 2 usage or configuration error, 130 interrupted.
 `;

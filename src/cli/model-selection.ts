@@ -3,7 +3,12 @@
  * found on loopback with a model. For Ollama, also the num_ctx to send (the model's real window, capped).
  */
 import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
-import { ollamaContextLength, type ProbeOptions, probeLocalServers } from "../providers/local-servers.ts";
+import {
+  ollamaContextLength,
+  type ProbeOptions,
+  probeLocalServers,
+  serverContextLength,
+} from "../providers/local-servers.ts";
 import { BUILTIN_PROVIDERS, keyEnvNames, providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
@@ -52,12 +57,26 @@ export async function chooseModel(input: {
   }
   if (!resolved.ok) return { ok: false, exitCode: EXIT_USAGE, message: resolved.message };
   const model = resolved.model;
+  if (model.api === "embedded") {
+    // The engine, the GGUF file and its context length, checked before anything starts.
+    const { embeddedPreflight } = await import("../providers/local-model.ts");
+    const problem = await embeddedPreflight(model);
+    if (problem) return { ok: false, exitCode: EXIT_FAILED, message: problem };
+  }
   if (model.api === "ollama") {
     const cap = settings.ollama?.maxContext ?? DEFAULT_OLLAMA_MAX_CONTEXT;
     const length = await ollamaContextLength(http, model.baseUrl, model.id, signal);
     model.contextWindow = length;
     model.numCtx = Math.min(length ?? OLLAMA_FALLBACK_CONTEXT, cap);
+    model.contextSource = `the num_ctx hearth sends to Ollama${length && length > cap ? `, capped by ollama.maxContext ${cap}` : ""}`;
     model.keepAlive = settings.ollama?.keepAlive;
+  } else if ((model.provider === "lmstudio" || model.provider === "llamacpp") && model.local) {
+    // The window the server loaded the model with, which its OpenAI-compatible API does not report.
+    const loaded = await serverContextLength(http, model.provider, model.baseUrl, model.id, signal);
+    if (loaded) {
+      model.contextWindow = loaded;
+      model.contextSource = `as loaded by ${model.provider === "lmstudio" ? "LM Studio" : "the llama.cpp server"}`;
+    }
   }
   return { ok: true, model, notice };
 }

@@ -1,23 +1,27 @@
 /**
  * `hearth models`: every model this machine can use right now. Cloud providers whose key is set (from the
- * catalog), custom providers from settings, and the models of local servers found on loopback.
+ * catalog), custom providers from settings, the models of local servers found on loopback, and the GGUF files in
+ * $XDG_DATA_HOME/hearth/models (as `local/<name>`, with size, trained context and quantization from the file).
  */
 
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogModels } from "../providers/catalog.ts";
+import { readGgufMetadata } from "../providers/gguf-metadata.ts";
 import { probeLocalServers } from "../providers/local-servers.ts";
+import { listModelFiles, listPartialDownloads } from "../providers/model-files.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
 import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
+import { formatBytes } from "./byte-size.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
 import { localProbeTargets } from "./model-selection.ts";
 import { writeError } from "./redaction.ts";
 import { parseSubcommand, subcommandOutput } from "./subcommand.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
-type Row = { model: string; context: string; where: string };
+type Row = { model: string; context: string; size?: string; quant?: string; where: string };
 
 const USAGE = `Usage: hearth models [--cwd DIR]         list the models hearth can use now
        hearth models pull <ref>            download a GGUF (hf:owner/repo/file.gguf or a URL)
@@ -93,12 +97,26 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
   }
   if (servers.length === 0)
     notes.push("no local server found (Ollama on 11434, LM Studio on 1234, llama.cpp on 8080)");
+  rows.push(...(await modelFileRows(hearthPaths(env).dataDir, notes)));
 
   if (rows.length > 0) {
-    const width = Math.max(5, ...rows.map((r) => r.model.length)) + 2;
-    process.stdout.write(`${"MODEL".padEnd(width)}${"CONTEXT".padEnd(9)}WHERE\n`);
-    for (const r of rows)
-      process.stdout.write(`${r.model.padEnd(width)}${(r.context || "-").padEnd(9)}${r.where}\n`);
+    const columns: Array<[string, (r: Row) => string]> = [
+      ["MODEL", (r) => r.model],
+      ["CONTEXT", (r) => r.context || "-"],
+      ["SIZE", (r) => r.size || "-"],
+      ["QUANT", (r) => r.quant || "-"],
+    ];
+    const widths = columns.map(
+      ([title, cell]) => Math.max(title.length, ...rows.map((r) => cell(r).length)) + 2,
+    );
+    const line = (cells: string[], where: string) =>
+      `${cells.map((cell, i) => cell.padEnd(widths[i])).join("")}${where}\n`;
+    const titles = columns.map(([title]) => title);
+    process.stdout.write(line(titles, "WHERE"));
+    for (const r of rows) {
+      const cells = columns.map(([, cell]) => cell(r));
+      process.stdout.write(line(cells, r.where));
+    }
   } else {
     process.stdout.write("no models available\n");
   }
@@ -109,4 +127,34 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
 function tokens(n: number | undefined): string {
   if (!n) return "";
   return n >= 1_000_000 ? `${Math.round(n / 100_000) / 10}M` : `${Math.round(n / 1000)}k`;
+}
+
+/** Rows for the GGUF files in the models directory; a file whose header cannot be read is listed with a note. */
+async function modelFileRows(dataDir: string, notes: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const file of listModelFiles(dataDir)) {
+    const row: Row = {
+      model: `local/${file.name}`,
+      context: "",
+      size: formatBytes(file.size),
+      where: file.path,
+    };
+    try {
+      const meta = await readGgufMetadata(file.path);
+      row.context = tokens(meta.contextLength);
+      row.quant = meta.quantization;
+    } catch (error) {
+      notes.push(`cannot read the GGUF header of ${file.path}: ${(error as Error).message}`);
+    }
+    rows.push(row);
+  }
+  for (const partial of listPartialDownloads(dataDir)) {
+    const of = partial.sidecar?.size ? ` of ${formatBytes(partial.sidecar.size)}` : "";
+    const from = partial.sidecar ? ` (from ${partial.sidecar.url})` : "";
+    notes.push(
+      `unfinished download ${partial.fileName}: ${formatBytes(partial.bytes)}${of}${from}; ` +
+        "run the same hearth models pull command to resume it, or hearth models rm to delete it",
+    );
+  }
+  return rows;
 }

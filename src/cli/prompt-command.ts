@@ -1,8 +1,162 @@
-/** Placeholder while this command is written. */
-import { EXIT_FAILED } from "../protocol/errors.ts";
-import { writeError } from "./redaction.ts";
+/**
+ * `hearth prompt --show`: the fixed part of every request a run in this workspace would send: the system prompt,
+ * the tool definitions, the memory files with their sizes, and the totals in bytes and tokens.
+ *
+ *   hearth prompt --show [--profile lean|default] [--model M] [--permission-mode MODE] [--cwd DIR] [--json]
+ *
+ * Makes no network request: the profile comes from --profile, settings, or the model's name and settings alone
+ * (a loopback base URL means local), never from probing a server.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PromptProfile } from "../agent/system-prompt.ts";
+import { chooseMode } from "../policy/permission-engine.ts";
+import { createWorkspace } from "../policy/workspace.ts";
+import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
+import { createBuiltinTools } from "../tools/builtin-tools.ts";
+import { createFileState } from "../tools/file-state.ts";
+import { PROFILES } from "./args.ts";
+import { loadWorkspaceSettings } from "./load-settings.ts";
+import {
+  buildRunPrompt,
+  type CountTokens,
+  chooseProfile,
+  countPromptTokens,
+  formatTokens,
+  isLocalModelSpec,
+} from "./run-prompt.ts";
+import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
+import { workspaceRoot } from "./workspace-root.ts";
 
-export async function runPromptCommand(_args: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  writeError("hearth: this command is not written yet\n");
-  return EXIT_FAILED;
+export const PROMPT_USAGE = `Usage:
+  hearth prompt --show [options]   print the system prompt, tool definitions, memory files and their size
+Options:
+  --profile lean|default           the prompt profile (default: settings, else lean for local models)
+  --model PROVIDER/MODEL           the model the profile is chosen for (default: HEARTH_MODEL, settings)
+  --permission-mode MODE           ${PERMISSION_MODES.join(", ")} (default: settings, else ask)
+  --cwd DIR                        the workspace (default: the current directory)
+  --json                           one JSON object instead of text
+`;
+
+export type PromptIo = SubcommandIo & {
+  /** An exact tokenizer for the model; without one the token count is an estimate, labelled as such. */
+  countTokens?: CountTokens;
+};
+
+type Flags = {
+  show?: boolean;
+  json?: boolean;
+  profile?: string;
+  model?: string;
+  "permission-mode"?: string;
+  cwd?: string;
+};
+
+/** Run `hearth prompt` with the arguments after "prompt". Returns the exit code. */
+export async function runPromptCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  io: PromptIo = {},
+): Promise<number> {
+  const output = subcommandOutput(io);
+  const { out, fail } = output;
+  const parsed = parseSubcommand<Flags>(
+    args,
+    {
+      show: { type: "boolean" },
+      json: { type: "boolean" },
+      profile: { type: "string" },
+      model: { type: "string" },
+      "permission-mode": { type: "string" },
+      cwd: { type: "string" },
+    },
+    PROMPT_USAGE,
+    output,
+  );
+  if ("exit" in parsed) return parsed.exit;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0)
+    return fail(
+      `hearth prompt takes no arguments (got "${positionals.join(" ")}")\n${PROMPT_USAGE}`,
+      EXIT_USAGE,
+    );
+  if (!values.show) return fail(`say what to do: hearth prompt --show\n${PROMPT_USAGE}`, EXIT_USAGE);
+  const flagProfile = values.profile as PromptProfile | undefined;
+  if (flagProfile !== undefined && !PROFILES.includes(flagProfile))
+    return fail(`--profile must be one of ${PROFILES.join(", ")} (got "${flagProfile}")`, EXIT_USAGE);
+  const flagMode = values["permission-mode"] as PermissionMode | undefined;
+  if (flagMode !== undefined && !PERMISSION_MODES.includes(flagMode))
+    return fail(
+      `--permission-mode must be one of ${PERMISSION_MODES.join(", ")} (got "${flagMode}")`,
+      EXIT_USAGE,
+    );
+
+  let cwd: string;
+  try {
+    cwd = workspaceRoot(values.cwd);
+  } catch (error) {
+    return fail((error as Error).message, EXIT_USAGE);
+  }
+  const layers = loadWorkspaceSettings(cwd, env);
+  if (!layers) return EXIT_USAGE;
+  const settings = layers.merged;
+  const spec = values.model ?? (env.HEARTH_MODEL || undefined) ?? settings.model;
+  const choice = chooseProfile(
+    flagProfile,
+    settings,
+    spec === undefined ? undefined : { local: isLocalModelSpec(spec, settings, env) },
+  );
+  const { mode } = chooseMode({
+    flag: flagMode,
+    user: layers.user.permissionMode,
+    project: layers.project.permissionMode,
+    projectTrusted: layers.projectTrusted,
+  });
+  // Only the descriptions and schemas are read: nothing runs, so the tools need no real spill dir or PATH.
+  const tools = createBuiltinTools({
+    workspace: createWorkspace({ root: cwd }),
+    fileState: createFileState(),
+    env: {},
+    spillDir: join(tmpdir(), "hearth-prompt-show"),
+    rgPath: null,
+  });
+  const prompt = buildRunPrompt({ cwd, env, profile: choice.profile, permissionMode: mode, tools });
+  for (const problem of prompt.problems) output.err(`hearth: ${problem}\n`);
+  const tokens = await countPromptTokens(prompt, io.countTokens);
+
+  if (values.json) {
+    const report = {
+      profile: prompt.profile,
+      profileReason: choice.reason,
+      model: spec ?? null,
+      permissionMode: mode,
+      system: prompt.system,
+      tools: prompt.specs,
+      memory: prompt.memory,
+      bytes: prompt.bytes,
+      tokens: { count: tokens.tokens, exact: tokens.exact, method: tokens.exact ? "tokenizer" : "bytes/4" },
+    };
+    out(`${JSON.stringify(report, null, 2)}\n`);
+    return EXIT_OK;
+  }
+
+  const bytes = (n: number) => `${n.toLocaleString("en-US")} bytes`;
+  const { bytes: size } = prompt;
+  out(`profile: ${prompt.profile} (${choice.reason}${spec ? `; model ${spec}` : ""})\n\n`);
+  out(`--- system prompt (${bytes(size.prompt + size.memory)}) ---\n${prompt.system}\n\n`);
+  out(`--- tool definitions (${prompt.specs.length} tools, ${bytes(size.tools)} of JSON) ---\n`);
+  for (const tool of prompt.specs) out(`${JSON.stringify(tool)}\n`);
+  out("\n--- memory files ---\n");
+  if (prompt.memory.length === 0)
+    out("none (AGENTS.md, CLAUDE.md or GEMINI.md in the workspace or above it)\n");
+  for (const file of prompt.memory) {
+    const cut = file.truncated ? " (truncated in the prompt)" : "";
+    out(`${file.scope.padEnd(8)} ${bytes(file.bytes).padStart(14)}  ${file.path}${cut}\n`);
+  }
+  out("\n--- totals ---\n");
+  out(`system prompt  ${bytes(size.prompt + size.memory)} (memory files: ${bytes(size.memory)})\n`);
+  out(`tools          ${bytes(size.tools)}\n`);
+  out(`total          ${bytes(size.total)}, ${formatTokens(tokens)}\n`);
+  return EXIT_OK;
 }

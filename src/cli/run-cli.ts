@@ -22,6 +22,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   undo: async () => (await import("./undo-command.ts")).runUndo,
   doctor: async () => (await import("./doctor-command.ts")).runDoctor,
   prompt: async () => (await import("./prompt-command.ts")).runPromptCommand,
+  engine: async () => (await import("./engine-command.ts")).runEngine,
 };
 
 export const SUBCOMMAND_NAMES = Object.keys(SUBCOMMANDS);

@@ -150,6 +150,17 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         case "turn_ended":
           writer.sync();
           break;
+        case "context_compacted":
+          // Elided outputs are elided again when needed; a summary replaces messages for good.
+          if (event.summary !== undefined)
+            writer.append({
+              type: "compaction",
+              turn,
+              ts: event.ts,
+              summary: event.summary,
+              keepLast: event.keepLast ?? 0,
+            });
+          break;
         case "agent_ended":
           writer.append({
             type: "run_ended",

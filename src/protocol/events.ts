@@ -13,8 +13,12 @@ export type ResponseTiming = {
   /** Request sent to end of response, ms. */
   durationMs: number;
   outputTokens: number;
-  /** Output tokens per second after the first token, when known. */
+  /** Output tokens per second, generation only (from the server's own timing when it reports one). */
   tokensPerSecond: number | null;
+  /** Prompt tokens the model processed for this response (not those read from a cache), when reported. */
+  promptTokens: number | null;
+  /** Prompt processing speed: from the server's timing, else prompt tokens over time to first token. */
+  promptTokensPerSecond: number | null;
 };
 
 export type AgentEndReason = "done" | "error" | "aborted" | "max_turns";
@@ -34,8 +38,24 @@ type EventMap = {
     isError: boolean;
     durationMs: number;
     details?: unknown;
+    /** What hearth fixed in the call before running it, e.g. "trailing comma", `argument "Path" -> "path"`. */
+    repaired?: string[];
   };
+  /** The model issued the same call (same tool, same arguments) `repeats` times in a row; this one was not run. */
+  tool_loop_detected: { call: ToolCallPart; repeats: number };
+  /** The server refused native tool calls (`reason`); tools go through the text protocol for the rest of the run. */
+  tool_protocol_switched: { to: "text"; reason: string };
   turn_ended: Record<string, never>;
+  /** The history was made smaller to fit the model's context window (see agent/compaction.ts). */
+  context_compacted: {
+    method: "elided" | "summarised" | "dropped" | "truncated";
+    beforeTokens: number;
+    afterTokens: number;
+    window: number;
+    /** For summarised/dropped: the message now standing for the older turns, followed by the last `keepLast`. */
+    summary?: string;
+    keepLast?: number;
+  };
   agent_ended: {
     reason: AgentEndReason;
     error?: ProviderError;

@@ -26,6 +26,10 @@ export type Usage = {
   outputTokens: number;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /** Time the server spent processing the prompt, when it reports it (llama.cpp, Ollama, the embedded engine). */
+  promptMs?: number;
+  /** Time the server spent generating the output, when it reports it. */
+  generationMs?: number;
 };
 
 export type UserMessage = { role: "user"; content: string };

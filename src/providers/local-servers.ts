@@ -137,6 +137,41 @@ export async function ollamaContextLength(
   }
 }
 
+/**
+ * The context window a local OpenAI-compatible server actually loaded the model with, which `/v1/models` does not
+ * say: LM Studio's own REST API (`/api/v0/models/<id>`: `loaded_context_length`, else `max_context_length`) and
+ * llama.cpp's `/props` (`default_generation_settings.n_ctx`). Undefined when the server does not tell.
+ */
+export async function serverContextLength(
+  http: HttpClient,
+  server: "lmstudio" | "llamacpp",
+  baseUrl: string,
+  model: string,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const root = trimSlash(baseUrl).replace(/\/v1$/, "");
+  const url = server === "lmstudio" ? `${root}/api/v0/models/${encodeURIComponent(model)}` : `${root}/props`;
+  try {
+    const response = await http({ method: "GET", url, headers: {}, signal, purpose: "probe" });
+    const text = await readText(response.body);
+    if (response.status >= 400) return undefined;
+    const json = JSON.parse(text) as Record<string, unknown>;
+    if (server === "lmstudio") {
+      const loaded = json.loaded_context_length;
+      return isPositive(loaded)
+        ? loaded
+        : isPositive(json.max_context_length)
+          ? json.max_context_length
+          : undefined;
+    }
+    const settings = json.default_generation_settings as Record<string, unknown> | undefined;
+    const nCtx = settings?.n_ctx ?? json.n_ctx;
+    return isPositive(nCtx) ? nCtx : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function trainedContextLength(info: unknown): number | undefined {
   if (!info || typeof info !== "object") return undefined;
   const fields = info as Record<string, unknown>;

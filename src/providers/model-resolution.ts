@@ -1,11 +1,13 @@
 /**
  * Turning "<provider>/<model>" plus settings and environment into a ResolvedModel. Built-in providers are data
- * here; custom providers come from settings. Pure: reads nothing but its arguments.
+ * here; custom providers come from settings. Pure: reads nothing but its arguments (except for `local/<file>`,
+ * whose GGUF file is looked up on disk: see local-model.ts).
  */
 
 import { isLoopbackHost } from "../egress/offline.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
+import { LOCAL_PROVIDER, resolveLocalModel } from "./local-model.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
 import type { ApiId, ResolvedModel } from "./provider.ts";
 
@@ -74,8 +76,13 @@ export function resolveModel(
   let modelId = slash === -1 ? "" : spec.slice(slash + 1);
   const builtin = BUILTIN_PROVIDERS[providerName];
   const custom: ProviderSettings | undefined = settings.providers?.[providerName];
+  if (providerName === LOCAL_PROVIDER && !custom) return resolveLocalModel(modelId, settings, env);
   if (!builtin && !custom) {
-    const known = [...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(settings.providers ?? {})].join(", ");
+    const known = [
+      ...Object.keys(BUILTIN_PROVIDERS),
+      LOCAL_PROVIDER,
+      ...Object.keys(settings.providers ?? {}),
+    ].join(", ");
     return {
       ok: false,
       message: `unknown provider "${providerName}" in model "${spec}"; known providers: ${known} (add others under "providers" in settings)`,
@@ -117,6 +124,7 @@ export function resolveModel(
       maxOutputTokens: custom?.maxOutputTokens ?? settings.maxOutputTokens ?? entry?.maxOutputTokens,
       local,
       stream: custom?.stream,
+      toolCalls: custom?.toolCalls,
     },
   };
 }

@@ -6,7 +6,7 @@
 
 import { readText } from "../egress/http-client.ts";
 import { newCallId } from "../protocol/ids.ts";
-import type { Message } from "../protocol/messages.ts";
+import type { Message, Usage } from "../protocol/messages.ts";
 import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
 import { cutShort, errorInBody, malformed } from "./provider-errors.ts";
@@ -29,6 +29,9 @@ type OllamaChunk = {
   done_reason?: string;
   prompt_eval_count?: number;
   eval_count?: number;
+  /** Nanoseconds. */
+  prompt_eval_duration?: number;
+  eval_duration?: number;
   error?: unknown;
 };
 
@@ -154,10 +157,10 @@ class ReplyReader {
     if (chunk.done !== true) return;
     this.finished = true;
     if (typeof chunk.prompt_eval_count === "number" || typeof chunk.eval_count === "number") {
-      yield {
-        type: "usage",
-        usage: { inputTokens: chunk.prompt_eval_count ?? 0, outputTokens: chunk.eval_count ?? 0 },
-      };
+      const usage: Usage = { inputTokens: chunk.prompt_eval_count ?? 0, outputTokens: chunk.eval_count ?? 0 };
+      if (typeof chunk.prompt_eval_duration === "number") usage.promptMs = chunk.prompt_eval_duration / 1e6;
+      if (typeof chunk.eval_duration === "number") usage.generationMs = chunk.eval_duration / 1e6;
+      yield { type: "usage", usage };
     }
     const stopReason = this.toolCalls > 0 ? "tool_use" : chunk.done_reason === "length" ? "length" : "stop";
     yield { type: "done", stopReason };

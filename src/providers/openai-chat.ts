@@ -41,7 +41,22 @@ type ChatDelta = {
 
 type ChatChoice = { delta?: ChatDelta; message?: ChatDelta; finish_reason?: string | null };
 
-type ChatChunk = { choices?: ChatChoice[]; usage?: ChatUsage | null; error?: unknown };
+/** llama.cpp's server reports how it spent the request (its own field, next to `usage`). */
+type LlamaTimings = {
+  prompt_n?: number;
+  prompt_ms?: number;
+  predicted_n?: number;
+  predicted_ms?: number;
+  /** Prompt tokens reused from the server's cache. */
+  cache_n?: number;
+};
+
+type ChatChunk = {
+  choices?: ChatChoice[];
+  usage?: ChatUsage | null;
+  timings?: LlamaTimings;
+  error?: unknown;
+};
 
 type Done = Extract<ProviderEvent, { type: "done" }>["stopReason"];
 
@@ -79,6 +94,8 @@ function requestBody(
   if (request.temperature !== undefined) body.temperature = request.temperature;
   body.stream = streaming;
   if (streaming) body.stream_options = { include_usage: true };
+  // llama.cpp's server: keep the evaluated prompt in its cache so the next turn processes only new tokens.
+  if (model.provider === "llamacpp") body.cache_prompt = true;
   return body;
 }
 
@@ -181,7 +198,7 @@ async function* readStream(
       return;
     }
     const { chunk } = read;
-    if (chunk.usage) usage = usageOf(chunk.usage);
+    if (chunk.usage || chunk.timings) usage = usageOf(chunk.usage ?? undefined, chunk.timings, usage);
     const choice = chunk.choices?.[0];
     const delta = choice?.delta;
     if (delta) {
@@ -219,7 +236,8 @@ function* readWhole(model: ResolvedModel, text: string): Iterable<ProviderEvent>
     calls.add({ ...call, index });
   });
   yield* calls.flush();
-  if (reply.usage) yield { type: "usage", usage: usageOf(reply.usage) };
+  if (reply.usage || reply.timings)
+    yield { type: "usage", usage: usageOf(reply.usage ?? undefined, reply.timings) };
   yield { type: "done", stopReason: stopReasonOf(choice?.finish_reason ?? undefined, calls.emitted > 0) };
 }
 
@@ -245,12 +263,21 @@ function stopReasonOf(finish: string | undefined, hadToolCalls: boolean): Done {
 }
 
 /** Input tokens exclude cached ones, which are reported separately (as Anthropic does). */
-function usageOf(raw: ChatUsage): Usage {
-  const cached = raw.prompt_tokens_details?.cached_tokens ?? 0;
-  const usage: Usage = {
-    inputTokens: Math.max(0, (raw.prompt_tokens ?? 0) - cached),
-    outputTokens: raw.completion_tokens ?? 0,
-  };
-  if (cached > 0) usage.cacheReadTokens = cached;
+function usageOf(raw: ChatUsage | undefined, timings?: LlamaTimings, earlier?: Usage): Usage {
+  const usage: Usage = earlier ? { ...earlier } : { inputTokens: 0, outputTokens: 0 };
+  if (raw) {
+    const cached = raw.prompt_tokens_details?.cached_tokens ?? 0;
+    usage.inputTokens = Math.max(0, (raw.prompt_tokens ?? 0) - cached);
+    usage.outputTokens = raw.completion_tokens ?? 0;
+    if (cached > 0) usage.cacheReadTokens = cached;
+  }
+  if (timings) {
+    // llama.cpp counts what it evaluated (prompt_n) apart from what its cache held (cache_n): exact numbers.
+    if (typeof timings.prompt_n === "number") usage.inputTokens = timings.prompt_n;
+    if (typeof timings.cache_n === "number" && timings.cache_n > 0) usage.cacheReadTokens = timings.cache_n;
+    if (typeof timings.predicted_n === "number" && !raw) usage.outputTokens = timings.predicted_n;
+    if (typeof timings.prompt_ms === "number") usage.promptMs = timings.prompt_ms;
+    if (typeof timings.predicted_ms === "number") usage.generationMs = timings.predicted_ms;
+  }
   return usage;
 }

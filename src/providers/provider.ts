@@ -8,7 +8,13 @@ import type { ProviderError } from "../protocol/errors.ts";
 import type { HttpClient } from "../protocol/http.ts";
 import type { Message, StopReason, ToolSpec, Usage } from "../protocol/messages.ts";
 
-export type ApiId = "anthropic-messages" | "openai-chat" | "openai-responses" | "gemini" | "ollama";
+export type ApiId =
+  | "anthropic-messages"
+  | "openai-chat"
+  | "openai-responses"
+  | "gemini"
+  | "ollama"
+  | "embedded";
 
 export const API_IDS: readonly ApiId[] = [
   "anthropic-messages",
@@ -16,6 +22,7 @@ export const API_IDS: readonly ApiId[] = [
   "openai-responses",
   "gemini",
   "ollama",
+  "embedded",
 ];
 
 /** A model with everything needed to call it. Built by the CLI's model resolution. */
@@ -34,6 +41,8 @@ export type ResolvedModel = {
   headers?: Record<string, string>;
   /** Known context window in tokens, when the catalog or server told us. */
   contextWindow?: number;
+  /** Where contextWindow comes from, for messages ("loaded by LM Studio"). */
+  contextSource?: string;
   maxOutputTokens?: number;
   /** True for loopback servers and in-process engines. */
   local: boolean;
@@ -43,6 +52,27 @@ export type ResolvedModel = {
   keepAlive?: string;
   /** Stream the response (default). `false` asks for one JSON body, for servers whose streaming is broken. */
   stream?: boolean;
+  /** How tools reach the model: "native" API tool calling (default), or "text" (see agent/text-tool-protocol.ts). */
+  toolCalls?: "native" | "text";
+  /** Embedded engine only (api "embedded"): the GGUF file and how to run it in-process. */
+  embedded?: EmbeddedModelOptions;
+};
+
+export type EmbeddedModelOptions = {
+  /** Absolute path of the GGUF file. */
+  path: string;
+  /** Where `hearth engine install` put node-llama-cpp. */
+  engineDir: string;
+  /** CPU threads (default: one less than the cores, at least 1, at most 4). */
+  threads?: number;
+  /** Upper bound for the context size; the model's trained context is used up to it. */
+  contextSize?: number;
+  /** "auto" (default) offloads to a GPU when the engine has a build for one; false runs on the CPU only. */
+  gpu?: "auto" | false;
+  /** Sampling temperature when the request sets none (default 0: greedy, reproducible). */
+  temperature?: number;
+  /** Sampling seed, so that a run with temperature > 0 can be repeated exactly. */
+  seed?: number;
 };
 
 export type ModelRequest = {

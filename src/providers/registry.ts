@@ -7,6 +7,7 @@ const loaders: Record<ApiId, () => Promise<StreamFunction>> = {
   "openai-responses": async () => (await import("./openai-responses.ts")).streamOpenAIResponses,
   gemini: async () => (await import("./gemini.ts")).streamGemini,
   ollama: async () => (await import("./ollama.ts")).streamOllama,
+  embedded: async () => (await import("./embedded.ts")).streamEmbedded,
 };
 
 export function loadStreamFunction(api: ApiId): Promise<StreamFunction> {

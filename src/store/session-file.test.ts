@@ -138,3 +138,23 @@ test("titles come from the first line of the first prompt", () => {
   assert.equal(titleFrom("\n  fix   the bug\nin foo"), "fix the bug");
   assert.equal(titleFrom("x".repeat(200)).length, 80);
 });
+
+test("a compaction record replaces the older messages with its summary, keeping the last ones", () => {
+  const user = (content: string) => ({
+    type: "message" as const,
+    turn: 1,
+    ts: 0,
+    message: { role: "user" as const, content },
+  });
+  const { messages } = replayMessages([
+    user("one"),
+    user("two"),
+    user("three"),
+    { type: "compaction", turn: 1, ts: 0, summary: "summary of one and two", keepLast: 1 },
+    user("four"),
+  ]);
+  assert.deepEqual(
+    messages.map((m) => (m.role === "user" ? m.content : "")),
+    ["summary of one and two", "three", "four"],
+  );
+});

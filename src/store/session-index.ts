@@ -18,9 +18,11 @@ import { type SessionHeader, turnCount } from "./session-records.ts";
 import { listSessionFiles } from "./session-store.ts";
 
 /** Bump when the tables change: an older database is rebuilt. */
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 /** Longest text indexed per message (tool output can be huge; its start is what people search for). */
 const MAX_INDEXED_CHARS = 4000;
+/** Title matches count this many times a match in the conversation. */
+const TITLE_WEIGHT = 4;
 
 export type SessionSummary = {
   id: string;
@@ -57,7 +59,7 @@ type Statement = {
 type Database = {
   exec(sql: string): void;
   prepare(sql: string): Statement;
-  pragma(sql: string, options?: { simple?: boolean }): unknown;
+  pragma(sql: string): unknown;
   transaction<T extends (...args: never[]) => unknown>(fn: T): T;
   close(): void;
 };
@@ -90,8 +92,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   turns INTEGER NOT NULL, parent TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd, mtime_ms);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
-  session_id UNINDEXED, turn UNINDEXED, role UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(
+  session_id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2'
 );`;
 
 export function openSessionIndex(dataDir: string): SessionIndex {
@@ -113,14 +115,14 @@ export function openSessionIndex(dataDir: string): SessionIndex {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     drop: db.prepare("DELETE FROM sessions WHERE id = ?"),
-    dropChunks: db.prepare("DELETE FROM chunks WHERE session_id = ?"),
-    chunk: db.prepare("INSERT INTO chunks (session_id, turn, role, text) VALUES (?, ?, ?, ?)"),
+    dropText: db.prepare("DELETE FROM texts WHERE session_id = ?"),
+    text: db.prepare("INSERT INTO texts (session_id, title, body) VALUES (?, ?, ?)"),
   };
 
   const indexFile = (file: { id: string; path: string; size: number; mtimeMs: number }) => {
     const parsed = readSessionFile(file.path);
     const h: SessionHeader = parsed.header;
-    q.dropChunks.run(file.id);
+    q.dropText.run(file.id);
     q.upsert.run(
       file.id,
       file.path,
@@ -133,12 +135,14 @@ export function openSessionIndex(dataDir: string): SessionIndex {
       turnCount(parsed.records),
       h.parent?.id ?? null,
     );
-    if (h.title) q.chunk.run(file.id, 0, "title", h.title);
+    // One document per session: ranking then scores sessions, not messages, and stays fast at any size.
+    const body: string[] = [];
     for (const record of parsed.records) {
       if (record.type !== "message") continue;
       const text = searchableText(record.message);
-      if (text) q.chunk.run(file.id, record.turn, record.message.role, text.slice(0, MAX_INDEXED_CHARS));
+      if (text) body.push(text.slice(0, MAX_INDEXED_CHARS));
     }
+    q.text.run(file.id, h.title ?? "", body.join("\n\n"));
   };
 
   const sync = db.transaction((): SyncReport => {
@@ -154,12 +158,12 @@ export function openSessionIndex(dataDir: string): SessionIndex {
       } catch (error) {
         report.unreadable.push(`${file.path}: ${(error as Error).message}`);
         q.drop.run(file.id);
-        q.dropChunks.run(file.id);
+        q.dropText.run(file.id);
       }
     }
     for (const id of known.keys()) {
       q.drop.run(id);
-      q.dropChunks.run(id);
+      q.dropText.run(id);
       report.removed++;
     }
     return report;
@@ -188,36 +192,24 @@ export function openSessionIndex(dataDir: string): SessionIndex {
     search: (query, { cwd, limit = 20 } = {}) => {
       const match = ftsQuery(query);
       if (!match) return [];
-      // The best chunks first; each session's best chunk gives its rank and snippet.
       const rows = db
         .prepare(
-          `SELECT s.*, c.rank AS score, snippet(chunks, 3, '[', ']', '…', 12) AS snippet
-           FROM chunks c JOIN sessions s ON s.id = c.session_id
-           WHERE chunks MATCH ? ${cwd ? "AND s.cwd = ?" : ""}
-           ORDER BY c.rank LIMIT 2000`,
+          `SELECT s.*, bm25(texts, 0, ${TITLE_WEIGHT}, 1) AS score,
+             snippet(texts, 2, '[', ']', '…', 12) AS snippet
+           FROM texts t JOIN sessions s ON s.id = t.session_id
+           WHERE texts MATCH ? ${cwd ? "AND s.cwd = ?" : ""}
+           ORDER BY score, s.mtime_ms DESC LIMIT ?`,
         )
-        .all(...(cwd ? [match, cwd] : [match]));
-      const hits = new Map<string, SearchHit>();
-      for (const row of rows) {
-        const id = row.id as string;
-        const hit = hits.get(id);
-        if (hit) {
-          // More matching messages rank a session higher, a little.
-          hit.score += (row.score as number) * 0.1;
-          continue;
-        }
-        hits.set(id, {
-          ...summary(row),
-          snippet: oneLine(row.snippet as string),
-          score: row.score as number,
-        });
-      }
-      return [...hits.values()]
-        .sort((a, b) => a.score - b.score || b.updatedAt - a.updatedAt)
-        .slice(0, limit);
+        .all(...(cwd ? [match, cwd, limit] : [match, limit]));
+      return rows.map((row) => ({
+        ...summary(row),
+        // A match in the title alone leaves the body snippet empty.
+        snippet: oneLine((row.snippet as string) || (row.title as string)),
+        score: row.score as number,
+      }));
     },
     rebuild: () => {
-      db.exec("DELETE FROM sessions; DELETE FROM chunks;");
+      db.exec("DELETE FROM sessions; DELETE FROM texts;");
       return sync();
     },
     close: () => db.close(),
@@ -225,13 +217,15 @@ export function openSessionIndex(dataDir: string): SessionIndex {
 }
 
 function openDatabase(Binding: new (path: string) => Database, path: string): Database {
+  // The index holds conversation text: only the user may read it (SQLite creates -wal and -shm with the same mode).
+  if (!fs.existsSync(path)) fs.closeSync(fs.openSync(path, "a", 0o600));
   const db = new Binding(path);
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 3000");
-    const version = db.pragma("user_version", { simple: true });
+    const version = db.prepare("PRAGMA user_version").get()?.user_version;
     if (version !== INDEX_VERSION) {
-      db.exec("DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS chunks;");
+      db.exec("DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS texts;");
       db.exec(SCHEMA);
       db.pragma(`user_version = ${INDEX_VERSION}`);
     }

@@ -28,7 +28,8 @@ export type SessionRecord =
   | { type: "model"; turn: number; ts: number; model: string }
   | { type: "mode"; turn: number; ts: number; mode: string }
   | { type: "run_ended"; turn: number; ts: number; reason: string; inputTokens: number; outputTokens: number }
-  | { type: "compaction"; turn: number; ts: number; summary: string; keptFrom: number };
+  /** The history was compacted: `summary` stands for everything before the last `keepLast` messages. */
+  | { type: "compaction"; turn: number; ts: number; summary: string; keepLast: number };
 
 export type ParsedSession = {
   header: SessionHeader;
@@ -112,7 +113,10 @@ export function replayMessages(records: SessionRecord[]): { messages: Message[];
   for (const record of records) {
     if (record.type === "message") messages.push(record.message);
     else if (record.type === "compaction")
-      messages = [{ role: "user", content: record.summary }, ...messages.slice(record.keptFrom)];
+      messages = [
+        { role: "user", content: record.summary },
+        ...(record.keepLast > 0 ? messages.slice(-record.keepLast) : []),
+      ];
   }
   return repairToolPairs(messages);
 }

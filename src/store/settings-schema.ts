@@ -20,6 +20,7 @@ export const ProviderSettingsSchema = z.strictObject({
   contextWindow: z.optional(positiveInt),
   maxOutputTokens: z.optional(positiveInt),
   stream: z.optional(z.boolean()),
+  toolCalls: z.optional(z.enum(["native", "text"])),
 });
 
 export const SettingsSchema = z.object({
@@ -46,6 +47,21 @@ export const SettingsSchema = z.object({
           .string()
           .check(z.regex(/^-?\d+(\.\d+)?(ms|s|m|h)?$/, 'must be a duration such as "30m", "1h" or "-1"')),
       ),
+    }),
+  ),
+  /** The embedded engine (`--model local/<file>`). */
+  local: z.optional(
+    z.strictObject({
+      /** CPU threads (default: cores - 1, at least 1, at most 4). */
+      threads: z.optional(positiveInt),
+      /** Upper bound for the context in tokens (default 8192); the model's trained context is used up to it. */
+      contextSize: z.optional(z.int().check(z.minimum(512))),
+      /** "auto" (default): a GPU build when one is installed; false: CPU only. */
+      gpu: z.optional(z.union([z.literal("auto"), z.literal(false)])),
+      /** Sampling temperature (default 0: greedy, reproducible). */
+      temperature: z.optional(z.number().check(z.minimum(0), z.maximum(2))),
+      /** Sampling seed (with temperature > 0) for repeatable runs. */
+      seed: z.optional(z.int()),
     }),
   ),
   /** Permission rules; deny beats ask beats allow. Project files can only add ask/deny unless trusted. */

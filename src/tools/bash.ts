@@ -70,6 +70,10 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
     description:
       "Run a command with bash in the workspace root (a fresh shell each call); returns combined stdout and " +
       "stderr and the exit code. Long output is cut to its head and tail; the full text is saved to a file.",
+    lean: {
+      description: "Run a shell command in the workspace root; returns its output and exit code.",
+      parameters: { timeout: "seconds", description: "a few words for the user" },
+    },
     schema,
     kind: "exec",
     async execute(args, context) {

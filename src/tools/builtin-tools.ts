@@ -25,14 +25,16 @@ export type BuiltinToolDeps = {
   redact?: (text: string) => string;
   /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
   wrap?: (command: string) => Invocation | Promise<Invocation>;
+  /** Called by write and edit right before they write a file (checkpoints for `hearth undo`); must not throw. */
+  beforeWrite?: (absPath: string) => void;
 };
 
 export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
-  const { workspace, fileState } = deps;
+  const { workspace, fileState, beforeWrite } = deps;
   return [
     createReadTool({ workspace, fileState }),
-    createWriteTool({ workspace, fileState }),
-    createEditTool({ workspace, fileState }),
+    createWriteTool({ workspace, fileState, beforeWrite }),
+    createEditTool({ workspace, fileState, beforeWrite }),
     createBashTool({
       workspace,
       env: deps.env,

@@ -10,7 +10,12 @@ import { looksBinary } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 import { assertUnchangedSinceRead } from "./write.ts";
 
-export type EditToolDeps = { workspace: Workspace; fileState: FileState };
+export type EditToolDeps = {
+  workspace: Workspace;
+  fileState: FileState;
+  /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
+  beforeWrite?: (absPath: string) => void;
+};
 
 export type EditDetails = { path: string; replacements: number; diff: string };
 
@@ -32,6 +37,10 @@ export function createEditTool(deps: EditToolDeps): AnyTool {
     name: "edit",
     description:
       "Replace exact text in a file you have read. Include enough surrounding lines in old_string to make it unique.",
+    lean: {
+      description: "Replace old_string with new_string in a file you have read.",
+      parameters: { old_string: "exact text, must be unique; add lines around it if not" },
+    },
     schema,
     kind: "edit",
     async execute(args, context) {
@@ -77,6 +86,7 @@ export function createEditTool(deps: EditToolDeps): AnyTool {
       updated = keepFinalNewline(original, updated + original.slice(last), eol);
 
       context.signal.throwIfAborted();
+      deps.beforeWrite?.(real);
       await writeFile(real, updated, "utf8");
       await fileState.record(real, updated);
       const diff = unifiedDiff(shown, original, updated, used, oldText.length, newText.length);

@@ -33,6 +33,7 @@ export function createGlobTool(deps: GlobToolDeps): AnyTool {
     description:
       "Find files whose path matches a glob pattern (use **/ to search subdirectories). Newest first; " +
       ".gitignore'd files are skipped.",
+    lean: { description: 'Find files by name pattern, e.g. "**/*.ts". Newest first.' },
     schema,
     kind: "read",
     async execute(args, context) {

@@ -75,6 +75,11 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
     description:
       "Search file contents with a regular expression (ripgrep syntax), skipping .gitignore'd files. " +
       "Returns matching files by default; output_mode content gives path:line:text.",
+    lean: {
+      description:
+        "Search file contents with a regex. Lists matching files; output_mode content shows lines.",
+      parameters: { glob: 'file filter, e.g. "*.ts"' },
+    },
     schema,
     kind: "read",
     async execute(args, context) {

@@ -21,6 +21,7 @@ export function createLsTool(deps: LsToolDeps): AnyTool {
   return defineTool({
     name: "ls",
     description: "List a directory's entries; directories end with /, symlinks show their target.",
+    lean: { description: "List a directory." },
     schema,
     kind: "read",
     async execute(args, context) {

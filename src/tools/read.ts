@@ -32,6 +32,10 @@ export function createReadTool(deps: ReadToolDeps): AnyTool {
     name: "read",
     description:
       "Read a text file; lines come numbered (number, tab, text). For big files pass offset and limit to read a part.",
+    lean: {
+      description: "Read a file; lines come numbered. For big files pass offset and limit.",
+      parameters: { offset: "first line, 1-based", limit: "number of lines" },
+    },
     schema,
     kind: "read",
     async execute(args, context) {

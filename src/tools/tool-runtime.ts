@@ -9,6 +9,7 @@ import type { ToolSpec } from "../protocol/messages.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
 import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, ToolError } from "./tool.ts";
+import { toolSpec } from "./tool-spec.ts";
 
 export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
 
@@ -44,7 +45,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const { tools, policy, spillDir } = options;
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const specs = tools.map(toSpec);
+  const specs = tools.map((tool) => toolSpec(tool));
 
   async function run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult> {
     try {
@@ -96,22 +97,6 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   }
 
   return { specs, run };
-}
-
-function toSpec(tool: AnyTool): ToolSpec {
-  const schema = z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>;
-  delete schema.$schema;
-  return { name: tool.name, description: tool.description, parameters: dropSafeIntegerBounds(schema) };
-}
-
-/** zod writes ±MAX_SAFE_INTEGER bounds for every int; they tell a model nothing and cost tokens. */
-function dropSafeIntegerBounds(schema: Record<string, unknown>): Record<string, unknown> {
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === "maximum" && value === Number.MAX_SAFE_INTEGER) delete schema[key];
-    else if (key === "minimum" && value === Number.MIN_SAFE_INTEGER) delete schema[key];
-    else if (value && typeof value === "object") dropSafeIntegerBounds(value as Record<string, unknown>);
-  }
-  return schema;
 }
 
 /** "path: message" per issue; an issue about the arguments as a whole is labelled "arguments". */

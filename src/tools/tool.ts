@@ -16,6 +16,13 @@ export type ToolResult = {
   details?: unknown;
 };
 
+/** A tool's wording for the lean profile (see Tool.lean). */
+export type LeanDescription = {
+  description: string;
+  /** Parameter name -> a few words. */
+  parameters?: Record<string, string>;
+};
+
 /** Per-call context handed to `execute`. */
 export type ToolContext = {
   signal: AbortSignal;
@@ -26,6 +33,12 @@ export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
   name: string;
   /** Short, model-facing. */
   description: string;
+  /**
+   * What the lean profile (small local models) shows instead: a shorter description and short notes for the
+   * parameters that need one. Parameters not named in `parameters` are shown without a description. Only what
+   * the model sees changes; arguments are validated against the full schema either way.
+   */
+  lean?: LeanDescription;
   schema: Schema;
   kind: ToolKind;
   /**

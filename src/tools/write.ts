@@ -7,7 +7,12 @@ import type { FileState } from "./file-state.ts";
 import { splitLines } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
-export type WriteToolDeps = { workspace: Workspace; fileState: FileState };
+export type WriteToolDeps = {
+  workspace: Workspace;
+  fileState: FileState;
+  /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
+  beforeWrite?: (absPath: string) => void;
+};
 
 export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number };
 
@@ -23,6 +28,7 @@ export function createWriteTool(deps: WriteToolDeps): AnyTool {
     description:
       "Create a file or replace its whole content; parent directories are created. Read an existing file " +
       "before overwriting it; prefer edit for small changes.",
+    lean: { description: "Create a file or replace all its content. Prefer edit for changes." },
     schema,
     kind: "edit",
     async execute(args, context) {
@@ -32,6 +38,7 @@ export function createWriteTool(deps: WriteToolDeps): AnyTool {
       if (existing?.isDirectory()) throw new ToolError(`${shown} is a directory; pass a file path`);
       if (existing) await assertUnchangedSinceRead(fileState, real, shown, "overwriting");
       context.signal.throwIfAborted();
+      deps.beforeWrite?.(real);
       await mkdir(dirname(real), { recursive: true });
       await writeFile(real, args.content, "utf8");
       await fileState.record(real, args.content);

@@ -169,9 +169,9 @@ test("hearth models lists cloud models whose key is set and the models of local 
   const run = await runHearth(sandbox, ["models"], { env: { ANTHROPIC_API_KEY: "k" } });
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split("\n");
-  assert.match(lines[0], /^MODEL\s+CONTEXT\s+WHERE$/);
-  assert.match(run.stdout, /^anthropic\/claude-sonnet-4-5\s+200k\s+cloud \(ANTHROPIC_API_KEY\)$/m);
-  assert.match(run.stdout, /^lmstudio\/qwen-local\s+-\s+local \(http:\/\/127\.0\.0\.1:\d+\/v1\)$/m);
+  assert.match(lines[0], /^MODEL\s+CONTEXT\s+SIZE\s+QUANT\s+WHERE$/);
+  assert.match(run.stdout, /^anthropic\/claude-sonnet-4-5\s+200k\s+-\s+-\s+cloud \(ANTHROPIC_API_KEY\)$/m);
+  assert.match(run.stdout, /^lmstudio\/qwen-local\s+-\s+-\s+-\s+local \(http:\/\/127\.0\.0\.1:\d+\/v1\)$/m);
   assert.match(run.stdout, /^lmstudio\/llama-local /m);
   assert.ok(!run.stdout.includes("openai/"), "no key, no openai models");
   assert.match(run.stderr, /no API key for openai: set OPENAI_API_KEY/);

@@ -38,7 +38,8 @@ function snapshot(dir: string, prefix = ""): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const rel = join(prefix, entry.name);
-    if (rel === join(".local", "state", "hearth")) continue; // hearth's own state (the egress ledger)
+    // hearth's own state (the egress ledger, logs) and data (sessions, their index and checkpoints)
+    if (rel === join(".local", "state", "hearth") || rel === join(".local", "share", "hearth")) continue;
     const full = join(dir, entry.name);
     if (entry.isDirectory()) Object.assign(out, snapshot(full, rel));
     else if (entry.isFile()) {

@@ -88,6 +88,8 @@ export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | nu
         ttft_ms: timing.ttftMs,
         duration_ms: timing.durationMs,
         tokens_per_second: timing.tokensPerSecond,
+        prompt_tokens: timing.promptTokens,
+        prompt_tokens_per_second: timing.promptTokensPerSecond,
       };
     }
     case "tool_call_started":
@@ -107,7 +109,21 @@ export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | nu
         is_error: event.isError,
         content: event.content,
         duration_ms: event.durationMs,
+        ...(event.repaired ? { repaired: event.repaired } : {}),
       };
+    case "context_compacted":
+      return {
+        type: "compacted",
+        ...base,
+        method: event.method,
+        before_tokens: event.beforeTokens,
+        after_tokens: event.afterTokens,
+        window: event.window,
+      };
+    case "tool_loop_detected":
+      return { type: "tool_loop", ...base, id: event.call.id, name: event.call.name, repeats: event.repeats };
+    case "tool_protocol_switched":
+      return { type: "tool_protocol", ...base, to: event.to, reason: event.reason };
     default:
       return null;
   }

@@ -3,11 +3,10 @@
  * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
  */
 
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
-import { buildSystemPrompt } from "../../agent/system-prompt.ts";
+import type { ContextLimits } from "../../agent/context-budget.ts";
 import { createHttpClient } from "../../egress/http-client.ts";
 import { createEgressLedger } from "../../egress/ledger.ts";
 import { offlineGuard } from "../../egress/offline.ts";
@@ -15,8 +14,11 @@ import { findExecutable } from "../../policy/find-executable.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
 import { estimateCost } from "../../providers/catalog.ts";
+import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
+import { checkpointsDir, createCheckpoints } from "../../store/checkpoints.ts";
+import { createDailyLog } from "../../store/daily-log.ts";
 import { hearthPaths } from "../../store/paths.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
@@ -26,6 +28,8 @@ import { createCommandSandbox } from "../command-sandbox.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { processRedactor, writeError, writeOutput } from "../redaction.ts";
+import { createRunLog } from "../run-log.ts";
+import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
@@ -55,19 +59,27 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   mark("settings read");
   const prompt = await readPrompt(options.prompt, deps.stdin);
 
+  const paths = hearthPaths(env);
+  // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
+  const redact = (text: string) => processRedactor().redact(text);
+  const runLog = createRunLog({
+    log: createDailyLog({ stateDir: paths.stateDir, redact, onProblem: say }),
+    redact,
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
     say("interrupted");
+    // Before the abort, while the calls are still in flight.
+    runLog.diagnose("interrupted");
     controller.abort();
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
 
   mark("prompt read");
-  const paths = hearthPaths(env);
   const ledger = createEgressLedger({ stateDir: paths.stateDir, onProblem: say });
   const offline = options.offline || settings.offline === true;
   const http = createHttpClient({
@@ -77,8 +89,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       reason: options.offline ? "--offline" : "offline: true in settings",
     }),
   });
-  // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
-  const redact = (text: string) => processRedactor().redact(text);
   let session: RunSession;
   try {
     const sessionOptions = {
@@ -106,6 +116,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   }
   mark("model chosen");
   const { model } = choice;
+  if (model.api === "embedded") {
+    // Load progress on stderr; the load starts now, while the tools are built.
+    const { setLoadListener, loadEmbeddedModel } = await import("../../providers/embedded.ts");
+    const { createLoadProgressPrinter } = await import("../load-progress.ts");
+    setLoadListener(createLoadProgressPrinter(writeError, process.stderr.isTTY === true));
+    loadEmbeddedModel(model).catch(() => {}); // a failure comes back from the adapter as one error event
+  }
   // A key from the key store is not in the environment: the redactor learns it here.
   if (model.apiKey) processRedactor().add(model.apiKey);
   if (choice.notice) say(choice.notice);
@@ -141,7 +158,16 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     offline,
     say,
   });
+  const checkpoints = createCheckpoints({
+    dir: checkpointsDir(paths.dataDir, sessionId),
+    sessionId,
+    cwd,
+    onProblem: say,
+  });
+  // A second Ctrl-C exits at once: still record what the turn left.
+  process.once("exit", checkpoints.endTurn);
   const tools = createBuiltinTools({
+    beforeWrite: checkpoints.beforeWrite,
     workspace,
     fileState: createFileState(),
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
@@ -167,13 +193,11 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   mark("tools built");
   const stream = await loadStreamFunction(model.api);
   mark("adapter loaded");
-  const system = buildSystemPrompt({
-    cwd,
-    platform: `${process.platform} ${process.arch}`,
-    date: new Date().toISOString().slice(0, 10),
-    isGitRepo: existsSync(join(cwd, ".git")),
-    permissionMode: mode,
-  });
+  const { profile } = chooseProfile(options.profile, settings, model);
+  const runPrompt = buildRunPrompt({ cwd, env, profile, permissionMode: mode, tools });
+  for (const problem of runPrompt.problems) say(problem);
+  const system = runPrompt.system;
+  runLog.start({ sessionId, model: modelName, cwd, permissionMode: mode, version: deps.version });
   let sessionFailed = false;
   const sessionFailure = (error: unknown) => {
     if (sessionFailed) return;
@@ -188,6 +212,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     say((error as Error).message);
     return EXIT_FAILED;
   }
+  // One checkpoint turn per prompt: `hearth undo` takes back what the last prompt changed.
+  checkpoints.beginTurn(1);
   const run = runAgent(
     { sessionId, system, messages: [...session.history, { role: "user", content: prompt }] },
     {
@@ -195,12 +221,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       stream,
       http,
       tools: {
-        specs: runtime.specs,
+        specs: runPrompt.specs,
         run: (call, signal) => runtime.run(call, signal),
         isConcurrencySafe: (name) => readOnly.has(name),
       },
       maxTurns: options.maxTurns ?? settings.maxTurns,
       idleTimeoutMs: (settings.requestIdleTimeout ?? 300) * 1000,
+      context: contextLimits(model, settings.maxOutputTokens),
     },
     controller.signal,
   );
@@ -213,11 +240,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     } catch (error) {
       sessionFailure(error);
     }
+    runLog.event(event);
     output.event(event);
-    reportEvent(event, say);
+    reportEvent(event, say, { latency: model.local });
   }
   const result = await run.result;
   session.close();
+  checkpoints.endTurn();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
   output.finish({
@@ -241,4 +270,12 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       say(result.error?.message ?? "the run failed");
       return EXIT_FAILED;
   }
+}
+
+/** The window the model runs with (for Ollama, the num_ctx hearth sends) and room kept for the answer. */
+function contextLimits(model: ResolvedModel, maxOutputTokens: number | undefined): ContextLimits | undefined {
+  const window = model.numCtx ?? model.contextWindow;
+  if (!window) return undefined;
+  const reserveOutput = Math.min(maxOutputTokens ?? model.maxOutputTokens ?? 4096, Math.floor(window / 4));
+  return { window, reserveOutput, source: model.contextSource };
 }

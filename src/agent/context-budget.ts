@@ -1,0 +1,75 @@
+/**
+ * How many tokens a request needs, against the model's real context window. Sizes are estimated from bytes and
+ * calibrated by the provider's own count after every response, so the estimate follows the model's tokenizer.
+ */
+import type { Message, ToolSpec, Usage } from "../protocol/messages.ts";
+
+export type ContextLimits = {
+  /** The window the model runs with, in tokens. */
+  window: number;
+  /** Where the number comes from, for messages ("loaded by LM Studio", "num_ctx sent to Ollama"). */
+  source?: string;
+  /** Tokens kept free for the answer. */
+  reserveOutput: number;
+};
+
+/** Bytes per token before any response calibrated it: low on purpose (code and JSON tokenize densely). */
+const DEFAULT_BYTES_PER_TOKEN = 3;
+
+export type TokenEstimator = {
+  tokens(bytes: number): number;
+  /** Learn from a response: the request had `bytes` bytes and the provider counted `usage`. */
+  calibrate(bytes: number, usage: Usage | undefined): void;
+};
+
+export function createTokenEstimator(): TokenEstimator {
+  let bytesPerToken = DEFAULT_BYTES_PER_TOKEN;
+  return {
+    tokens: (bytes) => Math.ceil(bytes / bytesPerToken),
+    calibrate(bytes, usage) {
+      if (!usage) return;
+      const counted = usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+      // Small requests say little about the ratio; a ratio outside 1.5..6 is a provider counting oddly.
+      if (counted < 200) return;
+      const ratio = bytes / counted;
+      if (ratio >= 1.5 && ratio <= 6) bytesPerToken = ratio * 0.95;
+    },
+  };
+}
+
+export function messageBytes(message: Message): number {
+  if (message.role === "user") return Buffer.byteLength(message.content) + 16;
+  if (message.role === "tool") return Buffer.byteLength(message.content) + 48;
+  let bytes = 16;
+  for (const part of message.content) {
+    if (part.type === "tool_call")
+      bytes += Buffer.byteLength(JSON.stringify(part.arguments)) + part.name.length + 48;
+    else bytes += Buffer.byteLength(part.text);
+  }
+  return bytes;
+}
+
+export function fixedBytes(system: string, tools: ToolSpec[]): number {
+  return Buffer.byteLength(system) + Buffer.byteLength(JSON.stringify(tools));
+}
+
+export function historyBytes(messages: Message[]): number {
+  let total = 0;
+  for (const message of messages) total += messageBytes(message);
+  return total;
+}
+
+const thousands = (n: number) => n.toLocaleString("en-US");
+
+/** The line for a window too small for hearth's fixed prompt, or null when it fits. */
+export function fixedPromptProblem(
+  model: string,
+  limits: ContextLimits,
+  fixedTokens: number,
+  firstMessageTokens: number,
+): string | null {
+  const needed = fixedTokens + firstMessageTokens + limits.reserveOutput;
+  if (needed <= limits.window) return null;
+  const source = limits.source ? ` (${limits.source})` : "";
+  return `${model} runs with a ${thousands(limits.window)}-token context window${source}; hearth needs about ${thousands(needed)} (prompt and tools ${thousands(fixedTokens)}, your message ${thousands(firstMessageTokens)}, ${thousands(limits.reserveOutput)} for the answer): load the model with a larger context, or use --profile lean`;
+}
