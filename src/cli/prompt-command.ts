@@ -14,6 +14,7 @@ import { chooseMode } from "../policy/permission-engine.ts";
 import { createWorkspace } from "../policy/workspace.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
+import type { Settings } from "../store/settings-schema.ts";
 import { createBuiltinTools } from "../tools/builtin-tools.ts";
 import { createFileState } from "../tools/file-state.ts";
 import { PROFILES } from "./args.ts";
@@ -123,7 +124,10 @@ export async function runPromptCommand(
   });
   const prompt = buildRunPrompt({ cwd, env, profile: choice.profile, permissionMode: mode, tools });
   for (const problem of prompt.problems) output.err(`hearth: ${problem}\n`);
-  const tokens = await countPromptTokens(prompt, io.countTokens);
+  const tokens = await countPromptTokens(
+    prompt,
+    io.countTokens ?? (await localTokenizer(spec, settings, env, (line) => output.err(`hearth: ${line}\n`))),
+  );
 
   if (values.json) {
     const report = {
@@ -159,4 +163,27 @@ export async function runPromptCommand(
   out(`tools          ${bytes(size.tools)}\n`);
   out(`total          ${bytes(size.total)}, ${formatTokens(tokens)}\n`);
   return EXIT_OK;
+}
+
+/** For a `local/` model with the engine installed: the model's own tokenizer, for an exact count. */
+async function localTokenizer(
+  spec: string | undefined,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+): Promise<CountTokens | undefined> {
+  if (!spec?.startsWith("local/")) return undefined;
+  const { resolveLocalModel, embeddedPreflight } = await import("../providers/local-model.ts");
+  const resolved = resolveLocalModel(spec.slice("local/".length), settings, env);
+  if (!resolved.ok) {
+    say(`${resolved.message}; the token count is an estimate`);
+    return undefined;
+  }
+  const problem = await embeddedPreflight(resolved.model);
+  if (problem) {
+    say(`${problem}; the token count is an estimate`);
+    return undefined;
+  }
+  const { tokenizeEmbedded } = await import("../providers/embedded.ts");
+  return async (text) => (await tokenizeEmbedded(resolved.model, text)).length;
 }

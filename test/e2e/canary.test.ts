@@ -82,9 +82,28 @@ test("canary keys from the environment and the key store appear nowhere hearth w
   assert.equal(killed.signal, "SIGKILL");
   const egress = await runHearth(sandbox, ["egress", "--json"], { env });
   assert.equal(egress.code, 0, egress.stderr);
+  // Sessions as a user takes them off the machine: list, search, show and both export formats.
+  const list = await runHearth(sandbox, ["sessions", "--json"], { env });
+  assert.equal(list.code, 0, list.stderr);
+  const ids = (JSON.parse(list.stdout) as Array<{ id: string }>).map((s) => s.id);
+  assert.ok(ids.length >= 3, "the runs were recorded as sessions");
+  let exported = list.stdout;
+  for (const args of [
+    ...ids.flatMap((id) => [
+      ["sessions", "show", id],
+      ["sessions", "export", id, "--format", "md"],
+      ["sessions", "export", id, "--format", "json"],
+    ]),
+    ["sessions", "search", "again"],
+  ]) {
+    const out = await runHearth(sandbox, args, { env });
+    assert.equal(out.code, 0, out.stderr);
+    exported += out.stdout + out.stderr;
+  }
 
   const haystacks: Array<[string, string]> = [
     ["stdout", run.stdout + second.stdout + killed.stdout + egress.stdout + set.stdout],
+    ["session exports", exported],
     ["stderr", run.stderr + second.stderr + killed.stderr + egress.stderr + set.stderr],
   ];
   // Request bodies and headers other than the credential headers.

@@ -111,3 +111,27 @@ test("hearth models bench local/<name>: timings and token counts per run", { ski
     assert.ok(r.ttftMs > 0 && r.generationTokensPerSecond > 0, JSON.stringify(r));
   }
 });
+
+test("hearth prompt --show counts tokens with the model's own tokenizer for local/ models", {
+  skip,
+}, async () => {
+  const sandbox = tinySandbox();
+  const run = await runHearth(sandbox, ["prompt", "--show", "--json", "--model", "local/tiny"], {
+    timeoutMs: 60_000,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as {
+    profile: string;
+    tokens: { count: number; exact: boolean; method: string };
+  };
+  assert.equal(report.profile, "lean");
+  assert.equal(report.tokens.exact, true);
+  assert.equal(report.tokens.method, "tokenizer");
+  assert.ok(report.tokens.count > 300 && report.tokens.count < 2000, JSON.stringify(report.tokens));
+  // Without the engine: an estimate, said so.
+  const bare = tinySandbox(mkdtempSync(join(tmpdir(), "hearth-no-engine-")));
+  const estimate = await runHearth(bare, ["prompt", "--show", "--json", "--model", "local/tiny"]);
+  assert.equal(estimate.code, 0, estimate.stderr);
+  assert.equal(JSON.parse(estimate.stdout).tokens.exact, false);
+  assert.match(estimate.stderr, /the token count is an estimate/);
+});
