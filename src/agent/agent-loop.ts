@@ -8,7 +8,6 @@ import type { ProviderError } from "../protocol/errors.ts";
 import type { AgentEndReason, AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import type { Message, ToolCallPart, Usage } from "../protocol/messages.ts";
 import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
-import { fitToWindow, SUMMARY_SYSTEM_PROMPT } from "./compaction.ts";
 import {
   type ContextLimits,
   createTokenEstimator,
@@ -16,6 +15,7 @@ import {
   fixedPromptProblem,
   historyBytes,
   messageBytes,
+  needsCompaction,
 } from "./context-budget.ts";
 import { createEventChannel } from "./event-channel.ts";
 import { requestResponse } from "./model-response.ts";
@@ -108,7 +108,9 @@ async function loop(
     if (deps.maxTurns !== undefined && turn >= deps.maxTurns) return end("max_turns");
     turn++;
     emit("turn_started", {});
-    if (limits) {
+    if (limits && needsCompaction(history, limits, fixedTokens, estimator)) {
+      // Loaded only when a conversation gets near the window.
+      const { fitToWindow, summarise } = await import("./compaction.ts");
       const compaction = await fitToWindow(history, {
         limits,
         fixedTokens,
@@ -202,25 +204,4 @@ function addUsage(total: Usage, more: Usage | undefined): void {
   total.outputTokens += more.outputTokens;
   if (more.cacheReadTokens) total.cacheReadTokens = (total.cacheReadTokens ?? 0) + more.cacheReadTokens;
   if (more.cacheWriteTokens) total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + more.cacheWriteTokens;
-}
-
-/** One model call that turns a transcript into a summary (no tools); null when it fails. */
-async function summarise(transcript: string, deps: AgentDeps, signal: AbortSignal): Promise<string | null> {
-  const outcome = await requestResponse(
-    { system: SUMMARY_SYSTEM_PROMPT, messages: [{ role: "user", content: transcript }], tools: [] },
-    {
-      model: deps.model,
-      stream: deps.stream,
-      http: deps.http,
-      retry: deps.retry ?? DEFAULT_RETRY_POLICY,
-      idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
-      now: deps.now ?? Date.now,
-      toolCalls: "native",
-    },
-    { requestSent: () => {}, textDelta: () => {}, reasoningDelta: () => {}, retryScheduled: () => {} },
-    signal,
-  );
-  if (!outcome.ok) return null;
-  const text = outcome.message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
-  return text.trim() || null;
 }

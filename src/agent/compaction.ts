@@ -7,12 +7,13 @@
  * The server never truncates silently: what was removed is said in the event stream.
  */
 import type { Message, ToolCallPart } from "../protocol/messages.ts";
+import type { AgentDeps } from "./agent-loop.ts";
 import type { ContextLimits, TokenEstimator } from "./context-budget.ts";
-import { historyBytes, messageBytes } from "./context-budget.ts";
+import { COMPACTION_TRIGGER, historyBytes, messageBytes } from "./context-budget.ts";
+import { requestResponse } from "./model-response.ts";
+import { DEFAULT_RETRY_POLICY } from "./retry.ts";
 
-/** Compact when the request would pass this share of the usable window... */
-const TRIGGER = 0.85;
-/** ...and aim for this share after eliding (so compaction does not run again on the next turn). */
+/** Aim for this share after eliding (so compaction does not run again on the next turn). */
 const TARGET = 0.6;
 /** The recent messages kept whole take at most this share of the usable window. */
 const TAIL_SHARE = 0.35;
@@ -45,7 +46,7 @@ export async function fitToWindow(
   const usable = limits.window - limits.reserveOutput - fixedTokens;
   const size = (messages: Message[]) => estimator.tokens(historyBytes(messages));
   const beforeTokens = size(history);
-  if (beforeTokens <= usable * TRIGGER) return null;
+  if (beforeTokens <= usable * COMPACTION_TRIGGER) return null;
   const done = (messages: Message[], method: CompactionMethod, replacement?: Compaction["replacement"]) => ({
     messages,
     method,
@@ -171,3 +172,28 @@ function changedFiles(messages: Message[]): string[] {
 
 export const SUMMARY_SYSTEM_PROMPT =
   "You summarise a coding session so that it can continue with less context. Write a short, factual summary: what the user asked, what was found (files, functions, facts), what was changed and why, what failed, and what remains to do. Keep file paths, names and numbers exact. No preamble.";
+
+/** One model call that turns a transcript into a summary (no tools); null when it fails. */
+export async function summarise(
+  transcript: string,
+  deps: AgentDeps,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const outcome = await requestResponse(
+    { system: SUMMARY_SYSTEM_PROMPT, messages: [{ role: "user", content: transcript }], tools: [] },
+    {
+      model: deps.model,
+      stream: deps.stream,
+      http: deps.http,
+      retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+      idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
+      now: deps.now ?? Date.now,
+      toolCalls: "native",
+    },
+    { requestSent: () => {}, textDelta: () => {}, reasoningDelta: () => {}, retryScheduled: () => {} },
+    signal,
+  );
+  if (!outcome.ok) return null;
+  const text = outcome.message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
+  return text.trim() || null;
+}

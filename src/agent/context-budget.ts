@@ -59,6 +59,19 @@ export function historyBytes(messages: Message[]): number {
   return total;
 }
 
+/** Compact when the history would pass this share of the window left after the fixed prompt and the answer. */
+export const COMPACTION_TRIGGER = 0.85;
+
+export function needsCompaction(
+  history: Message[],
+  limits: ContextLimits,
+  fixedTokens: number,
+  estimator: TokenEstimator,
+): boolean {
+  const usable = limits.window - limits.reserveOutput - fixedTokens;
+  return estimator.tokens(historyBytes(history)) > usable * COMPACTION_TRIGGER;
+}
+
 const thousands = (n: number) => n.toLocaleString("en-US");
 
 /** The line for a window too small for hearth's fixed prompt, or null when it fits. */

@@ -4,17 +4,16 @@
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { openSessionIndex } from "../store/session-index.ts";
 import { expireSessions, sessionsDir } from "../store/session-store.ts";
 
 export const DEFAULT_RETENTION_DAYS = 90;
 
-export function afterRun(input: {
+export async function afterRun(input: {
   dataDir: string;
   retentionDays?: number;
   say: (line: string) => void;
   now?: number;
-}): void {
+}): Promise<void> {
   const now = input.now ?? Date.now();
   try {
     expireOncePerDay(input.dataDir, input.retentionDays ?? DEFAULT_RETENTION_DAYS, now);
@@ -22,6 +21,8 @@ export function afterRun(input: {
     input.say(`could not expire old sessions: ${(error as Error).message}`);
   }
   try {
+    // The index module (and the SQLite binding) load after the run's output is written.
+    const { openSessionIndex } = await import("../store/session-index.ts");
     const index = openSessionIndex(input.dataDir);
     try {
       index.sync();

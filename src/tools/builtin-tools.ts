@@ -26,7 +26,7 @@ export type BuiltinToolDeps = {
   /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
   wrap?: (command: string) => Invocation | Promise<Invocation>;
   /** Called by write and edit right before they write a file (checkpoints for `hearth undo`); must not throw. */
-  beforeWrite?: (absPath: string) => void;
+  beforeWrite?: (absPath: string) => void | Promise<void>;
 };
 
 export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {

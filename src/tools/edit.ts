@@ -14,7 +14,7 @@ export type EditToolDeps = {
   workspace: Workspace;
   fileState: FileState;
   /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
-  beforeWrite?: (absPath: string) => void;
+  beforeWrite?: (absPath: string) => void | Promise<void>;
 };
 
 export type EditDetails = { path: string; replacements: number; diff: string };
@@ -86,7 +86,7 @@ export function createEditTool(deps: EditToolDeps): AnyTool {
       updated = keepFinalNewline(original, updated + original.slice(last), eol);
 
       context.signal.throwIfAborted();
-      deps.beforeWrite?.(real);
+      await deps.beforeWrite?.(real);
       await writeFile(real, updated, "utf8");
       await fileState.record(real, updated);
       const diff = unifiedDiff(shown, original, updated, used, oldText.length, newText.length);

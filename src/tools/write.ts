@@ -11,7 +11,7 @@ export type WriteToolDeps = {
   workspace: Workspace;
   fileState: FileState;
   /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
-  beforeWrite?: (absPath: string) => void;
+  beforeWrite?: (absPath: string) => void | Promise<void>;
 };
 
 export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number };
@@ -38,7 +38,7 @@ export function createWriteTool(deps: WriteToolDeps): AnyTool {
       if (existing?.isDirectory()) throw new ToolError(`${shown} is a directory; pass a file path`);
       if (existing) await assertUnchangedSinceRead(fileState, real, shown, "overwriting");
       context.signal.throwIfAborted();
-      deps.beforeWrite?.(real);
+      await deps.beforeWrite?.(real);
       await mkdir(dirname(real), { recursive: true });
       await writeFile(real, args.content, "utf8");
       await fileState.record(real, args.content);

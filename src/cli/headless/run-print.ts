@@ -13,12 +13,11 @@ import { offlineGuard } from "../../egress/offline.ts";
 import { findExecutable } from "../../policy/find-executable.ts";
 import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
+import type { AgentEvent } from "../../protocol/events.ts";
 import { estimateCost } from "../../providers/catalog.ts";
 import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
-import { checkpointsDir, createCheckpoints } from "../../store/checkpoints.ts";
-import { createDailyLog } from "../../store/daily-log.ts";
 import { hearthPaths } from "../../store/paths.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
@@ -28,7 +27,6 @@ import { createCommandSandbox } from "../command-sandbox.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { processRedactor, writeError, writeOutput } from "../redaction.ts";
-import { createRunLog } from "../run-log.ts";
 import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
@@ -37,7 +35,17 @@ import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
+import { createRunJournal, type RunJournal } from "./run-journal.ts";
 import { reportEvent } from "./stderr-report.ts";
+
+/** Events that mean a response has started (or the request is over). */
+const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
+  "text_delta",
+  "reasoning_delta",
+  "message_ended",
+  "retry_scheduled",
+  "agent_ended",
+]);
 
 export type PrintDeps = {
   version: string;
@@ -62,10 +70,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const paths = hearthPaths(env);
   // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
   const redact = (text: string) => processRedactor().redact(text);
-  const runLog = createRunLog({
-    log: createDailyLog({ stateDir: paths.stateDir, redact, onProblem: say }),
-    redact,
-  });
+  let journal: RunJournal | undefined;
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -73,7 +78,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
     say("interrupted");
     // Before the abort, while the calls are still in flight.
-    runLog.diagnose("interrupted");
+    journal?.interrupted();
     controller.abort();
   };
   process.on("SIGINT", onSigint);
@@ -158,16 +163,18 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     offline,
     say,
   });
-  const checkpoints = createCheckpoints({
-    dir: checkpointsDir(paths.dataDir, sessionId),
+  journal = createRunJournal({
+    stateDir: paths.stateDir,
+    dataDir: paths.dataDir,
     sessionId,
     cwd,
-    onProblem: say,
+    redact,
+    say,
+    start: { sessionId, model: modelName, cwd, permissionMode: mode, version: deps.version },
   });
-  // A second Ctrl-C exits at once: still record what the turn left.
-  process.once("exit", checkpoints.endTurn);
+  const { beforeWrite } = journal;
   const tools = createBuiltinTools({
-    beforeWrite: checkpoints.beforeWrite,
+    beforeWrite,
     workspace,
     fileState: createFileState(),
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
@@ -197,7 +204,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const runPrompt = buildRunPrompt({ cwd, env, profile, permissionMode: mode, tools });
   for (const problem of runPrompt.problems) say(problem);
   const system = runPrompt.system;
-  runLog.start({ sessionId, model: modelName, cwd, permissionMode: mode, version: deps.version });
   let sessionFailed = false;
   const sessionFailure = (error: unknown) => {
     if (sessionFailed) return;
@@ -212,8 +218,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     say((error as Error).message);
     return EXIT_FAILED;
   }
-  // One checkpoint turn per prompt: `hearth undo` takes back what the last prompt changed.
-  checkpoints.beginTurn(1);
+  let deferredStarted = false;
   const run = runAgent(
     { sessionId, system, messages: [...session.history, { role: "user", content: prompt }] },
     {
@@ -233,20 +238,25 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   );
   for await (const event of run.events) {
     // Sandbox detection runs a trial command: start it once the first request is on the wire, not before.
-    if (event.type === "request_sent" && event.turn === 1 && event.attempt === 1)
-      setImmediate(() => sandbox?.start());
+    // Sandbox detection (a trial command) and the journal's modules wait until the model has started answering,
+    // so they never delay the first request; both are ready long before a tool call needs them.
+    if (!deferredStarted && RESPONSE_EVENTS.has(event.type)) {
+      deferredStarted = true;
+      sandbox?.start();
+      journal.load();
+    }
     try {
       session.record(event);
     } catch (error) {
       sessionFailure(error);
     }
-    runLog.event(event);
+    journal.event(event);
     output.event(event);
     reportEvent(event, say, { latency: model.local });
   }
   const result = await run.result;
   session.close();
-  checkpoints.endTurn();
+  journal.end();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
   output.finish({
@@ -256,7 +266,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     durationMs: Date.now() - startedAt,
     costUsd: estimateCost(model.provider, model.id, result.usage),
   });
-  afterRun({ dataDir: paths.dataDir, retentionDays: settings.sessions?.retentionDays, say });
+  await afterRun({ dataDir: paths.dataDir, retentionDays: settings.sessions?.retentionDays, say });
   if (sessionFailed) return EXIT_FAILED;
   switch (result.reason) {
     case "done":
