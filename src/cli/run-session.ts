@@ -13,7 +13,13 @@ import {
   type SessionWriter,
 } from "../store/session-file.ts";
 import { lockSession, type SessionLock } from "../store/session-lock.ts";
-import { replayMessages, type SessionHeader, titleFrom, turnCount } from "../store/session-records.ts";
+import {
+  interruptedResults,
+  replayMessages,
+  type SessionHeader,
+  titleFrom,
+  turnCount,
+} from "../store/session-records.ts";
 import {
   latestSessionIn,
   resolveSessionId,
@@ -34,8 +40,8 @@ export type RunSession = {
   notes: string[];
   /** Records one event of the run. Throws SessionWriteError when the file cannot be written. */
   record(event: AgentEvent): void;
-  /** Records the prompt that starts this run's turn, and the model when it changed. */
-  begin(prompt: string, model: string): void;
+  /** Records the prompt that starts this run's turn, and the model and permission mode when they changed. */
+  begin(prompt: string, model: string, mode: string): void;
   /** Flushes, closes and unlocks. */
   close(): void;
 };
@@ -74,6 +80,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
   let turn = 1;
   let history: Message[] = [];
   let previousModel: string | null = null;
+  let previousMode: string | null = null;
   const notes: string[] = [];
   let pendingHeader: SessionHeader | null = null;
 
@@ -88,16 +95,24 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
           `${replay.repaired} tool call${replay.repaired === 1 ? "" : "s"} had no result (interrupted); recorded as interrupted`,
         );
       history = replay.messages;
-      turn = turnCount(parsed.records) + 1;
+      const previousTurn = turnCount(parsed.records);
+      turn = previousTurn + 1;
       previousModel = parsed.header.model;
-      for (const record of parsed.records) if (record.type === "model") previousModel = record.model;
+      for (const record of parsed.records) {
+        if (record.type === "model") previousModel = record.model;
+        else if (record.type === "mode") previousMode = record.mode;
+      }
       writer = appendToSessionFile(path, { redact });
+      // Calls that were running when hearth died are recorded as interrupted, so the file itself is whole again.
+      for (const message of interruptedResults(parsed.records))
+        writer.append({ type: "message", turn: Math.max(previousTurn, 1), ts: Date.now(), message });
     } catch (error) {
       lock.release();
       throw error;
     }
   }
   let lastModel = previousModel;
+  let lastMode = previousMode;
 
   return {
     id: found.id,
@@ -105,7 +120,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
     history,
     previousModel,
     notes,
-    begin(prompt, model) {
+    begin(prompt, model, mode) {
       if (!writer) {
         // A new session: the file appears with its first prompt, so an empty run leaves nothing behind.
         pendingHeader = {
@@ -124,6 +139,10 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
       } else if (model !== lastModel) {
         writer.append({ type: "model", turn, ts: Date.now(), model });
         lastModel = model;
+      }
+      if (mode !== lastMode) {
+        writer.append({ type: "mode", turn, ts: Date.now(), mode });
+        lastMode = mode;
       }
       writer.append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
     },

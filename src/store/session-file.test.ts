@@ -11,6 +11,7 @@ import {
 } from "./session-file.ts";
 import {
   INTERRUPTED_RESULT,
+  interruptedResults,
   parseSession,
   replayMessages,
   type SessionHeader,
@@ -157,4 +158,32 @@ test("a compaction record replaces the older messages with its summary, keeping 
     messages.map((m) => (m.role === "user" ? m.content : "")),
     ["summary of one and two", "three", "four"],
   );
+});
+
+test("interruptedResults names the last message's calls that have no result, and nothing else", () => {
+  const call = (id: string) => ({ type: "tool_call" as const, id, name: "bash", arguments: {} });
+  const records = [
+    {
+      type: "message" as const,
+      turn: 1,
+      ts: 0,
+      message: {
+        role: "assistant" as const,
+        stopReason: "tool_use" as const,
+        content: [call("x"), call("y")],
+      },
+    },
+    {
+      type: "message" as const,
+      turn: 1,
+      ts: 0,
+      message: { role: "tool" as const, toolCallId: "x", toolName: "bash", content: "ok", isError: false },
+    },
+  ];
+  assert.deepEqual(
+    interruptedResults(records).map((m) => [m.toolCallId, m.isError, m.content]),
+    [["y", true, INTERRUPTED_RESULT]],
+  );
+  const answered = [...records, { ...records[1], message: { ...records[1].message, toolCallId: "y" } }];
+  assert.deepEqual(interruptedResults(answered), []);
 });

@@ -3,7 +3,7 @@
  * leave damage (a torn last line) and strict elsewhere; replaying the records gives the conversation to send
  * to a model, repaired so that every tool call has exactly one result.
  */
-import type { AssistantMessage, Message, ToolResultMessage } from "../protocol/messages.ts";
+import type { AssistantMessage, Message, ToolCallPart, ToolResultMessage } from "../protocol/messages.ts";
 
 export const SESSION_SCHEMA_VERSION = 1;
 
@@ -152,6 +152,28 @@ function repairToolPairs(messages: Message[]): { messages: Message[]; repaired: 
   }
   close();
   return { messages: out, repaired };
+}
+
+/**
+ * The results missing at the end of a session: the tool calls of the last model message that have none (the
+ * process died while they ran). Resume records these as interrupted before the next prompt.
+ */
+export function interruptedResults(records: SessionRecord[]): ToolResultMessage[] {
+  let last: AssistantMessage | null = null;
+  const answered = new Set<string>();
+  for (const record of records) {
+    if (record.type !== "message") continue;
+    const { message } = record;
+    if (message.role === "assistant") {
+      last = message;
+      answered.clear();
+    } else if (message.role === "tool") answered.add(message.toolCallId);
+    else last = null;
+  }
+  if (!last) return [];
+  return last.content
+    .filter((p): p is ToolCallPart => p.type === "tool_call" && !answered.has(p.id))
+    .map((p) => synthetic(p.id, p.name));
 }
 
 function synthetic(toolCallId: string, toolName: string): ToolResultMessage {

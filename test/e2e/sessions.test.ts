@@ -56,7 +56,7 @@ test("a run is recorded, -c continues it with the whole history, -r resumes by i
   assert.equal(recs[0].title, "read a.txt please");
   assert.deepEqual(
     recs.slice(1).map((r) => (r.type === "message" ? r.message.role : r.type)),
-    ["user", "assistant", "tool", "assistant", "run_ended"],
+    ["mode", "user", "assistant", "tool", "assistant", "run_ended"],
   );
   assert.ok(recs.slice(1).every((r) => r.turn === 1));
   assert.ok(!existsSync(join(sessionsDir(sandbox), `${id}.lock`)), "the lock is released");
@@ -132,9 +132,26 @@ test("a session interrupted mid tool call resumes with one result per call", asy
     ["a", "b"],
   );
   assert.match(String(results[0].content), /interrupted/);
-  // The torn line stays a skipped line; the new records follow whole.
+  // The torn line stays a skipped line; the interrupted calls are recorded, then the new turn follows.
   const text = readFileSync(join(sessionsDir(sandbox), `${id}.jsonl`), "utf8");
-  assert.match(text, /"mess\n\{"type":"message","turn":2/);
+  assert.match(
+    text,
+    /"mess\n\{"type":"message","turn":1,"ts":\d+,"message":\{"role":"tool","toolCallId":"a"/,
+  );
+  const after = text
+    .split("\n")
+    .slice(4)
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    after.slice(0, 4).map((r) => [r.type, r.message?.role ?? r.mode, r.message?.toolCallId ?? null]),
+    [
+      ["message", "tool", "a"],
+      ["message", "tool", "b"],
+      ["mode", "ask", null],
+      ["message", "user", null],
+    ],
+  );
 });
 
 test("list, search with ranking and snippets, show, export redacted, fork at a turn, rm", async () => {
@@ -293,7 +310,7 @@ test("a full disk stops the run with a clear message and keeps the earlier recor
       .map((l) => JSON.parse(l));
     assert.deepEqual(
       kept.map((r) => r.type),
-      ["header", "message"],
+      ["header", "mode", "message"],
     );
   } finally {
     spawnSync("umount", [data]);

@@ -212,7 +212,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     controller.abort();
   };
   try {
-    session.begin(prompt, modelName);
+    session.begin(prompt, modelName, mode);
   } catch (error) {
     session.close();
     say((error as Error).message);
