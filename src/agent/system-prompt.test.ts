@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { buildSystemPrompt, type PromptEnvironment } from "./system-prompt.ts";
 
 const env: PromptEnvironment = {
-  cwd: "/work/project",
+  cwd: "/home/dev/project",
   platform: "linux x64",
   date: "2026-05-01",
   isGitRepo: true,
@@ -34,18 +34,18 @@ test("memory files follow in order, each labelled with its path; blank ones are 
     profile: "lean",
     memory: [
       { path: "/home/u/.config/hearth/AGENTS.md", content: "Answer in French.\n" },
-      { path: "/work/AGENTS.md", content: "  \n" },
-      { path: "/work/project/CLAUDE.md", content: "Use pnpm." },
+      { path: "/home/dev/AGENTS.md", content: "  \n" },
+      { path: "/home/dev/project/CLAUDE.md", content: "Use pnpm." },
     ],
   });
   const section = prompt.slice(prompt.indexOf("Memory files:"));
   assert.equal(
     section.slice(section.indexOf("<memory")),
     '<memory path="/home/u/.config/hearth/AGENTS.md">\nAnswer in French.\n</memory>\n\n' +
-      '<memory path="/work/project/CLAUDE.md">\nUse pnpm.\n</memory>',
+      '<memory path="/home/dev/project/CLAUDE.md">\nUse pnpm.\n</memory>',
   );
   assert.equal(
-    buildSystemPrompt(env, { memory: [{ path: "/work/AGENTS.md", content: "" }] }),
+    buildSystemPrompt(env, { memory: [{ path: "/home/dev/AGENTS.md", content: "" }] }),
     buildSystemPrompt(env),
     "no section when every file is blank",
   );
