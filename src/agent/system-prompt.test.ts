@@ -14,7 +14,7 @@ test("both profiles state the environment; lean is much shorter than default", (
   const lean = buildSystemPrompt(env, { profile: "lean" });
   const full = buildSystemPrompt(env, { profile: "default" });
   for (const prompt of [lean, full]) {
-    assert.match(prompt, /- Workspace: \/work\/project \(in a git repository\)\n/);
+    assert.match(prompt, /- Workspace: \/home\/dev\/project \(in a git repository\)\n/);
     assert.match(prompt, /- Date: 2026-05-01\n- Permission mode: ask$/);
   }
   assert.ok(Buffer.byteLength(lean) * 1.5 < Buffer.byteLength(full), `${lean.length} vs ${full.length}`);
