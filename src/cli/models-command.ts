@@ -9,7 +9,7 @@ import { createEgressLedger } from "../egress/ledger.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogModels } from "../providers/catalog.ts";
 import { readGgufMetadata } from "../providers/gguf-metadata.ts";
-import { probeLocalServers } from "../providers/local-servers.ts";
+import { localModelDetails, probeLocalServers } from "../providers/local-servers.ts";
 import { listModelFiles, listPartialDownloads } from "../providers/model-files.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
 import { storedKey } from "../secrets/key-store.ts";
@@ -87,14 +87,23 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
     stateDir: hearthPaths(env).stateDir,
     onProblem: (p) => writeError(`hearth: ${p}\n`),
   });
-  const servers = await probeLocalServers(
-    createHttpClient({ onExchange: ledger.record }),
-    localProbeTargets(settings, env),
-  );
-  for (const server of servers) {
-    for (const id of server.models)
-      rows.push({ model: `${server.provider}/${id}`, context: "", where: `local (${server.baseUrl})` });
-  }
+  const http = createHttpClient({ onExchange: ledger.record });
+  const servers = await probeLocalServers(http, localProbeTargets(settings, env));
+  // What each server says about its models (size, quantization, the context it runs with), with a time limit.
+  const signal = AbortSignal.timeout(2000);
+  const details = await Promise.all(servers.map((server) => localModelDetails(http, server, signal)));
+  servers.forEach((server, i) => {
+    for (const id of server.models) {
+      const info = details[i].get(id) ?? {};
+      rows.push({
+        model: `${server.provider}/${id}`,
+        context: tokens(info.contextLength),
+        size: info.sizeBytes ? formatBytes(info.sizeBytes) : "",
+        quant: info.quantization ?? "",
+        where: `local (${server.baseUrl})`,
+      });
+    }
+  });
   if (servers.length === 0)
     notes.push("no local server found (Ollama on 11434, LM Studio on 1234, llama.cpp on 8080)");
   rows.push(...(await modelFileRows(hearthPaths(env).dataDir, notes)));

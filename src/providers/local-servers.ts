@@ -7,6 +7,9 @@ import type { ApiId, HttpClient } from "./provider.ts";
 
 export type LocalServer = { provider: "ollama" | "lmstudio" | "llamacpp"; baseUrl: string; models: string[] };
 
+/** What a server says about one of its models, for `hearth models`. */
+export type LocalModelDetails = { contextLength?: number; sizeBytes?: number; quantization?: string };
+
 type LocalProvider = LocalServer["provider"];
 
 export const LOCAL_DEFAULTS = {
@@ -170,6 +173,70 @@ export async function serverContextLength(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Size, quantization and context of each model a server has, from the APIs that say so: Ollama's /api/tags (size,
+ * quantization) and /api/show per model (context); LM Studio's /api/v0/models (quantization, loaded or maximum
+ * context); llama.cpp's /v1/models `meta` (size) and /props (the loaded context). Missing facts stay undefined.
+ */
+export async function localModelDetails(
+  http: HttpClient,
+  server: LocalServer,
+  signal: AbortSignal,
+): Promise<Map<string, LocalModelDetails>> {
+  const details = new Map<string, LocalModelDetails>(server.models.map((id) => [id, {}]));
+  const getJson = async (url: string): Promise<Record<string, unknown> | null> => {
+    try {
+      const response = await http({ method: "GET", url, headers: {}, signal, purpose: "probe" });
+      const text = await readText(response.body, 4 * 1024 * 1024);
+      return response.status < 400 ? (JSON.parse(text) as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  };
+  const entries = (json: Record<string, unknown> | null, key: string) =>
+    Array.isArray(json?.[key]) ? (json[key] as Array<Record<string, unknown>>) : [];
+  const root = trimSlash(server.baseUrl).replace(/\/v1$/, "");
+  if (server.provider === "ollama") {
+    for (const entry of entries(await getJson(`${root}/api/tags`), "models")) {
+      const found = details.get(String(entry.name ?? entry.model));
+      if (!found) continue;
+      if (isPositive(entry.size)) found.sizeBytes = entry.size;
+      const quant = (entry.details as Record<string, unknown> | undefined)?.quantization_level;
+      if (typeof quant === "string") found.quantization = quant;
+    }
+    await Promise.all(
+      server.models.slice(0, 32).map(async (id) => {
+        const length = await ollamaContextLength(http, server.baseUrl, id, signal);
+        const found = details.get(id);
+        if (found && length) found.contextLength = length;
+      }),
+    );
+  } else if (server.provider === "lmstudio") {
+    for (const entry of entries(await getJson(`${root}/api/v0/models`), "data")) {
+      const found = details.get(String(entry.id));
+      if (!found) continue;
+      const context = isPositive(entry.loaded_context_length)
+        ? entry.loaded_context_length
+        : entry.max_context_length;
+      if (isPositive(context)) found.contextLength = context;
+      if (typeof entry.quantization === "string") found.quantization = entry.quantization;
+    }
+  } else {
+    const [models, props] = await Promise.all([getJson(`${root}/v1/models`), getJson(`${root}/props`)]);
+    const settings = props?.default_generation_settings as Record<string, unknown> | undefined;
+    const loaded = settings?.n_ctx ?? props?.n_ctx;
+    for (const entry of entries(models, "data")) {
+      const found = details.get(String(entry.id));
+      if (!found) continue;
+      const meta = entry.meta as Record<string, unknown> | undefined;
+      if (isPositive(meta?.size)) found.sizeBytes = meta.size;
+      const context = isPositive(loaded) ? loaded : meta?.n_ctx_train;
+      if (isPositive(context)) found.contextLength = context;
+    }
+  }
+  return details;
 }
 
 function trainedContextLength(info: unknown): number | undefined {

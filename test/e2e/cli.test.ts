@@ -178,3 +178,25 @@ test("hearth models lists cloud models whose key is set and the models of local 
   const extra = await runHearth(sandbox, ["models", "extra"]);
   assert.equal(extra.code, 2);
 });
+
+test("hearth models shows what each local server says of its models: context it runs with, size, quantization", async () => {
+  const ollama = await startFakeServer({ models: ["qwen2.5-coder:7b"], contextLength: 32768 });
+  const lmstudio = await startFakeServer({ models: ["qwen-lm"], serverInfo: true, contextLength: 4096 });
+  const llamacpp = await startFakeServer({ models: ["model.gguf"], serverInfo: true, contextLength: 16384 });
+  servers.push(ollama, lmstudio, llamacpp);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", {
+    providers: {
+      ollama: { baseUrl: ollama.url },
+      lmstudio: { baseUrl: `${lmstudio.url}/v1` },
+      llamacpp: { baseUrl: `${llamacpp.url}/v1` },
+    },
+  });
+  const run = await runHearth(sandbox, ["models"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^ollama\/qwen2\.5-coder:7b\s+33k\s+4\.7 GB\s+Q4_K_M\s+local /m);
+  // LM Studio: the context it loaded the model with, not the model's maximum.
+  assert.match(run.stdout, /^lmstudio\/qwen-lm\s+4k\s+-\s+Q8_0\s+local /m);
+  // llama.cpp: the context from /props, the size from /v1/models meta.
+  assert.match(run.stdout, /^llamacpp\/model\.gguf\s+16k\s+4\.7 GB\s+-\s+local /m);
+});

@@ -43,3 +43,30 @@ test("a long session stays under the window: old outputs are elided, the event s
   assert.match(tools[0].content, /output elided/);
   assert.match(tools[5].content, /line 6/);
 });
+
+test("a model LM Studio loaded with too small a context: the numbers and the fix, before any model request", async () => {
+  const fake = await startFakeServer({
+    models: ["qwen-lm"],
+    serverInfo: true,
+    contextLength: 1024,
+    script: [],
+  });
+  servers.push(fake);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", { providers: { lmstudio: { baseUrl: `${fake.url}/v1` } } });
+  const run = await runHearth(sandbox, [
+    "-p",
+    "--model",
+    "lmstudio/qwen-lm",
+    "--profile",
+    "default",
+    "hello",
+  ]);
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /lmstudio\/qwen-lm runs with a 1,024-token context window \(as loaded by LM Studio\); hearth needs about [\d,]+ .*: load the model with a larger context, or use --profile lean/,
+  );
+  assert.equal(fake.modelRequests.length, 0);
+  assert.ok(fake.requests.some((r) => r.path === "/api/v0/models/qwen-lm"));
+});

@@ -23,7 +23,9 @@ export type FakeServerOptions = {
   script?: FakeTurn[];
   /** Models reported by GET /v1/models and /api/tags. */
   models?: string[];
-  /** Context length reported by Ollama /api/show. */
+  /** Also answer LM Studio's /api/v0/models and llama.cpp's /props and /v1/models `meta`, as those servers do. */
+  serverInfo?: boolean;
+  /** Context length reported by Ollama /api/show (and, with serverInfo, the loaded context of the others). */
   contextLength?: number;
 };
 
@@ -79,11 +81,28 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     };
     requests.push(record);
 
-    if (req.method === "GET" && /\/models$/.test(url.pathname)) {
-      return json(res, 200, { object: "list", data: models.map((id) => ({ id, object: "model" })) });
+    if (req.method === "GET" && options.serverInfo && url.pathname.startsWith("/api/v0/models/")) {
+      const id = decodeURIComponent(url.pathname.slice("/api/v0/models/".length));
+      if (!models.includes(id)) return json(res, 404, { error: `model ${id} not found` });
+      return json(res, 200, {
+        id,
+        quantization: "Q8_0",
+        max_context_length: 131072,
+        loaded_context_length: options.contextLength ?? 4096,
+        state: "loaded",
+      });
     }
-    if (req.method === "GET" && url.pathname === "/api/tags") {
-      return json(res, 200, { models: models.map((name) => ({ name, model: name, size: 1000 })) });
+    if (req.method === "GET" && options.serverInfo && url.pathname === "/api/v0/models") {
+      return json(res, 200, {
+        object: "list",
+        data: models.map((id) => ({
+          id,
+          quantization: "Q8_0",
+          max_context_length: 131072,
+          loaded_context_length: options.contextLength ?? 4096,
+          state: "loaded",
+        })),
+      });
     }
     if (req.method === "POST" && url.pathname === "/api/show") {
       return json(res, 200, {
@@ -92,6 +111,30 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
           "llama.context_length": options.contextLength ?? 8192,
         },
       });
+    }
+    if (req.method === "GET" && /\/models$/.test(url.pathname)) {
+      // llama.cpp's server adds `meta` (trained context, size); others send id and object only.
+      return json(res, 200, {
+        object: "list",
+        data: models.map((id) => ({
+          id,
+          object: "model",
+          ...(options.serverInfo ? { meta: { n_ctx_train: 32768, size: 4_683_000_000 } } : {}),
+        })),
+      });
+    }
+    if (req.method === "GET" && url.pathname === "/api/tags") {
+      return json(res, 200, {
+        models: models.map((name) => ({
+          name,
+          model: name,
+          size: 4_683_087_332,
+          details: { quantization_level: "Q4_K_M", parameter_size: "7.6B" },
+        })),
+      });
+    }
+    if (req.method === "GET" && options.serverInfo && url.pathname === "/props") {
+      return json(res, 200, { default_generation_settings: { n_ctx: options.contextLength ?? 8192 } });
     }
     const route = routeOf(req.method ?? "", url.pathname, body);
     if (!route)
