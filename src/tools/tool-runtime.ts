@@ -21,7 +21,8 @@ export type ToolCall = { id: string; name: string; arguments: Record<string, unk
 export type ToolRunResult = { content: string; isError: boolean; details?: unknown };
 
 export type ToolRuntime = {
-  specs: ToolSpec[];
+  /** The tools' definitions for the model (default profile), computed when first read. */
+  readonly specs: ToolSpec[];
   /** Runs one call. Never throws: every failure is an isError result. */
   run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult>;
 };
@@ -45,7 +46,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const { tools, policy, spillDir } = options;
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const specs = tools.map((tool) => toolSpec(tool));
+  let specs: ToolSpec[] | undefined;
 
   async function run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult> {
     try {
@@ -96,7 +97,14 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
     }
   }
 
-  return { specs, run };
+  return {
+    get specs() {
+      // Converting the schemas costs a few ms; a caller that builds its own (a prompt profile) never pays it.
+      specs ??= tools.map((tool) => toolSpec(tool));
+      return specs;
+    },
+    run,
+  };
 }
 
 /** "path: message" per issue; an issue about the arguments as a whole is labelled "arguments". */
