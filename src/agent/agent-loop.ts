@@ -18,8 +18,8 @@ import {
   needsCompaction,
 } from "./context-budget.ts";
 import { createEventChannel } from "./event-channel.ts";
-import { requestResponse } from "./model-response.ts";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.ts";
+import { requestResponse, responseDeps } from "./model-response.ts";
+import type { RetryPolicy } from "./retry.ts";
 import { isToolSupportError, type ToolCallMode } from "./text-tool-protocol.ts";
 import { type LoopTools, runToolCalls } from "./tool-call-runner.ts";
 import { createRepeatGuard } from "./tool-loop-guard.ts";
@@ -92,7 +92,9 @@ async function loop(
   emit("agent_started", { model: `${deps.model.provider}/${deps.model.id}` });
   const estimator = createTokenEstimator();
   const limits = deps.context;
-  const fixedTokens = estimator.tokens(fixedBytes(context.system, deps.tools.specs));
+  // The system prompt and tool list do not change during a run: measured once.
+  const fixed = fixedBytes(context.system, deps.tools.specs);
+  const fixedTokens = estimator.tokens(fixed);
   if (limits) {
     const last = history.at(-1);
     const problem = fixedPromptProblem(
@@ -130,7 +132,7 @@ async function loop(
         });
       }
     }
-    const requestBytes = fixedBytes(context.system, deps.tools.specs) + historyBytes(history);
+    const requestBytes = fixed + historyBytes(history);
     const ask = () =>
       requestResponse(
         {
@@ -139,15 +141,7 @@ async function loop(
           tools: deps.tools.specs,
           maxOutputTokens: deps.maxOutputTokens,
         },
-        {
-          model: deps.model,
-          stream: deps.stream,
-          http: deps.http,
-          retry: deps.retry ?? DEFAULT_RETRY_POLICY,
-          idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
-          now,
-          toolCalls,
-        },
+        responseDeps(deps, toolCalls),
         {
           requestSent: (attempt) => emit("request_sent", { attempt }),
           textDelta: (text) => emit("text_delta", { text }),

@@ -10,8 +10,7 @@ import type { Message, ToolCallPart } from "../protocol/messages.ts";
 import type { AgentDeps } from "./agent-loop.ts";
 import type { ContextLimits, TokenEstimator } from "./context-budget.ts";
 import { COMPACTION_TRIGGER, historyBytes, messageBytes } from "./context-budget.ts";
-import { requestResponse } from "./model-response.ts";
-import { DEFAULT_RETRY_POLICY } from "./retry.ts";
+import { requestResponse, responseDeps } from "./model-response.ts";
 
 /** Aim for this share after eliding (so compaction does not run again on the next turn). */
 const TARGET = 0.6;
@@ -181,15 +180,7 @@ export async function summarise(
 ): Promise<string | null> {
   const outcome = await requestResponse(
     { system: SUMMARY_SYSTEM_PROMPT, messages: [{ role: "user", content: transcript }], tools: [] },
-    {
-      model: deps.model,
-      stream: deps.stream,
-      http: deps.http,
-      retry: deps.retry ?? DEFAULT_RETRY_POLICY,
-      idleTimeoutMs: deps.idleTimeoutMs ?? 300_000,
-      now: deps.now ?? Date.now,
-      toolCalls: "native",
-    },
+    responseDeps(deps, "native"),
     { requestSent: () => {}, textDelta: () => {}, reasoningDelta: () => {}, retryScheduled: () => {} },
     signal,
   );

@@ -9,7 +9,7 @@ import type { ResponseTiming } from "../protocol/events.ts";
 import { newCallId } from "../protocol/ids.ts";
 import type { AssistantMessage, ReasoningPart, TextPart, ToolCallPart, Usage } from "../protocol/messages.ts";
 import type { HttpClient, ModelRequest, ResolvedModel, StreamFunction } from "../providers/provider.ts";
-import { type RetryPolicy, retryDelay, sleep } from "./retry.ts";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay, sleep } from "./retry.ts";
 import { createToolCallTextFilter, extractTextToolCalls } from "./text-tool-calls.ts";
 import { isToolSupportError, type ToolCallMode, toTextToolRequest } from "./text-tool-protocol.ts";
 import { type RepairedCall, repairToolCall } from "./tool-call-repair.ts";
@@ -37,6 +37,23 @@ export type ResponseDeps = {
   /** "text": the tools go in the system prompt and calls come back as text (text-tool-protocol.ts). */
   toolCalls?: ToolCallMode;
 };
+
+/** What a caller of the loop may leave out, filled with the defaults. */
+export type ResponseOptions = Pick<ResponseDeps, "model" | "stream" | "http"> &
+  Partial<Pick<ResponseDeps, "retry" | "idleTimeoutMs" | "now">>;
+
+/** Response deps from the loop's options: the one place the retry policy and idle timeout defaults are applied. */
+export function responseDeps(options: ResponseOptions, toolCalls: ToolCallMode): ResponseDeps {
+  return {
+    model: options.model,
+    stream: options.stream,
+    http: options.http,
+    retry: options.retry ?? DEFAULT_RETRY_POLICY,
+    idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+    now: options.now ?? Date.now,
+    toolCalls,
+  };
+}
 
 export async function requestResponse(
   request: ModelRequest,

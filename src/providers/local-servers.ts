@@ -152,27 +152,45 @@ export async function serverContextLength(
   model: string,
   signal: AbortSignal,
 ): Promise<number | undefined> {
-  const root = trimSlash(baseUrl).replace(/\/v1$/, "");
-  const url = server === "lmstudio" ? `${root}/api/v0/models/${encodeURIComponent(model)}` : `${root}/props`;
+  const root = serverRoot(baseUrl);
+  if (server === "lmstudio")
+    return lmstudioContext(await getJson(http, `${root}/api/v0/models/${encodeURIComponent(model)}`, signal));
+  return llamacppLoadedContext(await getJson(http, `${root}/props`, signal));
+}
+
+/** A GET whose answer is a JSON object; null for an error status, a failed request or a body that is not JSON. */
+async function getJson(
+  http: HttpClient,
+  url: string,
+  signal: AbortSignal,
+): Promise<Record<string, unknown> | null> {
   try {
     const response = await http({ method: "GET", url, headers: {}, signal, purpose: "probe" });
     const text = await readText(response.body);
-    if (response.status >= 400) return undefined;
-    const json = JSON.parse(text) as Record<string, unknown>;
-    if (server === "lmstudio") {
-      const loaded = json.loaded_context_length;
-      return isPositive(loaded)
-        ? loaded
-        : isPositive(json.max_context_length)
-          ? json.max_context_length
-          : undefined;
-    }
-    const settings = json.default_generation_settings as Record<string, unknown> | undefined;
-    const nCtx = settings?.n_ctx ?? json.n_ctx;
-    return isPositive(nCtx) ? nCtx : undefined;
+    if (response.status >= 400) return null;
+    const json: unknown = JSON.parse(text);
+    return json && typeof json === "object" ? (json as Record<string, unknown>) : null;
   } catch {
-    return undefined;
+    return null;
   }
+}
+
+/** The server's root from an OpenAI-style base URL (".../v1"). */
+const serverRoot = (baseUrl: string) => trimSlash(baseUrl).replace(/\/v1$/, "");
+
+/** An LM Studio model entry's context: the one it is loaded with, else its maximum. */
+function lmstudioContext(entry: Record<string, unknown> | null | undefined): number | undefined {
+  const loaded = entry?.loaded_context_length;
+  if (isPositive(loaded)) return loaded;
+  const max = entry?.max_context_length;
+  return isPositive(max) ? max : undefined;
+}
+
+/** The context llama.cpp's server runs with, from its /props. */
+function llamacppLoadedContext(props: Record<string, unknown> | null): number | undefined {
+  const settings = props?.default_generation_settings as Record<string, unknown> | undefined;
+  const nCtx = settings?.n_ctx ?? props?.n_ctx;
+  return isPositive(nCtx) ? nCtx : undefined;
 }
 
 /**
@@ -186,20 +204,11 @@ export async function localModelDetails(
   signal: AbortSignal,
 ): Promise<Map<string, LocalModelDetails>> {
   const details = new Map<string, LocalModelDetails>(server.models.map((id) => [id, {}]));
-  const getJson = async (url: string): Promise<Record<string, unknown> | null> => {
-    try {
-      const response = await http({ method: "GET", url, headers: {}, signal, purpose: "probe" });
-      const text = await readText(response.body, 4 * 1024 * 1024);
-      return response.status < 400 ? (JSON.parse(text) as Record<string, unknown>) : null;
-    } catch {
-      return null;
-    }
-  };
   const entries = (json: Record<string, unknown> | null, key: string) =>
     Array.isArray(json?.[key]) ? (json[key] as Array<Record<string, unknown>>) : [];
-  const root = trimSlash(server.baseUrl).replace(/\/v1$/, "");
+  const root = serverRoot(server.baseUrl);
   if (server.provider === "ollama") {
-    for (const entry of entries(await getJson(`${root}/api/tags`), "models")) {
+    for (const entry of entries(await getJson(http, `${root}/api/tags`, signal), "models")) {
       const found = details.get(String(entry.name ?? entry.model));
       if (!found) continue;
       if (isPositive(entry.size)) found.sizeBytes = entry.size;
@@ -214,25 +223,24 @@ export async function localModelDetails(
       }),
     );
   } else if (server.provider === "lmstudio") {
-    for (const entry of entries(await getJson(`${root}/api/v0/models`), "data")) {
+    for (const entry of entries(await getJson(http, `${root}/api/v0/models`, signal), "data")) {
       const found = details.get(String(entry.id));
       if (!found) continue;
-      const context = isPositive(entry.loaded_context_length)
-        ? entry.loaded_context_length
-        : entry.max_context_length;
-      if (isPositive(context)) found.contextLength = context;
+      found.contextLength = lmstudioContext(entry);
       if (typeof entry.quantization === "string") found.quantization = entry.quantization;
     }
   } else {
-    const [models, props] = await Promise.all([getJson(`${root}/v1/models`), getJson(`${root}/props`)]);
-    const settings = props?.default_generation_settings as Record<string, unknown> | undefined;
-    const loaded = settings?.n_ctx ?? props?.n_ctx;
+    const [models, props] = await Promise.all([
+      getJson(http, `${root}/v1/models`, signal),
+      getJson(http, `${root}/props`, signal),
+    ]);
+    const loaded = llamacppLoadedContext(props);
     for (const entry of entries(models, "data")) {
       const found = details.get(String(entry.id));
       if (!found) continue;
       const meta = entry.meta as Record<string, unknown> | undefined;
       if (isPositive(meta?.size)) found.sizeBytes = meta.size;
-      const context = isPositive(loaded) ? loaded : meta?.n_ctx_train;
+      const context = loaded ?? meta?.n_ctx_train;
       if (isPositive(context)) found.contextLength = context;
     }
   }
