@@ -196,7 +196,7 @@ export async function sessionIndex(dataDir: string): Promise<CheckResult> {
   }
   try {
     const report = index.sync();
-    const count = index.list({ limit: 1_000_000 }).length;
+    const count = index.count();
     if (report.unreadable.length > 0)
       return warn(
         `${report.unreadable.length} session file(s) could not be read (${report.unreadable[0]}); move them aside, then run hearth sessions reindex`,

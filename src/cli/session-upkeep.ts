@@ -22,13 +22,8 @@ export async function afterRun(input: {
   }
   try {
     // The index module (and the SQLite binding) load after the run's output is written.
-    const { openSessionIndex } = await import("../store/session-index.ts");
-    const index = openSessionIndex(input.dataDir);
-    try {
-      index.sync();
-    } finally {
-      index.close();
-    }
+    const { withSessionIndex } = await import("../store/session-index.ts");
+    withSessionIndex(input.dataDir, () => {});
   } catch (error) {
     // The files are the source of truth; the index is rebuilt from them the next time it is used.
     input.say(

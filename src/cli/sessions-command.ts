@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
-import { openSessionIndex, type SessionIndex, type SessionSummary } from "../store/session-index.ts";
+import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
 import { replayMessages } from "../store/session-records.ts";
 import { forkSession, removeSession, resolveSessionId, sessionPath } from "../store/session-store.ts";
 import { processRedactor } from "./redaction.ts";
@@ -81,8 +81,8 @@ export async function runSessions(
           throw new UsageProblem(
             'hearth sessions search takes the text to find: hearth sessions search "words"',
           );
-        return withIndex(dataDir, (index, notes) => {
-          for (const note of notes) output.err(`hearth: ${note}\n`);
+        return withSessionIndex(dataDir, (index, report) => {
+          for (const problem of report.unreadable) output.err(`hearth: skipped ${problem}\n`);
           const rows =
             action === "list"
               ? index.list({ cwd, limit: limit ?? 50 })
@@ -138,7 +138,7 @@ export async function runSessions(
         return EXIT_OK;
       }
       default: {
-        return withIndex(dataDir, (index) => {
+        return withSessionIndex(dataDir, (index) => {
           const report = index.rebuild();
           for (const problem of report.unreadable) output.err(`hearth: skipped ${problem}\n`);
           output.say(`indexed ${report.indexed} session${report.indexed === 1 ? "" : "s"}`);
@@ -153,19 +153,6 @@ export async function runSessions(
 }
 
 class UsageProblem extends Error {}
-
-function withIndex(dataDir: string, use: (index: SessionIndex, notes: string[]) => number): number {
-  const index = openSessionIndex(dataDir);
-  try {
-    const report = index.sync();
-    return use(
-      index,
-      report.unreadable.map((p) => `skipped ${p}`),
-    );
-  } finally {
-    index.close();
-  }
-}
 
 function table(rows: Array<SessionSummary & { snippet?: string }>, now: number): string {
   const lines = rows.map((r) => [

@@ -46,6 +46,8 @@ export type SessionIndex = {
   list(options?: { cwd?: string; limit?: number }): SessionSummary[];
   /** Sessions whose messages match every word of `query`, best first, with a snippet of the best match. */
   search(query: string, options?: { cwd?: string; limit?: number }): SearchHit[];
+  /** How many sessions the index holds. */
+  count(): number;
   /** Deletes everything and indexes all files again. */
   rebuild(): SyncReport;
   close(): void;
@@ -208,12 +210,23 @@ export function openSessionIndex(dataDir: string): SessionIndex {
         score: row.score as number,
       }));
     },
+    count: () => Number(db.prepare("SELECT count(*) AS n FROM sessions").get()?.n ?? 0),
     rebuild: () => {
       db.exec("DELETE FROM sessions; DELETE FROM texts;");
       return sync();
     },
     close: () => db.close(),
   };
+}
+
+/** Opens the index, syncs it with the files, hands both to `use`, and closes it whatever happens. */
+export function withSessionIndex<T>(dataDir: string, use: (index: SessionIndex, report: SyncReport) => T): T {
+  const index = openSessionIndex(dataDir);
+  try {
+    return use(index, index.sync());
+  } finally {
+    index.close();
+  }
 }
 
 function openDatabase(Binding: new (path: string) => Database, path: string): Database {
