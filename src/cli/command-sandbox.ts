@@ -9,8 +9,11 @@ import type { Invocation } from "../tools/bash.ts";
 
 export type CommandWrap = (command: string) => Promise<Invocation>;
 
-/** `wrap` for the bash tool; `start` begins detection early (call it once the first model request is out). */
-export type CommandSandbox = { wrap: CommandWrap; start(): void };
+/**
+ * `wrap` for the bash tool; `start` begins detection early (call it once the first model request is out);
+ * `available` says whether commands really run in an OS sandbox (detection runs on the first call).
+ */
+export type CommandSandbox = { wrap: CommandWrap; start(): void; available(): Promise<boolean> };
 
 export function createCommandSandbox(input: {
   /** Settings as they apply (a project file's sandbox keys count only in a trusted folder). */
@@ -52,5 +55,5 @@ export function createCommandSandbox(input: {
     });
     return wrap(command);
   };
-  return { wrap, start: () => void start() };
+  return { wrap, start: () => void start(), available: async () => (await start()).available };
 }

@@ -17,6 +17,12 @@ export type CommandClassification = {
   reason: string;
   /** The simple commands found after unwrapping (sudo, env, bash -c, xargs, ...), each as argv. */
   commands: string[][];
+  /**
+   * Set when a prefix allow rule (`bash(git diff:*)`) must not pre-approve this command even though its argv
+   * starts with the rule's prefix: a form that writes outside the workspace or runs another program
+   * (`git diff --output=~/.bashrc`, `--ext-diff`). Says why, in a few words.
+   */
+  allowRuleUnsafe?: string;
 };
 
 /** Permission rules as written in settings: `bash(npm test:*)`, `edit(src/**)`, `read(**\/.env)`, `ls`. */
