@@ -4,17 +4,17 @@ import { describe, it } from "node:test";
 import type { CommandClass, PermissionMode, PermissionRules } from "../protocol/permissions.ts";
 import {
   type AskDecision,
+  type CommandSandboxState,
   chooseMode,
-  commandRule,
   decidePermission,
-  headlessRefusal,
   type PermissionContext,
   type PermissionDecision,
   type PermissionRequest,
   preparePermissions,
-  refusalLine,
   requestPath,
 } from "./permission-engine.ts";
+import { commandRule } from "./permission-suggestions.ts";
+import { headlessRefusal, refusalLine } from "./permission-texts.ts";
 
 const ROOT = join("/", "srv", "proj");
 const HOME = join("/", "home", "u");
@@ -40,7 +40,12 @@ const read = (path: string) => onPath("read", "read", path);
 const edit = (path: string) => onPath("edit", "edit", path);
 const write = (path: string) => onPath("write", "edit", path);
 
-type RuleInput = { user?: Partial<PermissionRules>; project?: Partial<PermissionRules>; trusted?: boolean };
+type RuleInput = {
+  user?: Partial<PermissionRules>;
+  project?: Partial<PermissionRules>;
+  trusted?: boolean;
+  sandbox?: CommandSandboxState;
+};
 
 async function context(mode: PermissionMode, input: RuleInput = {}): Promise<PermissionContext> {
   const prepared = await preparePermissions({
@@ -50,7 +55,7 @@ async function context(mode: PermissionMode, input: RuleInput = {}): Promise<Per
     home: HOME,
   });
   assert.deepEqual(prepared.problems, []);
-  return { mode, rules: prepared.rules, workspaceRoot: ROOT, home: HOME };
+  return { mode, rules: prepared.rules, workspaceRoot: ROOT, home: HOME, sandbox: input.sandbox ?? "active" };
 }
 
 async function decide(request: PermissionRequest, mode: PermissionMode, input?: RuleInput) {

@@ -1,37 +1,54 @@
 /**
  * The permission engine: may this tool call run, must a human say yes, or is it refused? One pure function,
  * `decidePermission(request, context)`: no fs, no env, no clock, never throws. The caller resolves the path
- * (real path, symlinks included), classifies the command (src/policy/command-classifier.ts), reads the rules
- * and the trusted-folders list (src/store/trusted-folders.ts), and compiles the rules once with
+ * (real path, symlinks included), classifies the command (src/policy/command-classifier.ts) and resolves the
+ * paths its words name (src/policy/command-paths.ts), says whether commands run in an OS sandbox, reads the
+ * rules and the trusted-folders list (src/store/trusted-folders.ts), and compiles the rules once with
  * `preparePermissions`.
  *
  * Order of the decision:
  * 1. a deny rule matches -> deny (user or project rules; a compound command is denied if ANY part matches);
- * 2. plan mode -> reads and read-only commands allowed, anything else denied;
- * 3. a destructive command or a write to a protected path -> ask, in every mode, whatever the allow rules say;
- * 4. an ask rule matches -> ask;
- * 5. allow rules match (for a compound command: EVERY simple command matches one) -> allow;
- * 6. the mode: ask (reads free), edits (+ edits in the workspace), auto (everything but writes outside the
+ * 2. a file tool on a secret store (~/.ssh, ~/.aws, ...: src/policy/secret-paths.ts) -> deny, in every mode;
+ * 3. plan mode -> reads and read-only commands allowed, anything else denied;
+ * 4. a destructive command or a write to a protected path -> ask, in every mode, whatever the allow rules say;
+ * 5. a command that names a hidden path -> ask, in every mode: a `.env` file or hearth's own config (unless a
+ *    `read(...)` allow rule names it), and, when no OS sandbox runs to hide them, a path a read deny rule covers
+ *    or a secret store, or a folder that contains one (src/policy/hidden-paths.ts);
+ * 6. an ask rule matches -> ask;
+ * 7. allow rules match (for a compound command: EVERY simple command matches one) -> allow. A prefix rule or
+ *    `bash(*)` never covers a command the classifier marks `allowRuleUnsafe`; without an OS sandbox `bash` and
+ *    `bash(*)` cover no command that is not read-only; a `.env` file or hearth's config is covered only by a
+ *    `read(...)` rule with a path;
+ * 8. without an OS sandbox (and not turned off by the user) a command that is not read-only -> ask, in every
+ *    mode; reading a `.env` file or hearth's config -> ask, in every mode;
+ * 9. the mode: ask (reads free), edits (+ edits in the workspace), auto (everything but writes outside the
  *    workspace). Read-only commands count as reads and workspace-class commands as edits in the workspace.
  * Project rules (.hearth/settings.json, e.g. from a cloned repository) add deny and ask rules; their allow
  * rules count only when the folder is trusted (`hearth trust`).
  */
-import { isAbsolute, relative, sep } from "node:path";
 import type { CommandClassification, PermissionMode, PermissionRules } from "../protocol/permissions.ts";
 import type { ToolKind } from "../tools/tool.ts";
+import { hiddenPathAsk } from "./hidden-paths.ts";
 import {
   compileRules,
-  coversTool,
   findRule,
-  quoteWords,
+  PROJECT_SETTINGS_LABEL,
   type RequestPath,
   type Rule,
   type RuleSet,
-  redirectsToFile,
+  ruleLocation,
 } from "./permission-rules.ts";
+import { suggestRules } from "./permission-suggestions.ts";
 import { protectedPathReason } from "./protected-paths.ts";
+import { readProtectedReason, secretStoreReason } from "./secret-paths.ts";
 
-export type { RequestPath } from "./permission-rules.ts";
+export { PROJECT_SETTINGS_LABEL, type RequestPath, requestPath } from "./permission-rules.ts";
+
+/** A path a command's words name, resolved by the caller (src/policy/command-paths.ts). */
+export type CommandPath = RequestPath & {
+  /** It is an existing directory (or the folder a glob word starts in): what lies below counts too. */
+  directory: boolean;
+};
 
 /** One tool call, as the policy sees it after validation. */
 export type PermissionRequest = {
@@ -40,17 +57,22 @@ export type PermissionRequest = {
   kind: ToolKind;
   /** The file or directory the call touches, when it has one (grep/glob/ls without one: the workspace root). */
   path?: RequestPath;
-  /** For bash: the command and its classification. Without one a command counts as "unknown". */
-  command?: { text: string; classification: CommandClassification };
+  /**
+   * For bash: the command and its classification (without one a command counts as "unknown"), and the paths its
+   * words name (without them no named-path check is made).
+   */
+  command?: { text: string; classification: CommandClassification; paths?: CommandPath[] };
 };
 
 /** Why a call asks: the UI and the headless refusal word it differently. */
 export type AskCause =
   | "mode" // the permission mode asks (a more permissive mode or an allow rule would allow it)
   | "outside" // a write outside the workspace (an allow rule would allow it; no mode does)
-  | "rule" // an ask rule matched
+  | "rule" // an ask rule matched, or a command names a path a read deny rule hides
   | "destructive" // destructive command: always a human yes
-  | "protected"; // write to a protected path: always a human yes
+  | "protected" // write to a protected path: always a human yes
+  | "secret" // a read of a .env file or hearth's config, or a command naming a secret store
+  | "unsandboxed"; // no OS sandbox: a command that is not read-only asks in every mode
 
 export type PermissionDecision =
   | { decision: "allow" }
@@ -63,6 +85,10 @@ export type PermissionDecision =
        * command that no allow rule covers yet). Absent for destructive calls, protected paths and ask rules.
        */
       suggestedRules?: string[];
+      /** A `--permission-mode` that would allow this call (checked, not guessed). */
+      suggestedMode?: PermissionMode;
+      /** Cause "unsandboxed": the mode would allow it if commands ran in an OS sandbox (or it were turned off). */
+      allowedWithSandbox?: boolean;
     }
   | { decision: "deny"; reason: string };
 
@@ -75,6 +101,13 @@ export type PreparedRules = {
   ignoredProjectAllow: Rule[];
 };
 
+/**
+ * Whether commands run in an OS sandbox: "active"; "unavailable" (none could start: commands that are not
+ * read-only ask in every mode); "disabled" (the user turned it off in their own settings: the mode decides).
+ * Without an active sandbox, read deny rules and secret stores are not hidden from commands.
+ */
+export type CommandSandboxState = "active" | "unavailable" | "disabled";
+
 export type PermissionContext = {
   mode: PermissionMode;
   rules: PreparedRules;
@@ -84,6 +117,7 @@ export type PermissionContext = {
   home: string;
   /** hearth's user config directory (writes there are protected); default `~/.config/hearth`. */
   configDir?: string;
+  sandbox: CommandSandboxState;
 };
 
 export type PermissionSources = {
@@ -105,8 +139,6 @@ export type PreparedPermissions = {
   /** Print once at start-up when project allow rules are ignored; null otherwise. */
   notice: string | null;
 };
-
-export const PROJECT_SETTINGS_LABEL = ".hearth/settings.json";
 
 /** Parse and compile the user's and the project's rules once per run. Never throws. */
 export async function preparePermissions(sources: PermissionSources): Promise<PreparedPermissions> {
@@ -134,12 +166,42 @@ export async function preparePermissions(sources: PermissionSources): Promise<Pr
 
 /** Decide one call. Pure and total: every input gets a decision. */
 export function decidePermission(request: PermissionRequest, context: PermissionContext): PermissionDecision {
+  const decision = decide(request, context);
+  if (decision.decision === "ask" && decision.cause === "mode") {
+    // Name a mode only when the engine itself says it would allow the call.
+    const looser = (["edits", "auto"] as const).filter((m) => LOOSER[context.mode].includes(m));
+    decision.suggestedMode = looser.find(
+      (m) => decide(request, { ...context, mode: m }).decision === "allow",
+    );
+    if (!decision.suggestedMode) delete decision.suggestedMode;
+  }
+  return decision;
+}
+
+/** Modes that allow more than each mode. */
+const LOOSER: Record<PermissionMode, PermissionMode[]> = {
+  plan: ["ask", "edits", "auto"],
+  ask: ["edits", "auto"],
+  edits: ["auto"],
+  auto: [],
+};
+
+function decide(request: PermissionRequest, context: PermissionContext): PermissionDecision {
   const { mode } = context;
   const { rules } = context.rules;
 
   const denied = findRule(rules.deny, request, "restrict");
   if (denied)
-    return { decision: "deny", reason: `denied by the rule "${denied.source}" in ${where(denied)}` };
+    return { decision: "deny", reason: `denied by the rule "${denied.source}" in ${ruleLocation(denied)}` };
+  if (request.kind !== "exec" && request.path) {
+    const store = secretStoreReason(request.path.real, context.home);
+    if (store) {
+      return {
+        decision: "deny",
+        reason: `${store} are never opened by hearth's file tools, whatever the mode or rules; ask the user for what you need from them`,
+      };
+    }
+  }
 
   if (mode === "plan" && !isRead(request)) return { decision: "deny", reason: planReason(request) };
 
@@ -151,26 +213,80 @@ export function decidePermission(request: PermissionRequest, context: Permission
     const protectedWhat = protectedPathReason(request.path.real, context);
     if (protectedWhat) return { decision: "ask", reason: protectedWhat, cause: "protected" };
   }
+  const hidden = hiddenPathAsk(request, context);
+  if (hidden) return hidden;
 
   const asked = findRule(rules.ask, request, "restrict");
   if (asked) {
     return {
       decision: "ask",
-      reason: `the rule "${asked.source}" in ${where(asked)} asks first`,
+      reason: `the rule "${asked.source}" in ${ruleLocation(asked)} asks first`,
       cause: "rule",
     };
   }
-  if (findRule(rules.allow, request, "allow")) return { decision: "allow" };
+  const allow = applicableAllowRules(request, context);
+  if (findRule(allow.rules, request, "allow")) return { decision: "allow" };
 
-  const byMode = decideByMode(request, mode);
-  if (byMode.decision !== "ask") return byMode;
+  const gated = gate(request, context) ?? decideByMode(request, mode);
+  if (gated.decision !== "ask") return gated;
+  const withheld = allow.withheld && findRule(rules.allow, request, "allow");
+  if (withheld) gated.reason += ` (the rule "${withheld.source}" does not cover this: ${allow.withheld})`;
   const ignored = findRule(context.rules.ignoredProjectAllow, request, "allow");
   if (ignored) {
-    byMode.reason += ` (the project rule "${ignored.source}" would allow it, but this folder is not trusted: run \`hearth trust\`)`;
+    gated.reason += ` (the project rule "${ignored.source}" would allow it, but this folder is not trusted: run \`hearth trust\`)`;
   }
-  const suggested = suggestRules(request, context);
-  if (suggested.length > 0) byMode.suggestedRules = suggested;
-  return byMode;
+  const suggested = suggestRules(request, context, { allow: allow.rules, exact: allow.exact });
+  if (suggested.length > 0) gated.suggestedRules = suggested;
+  return gated;
+}
+
+/**
+ * The allow rules that may pre-approve this call, and why some were withheld (added to the ask's reason).
+ * `exact`: suggestions name exactly this command or file, as only such a rule would apply.
+ */
+function applicableAllowRules(
+  request: PermissionRequest,
+  context: PermissionContext,
+): { rules: Rule[]; withheld?: string; exact?: boolean } {
+  const all = context.rules.rules.allow;
+  const classification = request.command?.classification;
+  if (request.tool === "bash" && classification?.allowRuleUnsafe) {
+    const exact = all.filter((rule) => rule.type === "command" && !rule.prefix);
+    return { rules: exact, withheld: classification.allowRuleUnsafe, exact: true };
+  }
+  if (request.tool === "bash" && isUnsandboxed(request, context)) {
+    const named = all.filter(
+      (rule) => rule.type !== "tool" && !(rule.type === "command" && rule.words.length === 0),
+    );
+    return { rules: named, withheld: "without an OS sandbox only a rule that names the command allows it" };
+  }
+  if (request.kind === "read" && request.path && readProtectedReason(request.path.real, context)) {
+    return { rules: all.filter((rule) => rule.type === "path"), exact: true };
+  }
+  return { rules: all };
+}
+
+/** Asks that hold in every mode once no allow rule applied: no sandbox for a command, a secret-bearing file. */
+function gate(request: PermissionRequest, context: PermissionContext): PermissionDecision | null {
+  if (request.tool === "bash" && isUnsandboxed(request, context)) {
+    const why = request.command ? ` (${request.command.classification.reason})` : "";
+    return {
+      decision: "ask",
+      reason: `no OS sandbox runs to contain commands, so commands that are not read-only ask in every mode${why}`,
+      cause: "unsandboxed",
+      allowedWithSandbox: decideByMode(request, context.mode).decision === "allow",
+    };
+  }
+  if (request.kind === "read" && request.path) {
+    const guarded = readProtectedReason(request.path.real, context);
+    if (guarded)
+      return { decision: "ask", reason: `reads ${guarded}, which asks first in every mode`, cause: "secret" };
+  }
+  return null;
+}
+
+function isUnsandboxed(request: PermissionRequest, context: PermissionContext): boolean {
+  return context.sandbox === "unavailable" && request.command?.classification.class !== "read-only";
 }
 
 /** The default for a call no rule decided. Plan mode was handled before. */
@@ -208,118 +324,6 @@ function planReason(request: PermissionRequest): string {
   return `plan mode is read-only: ${request.tool} cannot ${what}; describe the change you would make instead`;
 }
 
-function where(rule: Rule): string {
-  const file = rule.origin === "project" ? PROJECT_SETTINGS_LABEL : "your settings";
-  return `${file} permissions.${rule.list}`;
-}
-
-/** First words that stay exact in a suggestion: any argument after them changes what they do too much. */
-const NO_PREFIX = new Set([
-  "rm",
-  "mv",
-  "cp",
-  "dd",
-  "ln",
-  "chmod",
-  "chown",
-  "sudo",
-  "doas",
-  "su",
-  "env",
-  "eval",
-  "exec",
-  "xargs",
-  "find",
-  "sh",
-  "bash",
-  "zsh",
-  "fish",
-  "curl",
-  "wget",
-  "ssh",
-  "scp",
-  "kill",
-  "pkill",
-]);
-
-/** Rules that would allow this call; empty when none should be offered. */
-export function suggestRules(request: PermissionRequest, context: PermissionContext): string[] {
-  if (request.tool === "bash") {
-    if (redirectsToFile(request.command?.text ?? "")) return [];
-    const commands = request.command?.classification.commands ?? [];
-    const allow = context.rules.rules.allow;
-    const out = new Set<string>();
-    for (const argv of commands) {
-      if (argv.length === 0) continue;
-      const subject = { tool: "bash", command: { text: "", classification: { commands: [argv] } } };
-      if (findRule(allow, subject, "allow")) continue;
-      out.add(commandRule(argv));
-    }
-    return [...out];
-  }
-  const { path } = request;
-  const ruleTool = request.kind === "edit" ? "edit" : request.kind === "read" ? "read" : request.tool;
-  if (!path || request.tool.startsWith("mcp__") || request.kind === "exec") return [request.tool];
-  return [`${ruleTool}(${pathPattern(path, context)})`];
-}
-
-/** `bash(npm test:*)` for `npm test -- --watch`; `bash(rm build.log)` for commands that stay exact. */
-export function commandRule(argv: string[]): string {
-  const [first, second] = argv;
-  const prefixable =
-    argv.length >= 2 && !NO_PREFIX.has(first) && !first.includes("/") && /^[A-Za-z][\w:-]*$/.test(second);
-  return prefixable ? `bash(${quoteWords([first, second])}:*)` : `bash(${quoteWords(argv)})`;
-}
-
-/** The directory pattern for a suggestion: `src/**`, `/README.md` at the root, `~/x/**` or `//abs/**` outside. */
-function pathPattern(path: RequestPath, context: PermissionContext): string {
-  if (path.insideWorkspace && !path.relative.startsWith("../")) {
-    const slash = path.relative.lastIndexOf("/");
-    return slash < 0 ? `/${path.relative}` : `${path.relative.slice(0, slash)}/**`;
-  }
-  const posixReal = path.real.split(sep).join("/");
-  const inHome = relative(context.home, path.real).split(sep).join("/");
-  if (inHome !== "" && !inHome.startsWith("../") && inHome !== ".." && !isAbsolute(inHome)) {
-    const slash = inHome.lastIndexOf("/");
-    return slash < 0 ? `~/${inHome}` : `~/${inHome.slice(0, slash)}/**`;
-  }
-  const dir = posixReal.slice(0, posixReal.lastIndexOf("/"));
-  return dir === "" ? `/${posixReal}` : `/${dir}/**`;
-}
-
-/**
- * The files a `read` deny rule with a path covers (`read(**\/.env)`), as a predicate on real paths for the tools
- * that look into many files at once (grep, glob): a deny rule must hold for a folder-wide search too, not only
- * for a read of that one file. Null when there is no such rule.
- */
-export function readDenyFilter(
-  context: PermissionContext,
-  extraRoots: string[] = [],
-): ((realPath: string) => boolean) | null {
-  const rules = context.rules.rules.deny.filter((rule) => rule.type === "path" && coversTool(rule, "read"));
-  if (rules.length === 0) return null;
-  return (realPath) =>
-    findRule(
-      rules,
-      { tool: "read", path: requestPath(realPath, context.workspaceRoot, extraRoots) },
-      "restrict",
-    ) !== null;
-}
-
-/** Describe a real path for a request: relative to the workspace root, and whether a tool may write there. */
-export function requestPath(realPath: string, workspaceRoot: string, extraRoots: string[] = []): RequestPath {
-  const rel = relative(workspaceRoot, realPath);
-  const inside = (dir: string) => {
-    const r = relative(dir, realPath);
-    return r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
-  };
-  return {
-    relative: rel === "" ? "." : isAbsolute(rel) ? realPath : rel.split(sep).join("/"),
-    real: realPath,
-    insideWorkspace: inside(workspaceRoot) || extraRoots.some(inside),
-  };
-}
-
 const STRICTNESS: PermissionMode[] = ["auto", "edits", "ask", "plan"];
 
 /**
@@ -345,69 +349,4 @@ export function chooseMode(input: {
       `${PROJECT_SETTINGS_LABEL} sets permissionMode "${project}", ignored because this folder is not trusted ` +
       `(run \`hearth trust\` to use it); the mode is "${user}"`,
   };
-}
-
-/**
- * The model-facing text when an ask cannot be put to anyone (headless). Says why, and whether and how the
- * user can allow it, so the model can explain or work around it instead of retrying.
- */
-export function headlessRefusal(request: PermissionRequest, ask: AskDecision): string {
-  const nobody = "this headless run has nobody to ask";
-  switch (ask.cause) {
-    case "destructive":
-      return (
-        `permission needed: ${ask.reason}. Destructive commands always need a human yes, and ${nobody}. ` +
-        "Do not retry it: find a non-destructive way, or tell the user the exact command to run themselves."
-      );
-    case "protected":
-      return (
-        `permission needed: writing ${ask.reason} always needs a human yes, and ${nobody}. ` +
-        "Do not retry it: tell the user the change to make instead."
-      );
-    case "rule":
-      return `permission needed: ${ask.reason}, and ${nobody}. Do not retry it; carry on without it or tell the user.`;
-    default: {
-      const ways: string[] = [];
-      if (ask.cause === "mode") {
-        ways.push(`--permission-mode ${request.kind === "edit" ? "edits" : "auto"}`);
-      }
-      const rules = ask.suggestedRules ?? [];
-      if (rules.length > 0) {
-        const listed = rules.map((r) => JSON.stringify(r)).join(" and ");
-        ways.push(
-          `the rule${rules.length > 1 ? "s" : ""} ${listed} in permissions.allow ` +
-            `(their settings, or ${PROJECT_SETTINGS_LABEL} in a folder they trusted with \`hearth trust\`)`,
-        );
-      }
-      const how = ways.length > 0 ? ` The user can allow it with ${ways.join(" or ")}.` : "";
-      return `permission needed: ${ask.reason}; ${nobody}.${how} Do not retry it; carry on without it if you can.`;
-    }
-  }
-}
-
-/** One stderr line for a refused call: `refused bash "rm -rf ~": recursive delete of "~" (destructive: ...)`. */
-export function refusalLine(
-  request: PermissionRequest,
-  decision: Exclude<PermissionDecision, { decision: "allow" }>,
-): string {
-  const target = request.command?.text ?? request.path?.relative ?? "";
-  const flat = target.replace(/\s+/g, " ").trim();
-  const shown = flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
-  const head = `refused ${request.tool}${shown ? ` ${JSON.stringify(shown)}` : ""}: ${decision.reason}`;
-  if (decision.decision === "deny") return head;
-  switch (decision.cause) {
-    case "destructive":
-      return `${head} (destructive: needs a human yes)`;
-    case "protected":
-      return `${head} (protected: needs a human yes)`;
-    case "rule":
-      return head;
-    default: {
-      const ways: string[] = [];
-      if (decision.cause === "mode")
-        ways.push(`--permission-mode ${request.kind === "edit" ? "edits" : "auto"}`);
-      for (const rule of decision.suggestedRules ?? []) ways.push(JSON.stringify(rule));
-      return ways.length > 0 ? `${head} (allow with ${ways.join(" or ")})` : head;
-    }
-  }
 }

@@ -16,7 +16,7 @@
  *   file in the workspace, and bare `edit` is any file anywhere).
  * - `mcp__server__tool`: one MCP tool; `mcp__server` or `mcp__server__*`: every tool of that server.
  */
-import { posix } from "node:path";
+import { isAbsolute, posix, relative, sep } from "node:path";
 import type { PermissionRules } from "../protocol/permissions.ts";
 
 /** Tool names a rule may name besides MCP tools. */
@@ -25,6 +25,8 @@ const READ_TOOLS = ["read", "grep", "glob", "ls"];
 const EDIT_TOOLS = ["edit", "write"];
 
 export type RuleList = "allow" | "ask" | "deny";
+
+export const PROJECT_SETTINGS_LABEL = ".hearth/settings.json";
 /** Where a rule came from: the user's own settings or the project's `.hearth/settings.json`. */
 export type RuleOrigin = "user" | "project";
 
@@ -37,6 +39,20 @@ export type RequestPath = {
   /** Inside the workspace root or one of its writable extra roots (--add-dir). */
   insideWorkspace: boolean;
 };
+
+/** Describe a real path for a request: relative to the workspace root, and whether a tool may write there. */
+export function requestPath(realPath: string, workspaceRoot: string, extraRoots: string[] = []): RequestPath {
+  const rel = relative(workspaceRoot, realPath);
+  const inside = (dir: string) => {
+    const r = relative(dir, realPath);
+    return r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+  };
+  return {
+    relative: rel === "" ? "." : isAbsolute(rel) ? realPath : rel.split(sep).join("/"),
+    real: realPath,
+    insideWorkspace: inside(workspaceRoot) || extraRoots.some(inside),
+  };
+}
 
 /** What a rule is matched against: the subset of a permission request rules look at. */
 export type RuleSubject = {
@@ -140,6 +156,12 @@ export async function compileRules(
     }
   }
   return { rules, problems };
+}
+
+/** Where a rule is written, for messages: `your settings permissions.deny`. */
+export function ruleLocation(rule: Rule): string {
+  const file = rule.origin === "project" ? PROJECT_SETTINGS_LABEL : "your settings";
+  return `${file} permissions.${rule.list}`;
 }
 
 /** Does the rule name this tool (ignoring any specifier)? `read` covers all read tools, `edit` covers write. */

@@ -5,17 +5,17 @@
  */
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { hiddenPathFilter } from "../../policy/hidden-paths.ts";
 import {
+  type CommandSandboxState,
   chooseMode,
   decidePermission,
-  headlessRefusal,
   type PermissionContext,
   type PermissionRequest,
   preparePermissions,
-  readDenyFilter,
-  refusalLine,
   requestPath,
 } from "../../policy/permission-engine.ts";
+import { headlessRefusal, refusalLine } from "../../policy/permission-texts.ts";
 import type { Workspace } from "../../policy/workspace.ts";
 import type { PermissionMode } from "../../protocol/permissions.ts";
 import type { ToolPolicy } from "../../tools/tool-runtime.ts";
@@ -24,7 +24,7 @@ import type { WorkspaceSettings } from "../load-settings.ts";
 export type HeadlessPolicy = {
   mode: PermissionMode;
   policy: ToolPolicy;
-  /** Files grep and glob must leave out (read deny rules with a path), or undefined when there are none. */
+  /** Files grep and glob must leave out (read deny rules, secret stores, .env), or undefined when none can be reached. */
   hidden?: (realPath: string) => boolean;
 };
 
@@ -35,6 +35,11 @@ export async function createHeadlessPolicy(input: {
   extraRoots: string[];
   configDir: string;
   userSettingsLabel: string;
+  /**
+   * Whether commands will run in an OS sandbox (false when none can start or it is turned off); awaited before
+   * the first command is decided.
+   */
+  sandboxAvailable: () => Promise<boolean>;
   say: (line: string) => void;
 }): Promise<HeadlessPolicy> {
   const { layers, workspace, say } = input;
@@ -62,9 +67,15 @@ export async function createHeadlessPolicy(input: {
     workspaceRoot: workspace.root,
     home,
     configDir: input.configDir,
+    // Known once the first command is decided (below); file tools do not depend on it.
+    sandbox: "unavailable",
   };
+  // Only the user's own settings may turn the sandbox off; without one, commands ask instead (README: OS sandbox).
+  const userTurnedOff = layers.user.sandbox?.enabled === false;
+  let sandbox: Promise<CommandSandboxState> | undefined;
   // The classifier (and its shell parser) load on the first command, not at start-up.
   let classifier: Promise<typeof import("../../policy/command-classifier.ts")> | undefined;
+  let commandPaths: Promise<typeof import("../../policy/command-paths.ts")> | undefined;
 
   const policy: ToolPolicy = async (tool, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
@@ -89,16 +100,33 @@ export async function createHeadlessPolicy(input: {
         workspaceRoot: workspace.root,
         home,
       });
-      request.command = { text: a.command, classification };
+      commandPaths ??= import("../../policy/command-paths.ts");
+      const { resolveCommandPaths } = await commandPaths;
+      const paths = await resolveCommandPaths(a.command, classification.commands, {
+        cwd: workspace.root,
+        home,
+        workspaceRoot: workspace.root,
+        extraRoots: input.extraRoots,
+      });
+      request.command = { text: a.command, classification, paths };
+      sandbox ??= userTurnedOff
+        ? Promise.resolve("disabled")
+        : input.sandboxAvailable().then(
+            (up) => (up ? "active" : "unavailable"),
+            () => "unavailable",
+          );
     }
-    const decision = decidePermission(request, context);
+    const decision = decidePermission(
+      request,
+      sandbox === undefined ? context : { ...context, sandbox: await sandbox },
+    );
     if (decision.decision === "allow") return decision;
     say(refusalLine(request, decision));
     return decision.decision === "deny"
       ? decision
       : { decision: "deny", reason: headlessRefusal(request, decision) };
   };
-  return { mode: chosen.mode, policy, hidden: readDenyFilter(context, input.extraRoots) ?? undefined };
+  return { mode: chosen.mode, policy, hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined };
 }
 
 function realHome(): string {

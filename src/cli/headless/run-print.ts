@@ -152,6 +152,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     extraRoots: roots,
     configDir: paths.configDir,
     userSettingsLabel: paths.userSettings,
+    // Called with the first command, when `sandbox` (below) exists.
+    sandboxAvailable: () => sandbox?.available() ?? Promise.resolve(false),
     say,
   });
   const sandbox = createCommandSandbox({

@@ -1,0 +1,145 @@
+/**
+ * The paths a shell command's words name, resolved on disk, for the permission engine's check of hidden paths
+ * (src/policy/hidden-paths.ts). Deliberately generous: every word of every simple command and every run of
+ * characters between quotes and shell operators in the raw text (so `--file=x`, `< x`, `"open('x')"` count),
+ * `~` and `$HOME` expanded, relative words resolved against the command's folder and every folder it `cd`s to,
+ * a glob's last segment expanded as the shell would, and the current folder for searches that default to it
+ * (`rg x`, `grep -r x`, `find`). More words only cost a question, never safety.
+ */
+import type { Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import type { CommandPath } from "./permission-engine.ts";
+import { requestPath } from "./permission-rules.ts";
+
+export type CommandPathOptions = {
+  /** The folder the command runs in (the workspace root). */
+  cwd: string;
+  home: string;
+  workspaceRoot: string;
+  extraRoots: string[];
+};
+
+/** Programs that read what is below the current folder when given no path. */
+const SEARCHES_CWD = new Set(["rg", "ag", "ack", "find"]);
+const GREPS = new Set(["grep", "egrep", "fgrep"]);
+const GLOB = /[*?[]/;
+
+/** The words of a command that may be paths (before expansion and resolution). */
+export function commandPathWords(text: string, commands: string[][]): { words: string[]; folders: string[] } {
+  const words = new Set<string>();
+  const folders: string[] = [];
+  for (const argv of commands) {
+    for (const word of argv) words.add(word);
+    if ((argv[0] === "cd" || argv[0] === "pushd") && argv[1]) folders.push(argv[1]);
+    if (searchesCwd(argv)) words.add(".");
+  }
+  for (const piece of text.split(/[\s"'`;&|()<>=,]+|\$\(/)) words.add(piece);
+  const out = [...words].filter((word) => word !== "" && !word.startsWith("-") && word.length <= 4096);
+  return { words: out, folders };
+}
+
+function searchesCwd(argv: string[]): boolean {
+  const name = basename(argv[0] ?? "");
+  if (SEARCHES_CWD.has(name)) return true;
+  if (GREPS.has(name))
+    return argv.some(
+      (w) =>
+        /^-[A-Za-z]*[rR]/.test(w) || w.startsWith("--recursive") || w.startsWith("--dereference-recursive"),
+    );
+  return name === "git" && (argv[1] === "grep" || argv[1] === "add");
+}
+
+/** The real paths a command names (see the file header). Never throws. */
+export async function resolveCommandPaths(
+  text: string,
+  commands: string[][],
+  options: CommandPathOptions,
+): Promise<CommandPath[]> {
+  const { words, folders } = commandPathWords(text, commands);
+  const bases = [options.cwd, ...folders.map((f) => expand(f, options.home)).filter((f) => f !== null)].map(
+    (f) => resolve(options.cwd, f),
+  );
+  const absolute = new Set<string>();
+  for (const word of words) {
+    const expanded = expand(word, options.home);
+    if (expanded === null) continue;
+    for (const base of isAbsolute(expanded) ? [options.cwd] : bases) absolute.add(resolve(base, expanded));
+  }
+  const found = new Map<string, CommandPath>();
+  for (const path of absolute) {
+    for (const candidate of GLOB.test(path) ? await expandGlob(path) : [{ path, directory: false }]) {
+      const real = await realpathNearest(candidate.path);
+      const directory = candidate.directory || (await isDirectory(real));
+      const known = found.get(real);
+      if (!known || (directory && !known.directory)) {
+        found.set(real, { ...requestPath(real, options.workspaceRoot, options.extraRoots), directory });
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** `~`, `~/x`, `$HOME/x` and `${HOME}/x` expanded; null for words with other expansions (not resolvable). */
+function expand(word: string, home: string): string | null {
+  const homed = word.replace(/^(~|\$HOME|\$\{HOME\})(?=\/|$)/, home);
+  return homed.includes("$") ? null : homed;
+}
+
+/**
+ * A glob as the shell expands it, one level: the entries of its folder that the last segment matches, plus the
+ * folder itself as a directory (a deeper glob such as `a/*\/b` may reach anything below it).
+ */
+async function expandGlob(path: string): Promise<Array<{ path: string; directory: boolean }>> {
+  let folder = path;
+  while (GLOB.test(folder)) folder = dirname(folder);
+  const out = [{ path: folder, directory: true }];
+  const last = basename(path);
+  if (dirname(path) !== folder || !GLOB.test(last)) return out;
+  let entries: Dirent[] = [];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  const pattern = globRegExp(last);
+  for (const entry of entries) {
+    if (pattern.test(entry.name))
+      out.push({ path: join(folder, entry.name), directory: entry.isDirectory() });
+  }
+  return out;
+}
+
+function globRegExp(segment: string): RegExp {
+  let source = segment.startsWith(".") ? "" : "(?!\\.)";
+  for (const c of segment) {
+    source +=
+      c === "*"
+        ? "[^/]*"
+        : c === "?"
+          ? "[^/]"
+          : c === "[" || c === "]"
+            ? c
+            : c.replace(/[\\^$.|+(){}]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    return /^/; // an odd bracket: treat every entry as named
+  }
+}
+
+/** The real path, or for a path that does not exist, its nearest existing ancestor's real path plus the rest. */
+async function realpathNearest(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    const real = await realpath(current).catch(() => null);
+    if (real !== null) return join(real, ...rest.reverse());
+    if (dirname(current) === current) return path;
+    rest.push(basename(current));
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
+}
