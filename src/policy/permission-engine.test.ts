@@ -484,3 +484,287 @@ describe("requestPath", () => {
     assert.equal(requestPath("/data/a", ROOT, ["/data"]).insideWorkspace, true);
   });
 });
+
+function named(text: string, klass: CommandClass, paths: Array<[string, boolean]>): PermissionRequest {
+  const request = bash(text, klass);
+  const resolved = paths.map(([path, directory]) => ({
+    ...requestPath(path.startsWith("/") ? path : join(ROOT, path), ROOT),
+    directory,
+  }));
+  return { ...request, command: { text, classification: request.command!.classification, paths: resolved } };
+}
+
+describe("without an OS sandbox", () => {
+  const touch = bash("touch x", "workspace", undefined, "writes x in the workspace");
+
+  it("a command that is not read-only asks in every mode, auto included; read-only ones stay free", async () => {
+    for (const mode of ["ask", "edits", "auto"] as const) {
+      const ask = asAsk(await decide(touch, mode, { sandbox: "unavailable" }));
+      assert.equal(ask.cause, "unsandboxed");
+      assert.match(ask.reason, /^no OS sandbox runs to contain commands/);
+      assert.equal(ask.suggestedMode, undefined, "no mode allows it");
+    }
+    assert.equal((await decide(touch, "plan", { sandbox: "unavailable" })).decision, "deny");
+    assert.equal(
+      (await decide(bash("git status", "read-only"), "auto", { sandbox: "unavailable" })).decision,
+      "allow",
+    );
+    assert.equal((await decide(touch, "auto", { sandbox: "active" })).decision, "allow");
+    assert.equal(
+      asAsk(await decide(bash("rm -rf ~", "destructive"), "auto", { sandbox: "unavailable" })).cause,
+      "destructive",
+    );
+  });
+
+  it("the user's own `sandbox.enabled: false` leaves it to the mode", async () => {
+    assert.equal((await decide(touch, "auto", { sandbox: "disabled" })).decision, "allow");
+    assert.equal(asAsk(await decide(touch, "ask", { sandbox: "disabled" })).cause, "mode");
+  });
+
+  it("an allow rule naming the command allows it; `bash` and `bash(*)` do not", async () => {
+    const unavailable = { sandbox: "unavailable" as const };
+    assert.equal(
+      (await decide(touch, "auto", { ...unavailable, user: { allow: ["bash(touch x)"] } })).decision,
+      "allow",
+    );
+    assert.equal(
+      (await decide(touch, "auto", { ...unavailable, user: { allow: ["bash(touch:*)"] } })).decision,
+      "allow",
+    );
+    for (const rule of ["bash", "bash(*)", "Bash"]) {
+      const ask = asAsk(await decide(touch, "auto", { ...unavailable, user: { allow: [rule] } }));
+      assert.equal(ask.cause, "unsandboxed", rule);
+    }
+    const ask = asAsk(await decide(touch, "auto", unavailable));
+    assert.deepEqual(ask.suggestedRules, ["bash(touch x:*)"]);
+    assert.equal(
+      (await decide(touch, "auto", { ...unavailable, user: { allow: ask.suggestedRules } })).decision,
+      "allow",
+    );
+  });
+
+  it("the refusal names what would allow it and never a mode", async () => {
+    const inAuto = asAsk(await decide(touch, "auto", { sandbox: "unavailable" }));
+    assert.equal(inAuto.allowedWithSandbox, true);
+    assert.match(headlessRefusal(touch, inAuto), /the rule "bash\(touch x:\*\)" in permissions.allow/);
+    assert.match(headlessRefusal(touch, inAuto), /install bubblewrap\) or "sandbox": \{"enabled": false\}/);
+    assert.match(refusalLine(touch, inAuto), /\(allow with "bash\(touch x:\*\)" or bubblewrap installed/);
+    const inAsk = asAsk(await decide(touch, "ask", { sandbox: "unavailable" }));
+    assert.equal(inAsk.allowedWithSandbox, false, "ask mode would still ask with a sandbox");
+    for (const text of [headlessRefusal(touch, inAsk), refusalLine(touch, inAsk)]) {
+      assert.doesNotMatch(text, /permission-mode|bubblewrap|sandbox"/);
+    }
+  });
+});
+
+describe("allowRuleUnsafe: forms a prefix rule never covers", () => {
+  const diff = (text: string) => {
+    const request = bash(text, "workspace");
+    request.command!.classification.allowRuleUnsafe = "--output writes a file it names";
+    return request;
+  };
+
+  it("a prefix rule, bash(*) or bash does not pre-approve it; it asks with the reason", async () => {
+    const request = diff("git diff --output=/home/u/.bashrc");
+    for (const rule of ["bash(git diff:*)", "bash(git:*)", "bash(*)", "bash"]) {
+      const ask = asAsk(await decide(request, "ask", { user: { allow: [rule] } }));
+      assert.match(ask.reason, /--output writes a file it names/, rule);
+      assert.match(
+        ask.reason,
+        new RegExp(`the rule "${rule.replace(/[()*]/g, "\\$&")}" does not cover this`),
+        rule,
+      );
+    }
+    const control = bash("git diff HEAD", "read-only");
+    assert.equal((await decide(control, "ask", { user: { allow: ["bash(git diff:*)"] } })).decision, "allow");
+  });
+
+  it("an exact rule allows it, and that is what is suggested", async () => {
+    const request = diff("git diff --ext-diff");
+    const ask = asAsk(await decide(request, "ask", { user: { allow: ["bash(git diff:*)"] } }));
+    assert.deepEqual(ask.suggestedRules, ["bash(git diff --ext-diff)"]);
+    assert.equal((await decide(request, "ask", { user: { allow: ask.suggestedRules } })).decision, "allow");
+  });
+});
+
+describe("mode hints are true", () => {
+  it("a mode is named only when the engine allows the call in that mode", async () => {
+    const requests = [
+      bash("npm test", "unknown"),
+      bash("mkdir build", "workspace"),
+      bash("rm -rf /tmp/theirs", "destructive"),
+      edit("src/a.ts"),
+      edit("/tmp/x"),
+      read("/etc/hosts"),
+      read(".env"),
+      { tool: "mcp__x__put", kind: "edit" } as PermissionRequest,
+      { tool: "mcp__x__run", kind: "exec" } as PermissionRequest,
+    ];
+    for (const request of requests) {
+      for (const mode of ["plan", "ask", "edits", "auto"] as const) {
+        for (const sandbox of ["active", "unavailable"] as const) {
+          const decision = await decide(request, mode, { sandbox });
+          if (decision.decision !== "ask") continue;
+          const label = `${JSON.stringify(request.command?.text ?? request.path?.relative ?? request.tool)} ${mode} ${sandbox}`;
+          const hint = /--permission-mode (\w+)/.exec(refusalLine(request, decision))?.[1];
+          assert.equal(hint, decision.suggestedMode, label);
+          if (hint)
+            assert.equal(
+              (await decide(request, hint as PermissionMode, { sandbox })).decision,
+              "allow",
+              label,
+            );
+        }
+      }
+    }
+  });
+
+  it("a tool that edits without a path is not told --permission-mode edits, which would still ask", async () => {
+    const request: PermissionRequest = { tool: "mcp__x__put", kind: "edit" };
+    const ask = asAsk(await decide(request, "ask"));
+    assert.equal(ask.suggestedMode, "auto");
+    assert.match(headlessRefusal(request, ask), /--permission-mode auto/);
+  });
+
+  it("a destructive command in ask mode is never told to use auto", async () => {
+    const request = bash(
+      "rm -rf /tmp/theirs",
+      "destructive",
+      undefined,
+      "recursive delete outside the workspace",
+    );
+    const ask = asAsk(await decide(request, "ask"));
+    assert.doesNotMatch(headlessRefusal(request, ask) + refusalLine(request, ask), /permission-mode/);
+  });
+});
+
+describe("secrets and the file tools", () => {
+  const homeContext = async (mode: PermissionMode, allow: string[] = []) => {
+    const prepared = await preparePermissions({
+      user: { allow },
+      project: {},
+      projectTrusted: false,
+      home: HOME,
+    });
+    return {
+      mode,
+      rules: prepared.rules,
+      workspaceRoot: HOME,
+      home: HOME,
+      sandbox: "active",
+    } as PermissionContext;
+  };
+  const inHome = (tool: string, kind: "read" | "edit", path: string): PermissionRequest => ({
+    tool,
+    kind,
+    path: requestPath(join(HOME, path), HOME),
+  });
+
+  it("secret stores are refused even when the workspace covers them and a rule allows", async () => {
+    for (const [tool, kind, path] of [
+      ["read", "read", ".ssh/id_rsa"],
+      ["ls", "read", ".aws"],
+      ["grep", "read", ".config/gcloud"],
+      ["read", "read", ".netrc"],
+      ["write", "edit", ".ssh/authorized_keys"],
+      ["edit", "edit", ".kube/config"],
+    ] as const) {
+      const decision = decidePermission(
+        inHome(tool, kind, path),
+        await homeContext("auto", ["read", "edit", "read(**)"]),
+      );
+      assert.equal(decision.decision, "deny", path);
+      assert.match((decision as { reason: string }).reason, /never opened by hearth's file tools/);
+    }
+    assert.equal(
+      decidePermission(inHome("read", "read", "notes/ssh.md"), await homeContext("ask")).decision,
+      "allow",
+    );
+  });
+
+  it(".env files and hearth's config ask in every mode; examples do not", async () => {
+    for (const mode of ["plan", "ask", "edits", "auto"] as const) {
+      for (const path of [".env", "app/.env.local", ".env.production"]) {
+        const ask = asAsk(await decide(read(path), mode));
+        assert.equal(ask.cause, "secret", `${path} ${mode}`);
+      }
+      const key = asAsk(await decide(read(join(HOME, ".config", "hearth", "keys.json")), mode));
+      assert.match(key.reason, /hearth's own keys and settings/);
+    }
+    assert.equal((await decide(read(".env.example"), "ask")).decision, "allow");
+    assert.equal((await decide(read(".env.sample"), "ask")).decision, "allow");
+  });
+
+  it("a read rule naming the file allows it; a bare `read` rule does not; the refusal says which rule", async () => {
+    const request = read("app/.env");
+    const ask = asAsk(await decide(request, "auto"));
+    assert.deepEqual(ask.suggestedRules, ["read(app/.env)"]);
+    assert.match(headlessRefusal(request, ask), /the rule "read\(app\/.env\)" in permissions.allow/);
+    assert.equal((await decide(request, "auto", { user: { allow: ask.suggestedRules } })).decision, "allow");
+    assert.equal(
+      (await decide(read(".env"), "auto", { user: { allow: ["read(/.env)"] } })).decision,
+      "allow",
+    );
+    assert.equal(asAsk(await decide(request, "auto", { user: { allow: ["read"] } })).cause, "secret");
+  });
+});
+
+describe("commands that name hidden paths", () => {
+  const deny = { user: { deny: ["read(notes/private.txt)"] } };
+
+  it("with no sandbox running, naming a denied path or a folder holding it asks, in every mode", async () => {
+    const requests = [
+      named("cat notes/private.txt", "read-only", [["notes/private.txt", false]]),
+      named("grep -r x .", "read-only", [[".", true]]),
+      named("grep -r x notes", "read-only", [["notes", true]]),
+      named("cat /srv", "read-only", [["/srv", true]]),
+    ];
+    for (const request of requests) {
+      for (const sandbox of ["unavailable", "disabled"] as const) {
+        for (const mode of ["ask", "auto"] as const) {
+          const ask = asAsk(await decide(request, mode, { ...deny, sandbox }));
+          assert.equal(ask.cause, "rule", request.command?.text);
+          assert.match(ask.reason, /keeps from the model, and no OS sandbox runs to hide it/);
+          assert.match(refusalLine(request, ask), /the rule "read\(notes\/private.txt\)" in your settings/);
+        }
+      }
+      assert.equal((await decide(request, "ask", { ...deny, sandbox: "active" })).decision, "allow");
+    }
+    const other = named("grep -r x src", "read-only", [
+      ["src", true],
+      ["README.md", false],
+    ]);
+    assert.equal((await decide(other, "ask", { ...deny, sandbox: "unavailable" })).decision, "allow");
+  });
+
+  it("a glob rule holds for any folder it could match below", async () => {
+    const rules = { user: { deny: ["read(**/.env)"] }, sandbox: "unavailable" as const };
+    assert.equal(
+      asAsk(await decide(named("grep -r x src", "read-only", [["src", true]]), "ask", rules)).cause,
+      "rule",
+    );
+    assert.equal(
+      (await decide(named("cat src/a.ts", "read-only", [["src/a.ts", false]]), "ask", rules)).decision,
+      "allow",
+    );
+  });
+
+  it("secret stores named by a command ask when no sandbox hides them", async () => {
+    const key = named("cat ~/.ssh/id_rsa", "read-only", [[join(HOME, ".ssh", "id_rsa"), false]]);
+    const ask = asAsk(await decide(key, "auto", { sandbox: "unavailable" }));
+    assert.equal(ask.cause, "secret");
+    assert.match(ask.reason, /ssh keys \(~\/.ssh\/id_rsa\)/);
+    const home = named("grep -r KEY ~", "read-only", [[HOME, true]]);
+    assert.match(asAsk(await decide(home, "auto", { sandbox: "disabled" })).reason, /which holds ssh keys/);
+    assert.equal((await decide(key, "auto", { sandbox: "active" })).decision, "allow");
+  });
+
+  it(".env named by a command asks even in a sandbox, unless a read rule names it", async () => {
+    const request = named("cat .env", "read-only", [[".env", false]]);
+    const ask = asAsk(await decide(request, "auto"));
+    assert.equal(ask.cause, "secret");
+    assert.deepEqual(ask.suggestedRules, ["read(/.env)"]);
+    assert.equal((await decide(request, "auto", { user: { allow: ask.suggestedRules } })).decision, "allow");
+    assert.equal(asAsk(await decide(request, "auto", { user: { allow: ["bash(cat:*)"] } })).cause, "secret");
+  });
+});
