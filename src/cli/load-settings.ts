@@ -5,9 +5,12 @@
  * file only. Diagnostics and that notice are printed to stderr.
  */
 
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { invalidRules } from "../policy/permission-rules.ts";
 import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
-import { deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
+import { type Diagnostic, deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
 import { writeError } from "./redaction.ts";
@@ -34,13 +37,18 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     { path: paths.userSettings, label: paths.userSettings },
     { path: projectSettingsPath(cwd), label: PROJECT_LABEL },
   ]);
+  const user = layers.get(paths.userSettings) ?? {};
+  const project = layers.get(PROJECT_LABEL) ?? {};
+  // A rule that does not parse is an error, not a warning: a dropped deny rule would let the call through.
+  diagnostics.push(
+    ...ruleDiagnostics(user, paths.userSettings, paths.userSettings),
+    ...ruleDiagnostics(project, projectSettingsPath(cwd), PROJECT_LABEL),
+  );
   for (const d of diagnostics) writeError(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some((d) => d.severity === "error")) {
     writeError("hearth: fix the settings file above (or move it aside) and run again\n");
     return null;
   }
-  const user = layers.get(paths.userSettings) ?? {};
-  const project = layers.get(PROJECT_LABEL) ?? {};
   const trust = layers.has(PROJECT_LABEL)
     ? isTrustedFolder(trustedFoldersPath(env), cwd)
     : { trusted: false };
@@ -59,4 +67,30 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
   }
   const merged = deepMerge(user as Record<string, unknown>, safeProject) as Settings;
   return { merged, user, project, projectTrusted: trust.trusted };
+}
+
+/** One error per invalid permission rule of a file, at the rule's line (the file is read again, only then). */
+function ruleDiagnostics(settings: Settings, path: string, label: string): Diagnostic[] {
+  const invalid = invalidRules(settings.permissions ?? {});
+  if (invalid.length === 0) return [];
+  let lineOf = (_list: string, _index: number) => 1;
+  try {
+    const text = readFileSync(path, "utf8");
+    const { findNodeAtLocation, parseTree } = createRequire(import.meta.url)(
+      "jsonc-parser",
+    ) as typeof import("jsonc-parser");
+    const tree = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+    lineOf = (list, index) => {
+      const node = tree && findNodeAtLocation(tree, ["permissions", list, index]);
+      return node ? text.slice(0, node.offset).split("\n").length : 1;
+    };
+  } catch {
+    // The file was read a moment ago; if it is gone now, line 1 still names the file.
+  }
+  return invalid.map((rule) => ({
+    file: label,
+    line: lineOf(rule.list, rule.index),
+    severity: "error",
+    message: rule.message,
+  }));
 }

@@ -120,6 +120,30 @@ export function parseRule(text: string): RuleParse {
   return typeof pattern === "string" ? fail(pattern) : { ok: true, rule: { type: "path", tool, pattern } };
 }
 
+export type InvalidRule = {
+  list: RuleList;
+  index: number;
+  /** `permissions.deny[0]: "bash(curl" is not a valid rule: missing ")"`. */
+  message: string;
+};
+
+const RULE_LISTS = ["allow", "ask", "deny"] as const;
+
+/** The rules of one settings file that do not parse, with what is wrong; settings loading refuses the file. */
+export function invalidRules(rules: Partial<PermissionRules>): InvalidRule[] {
+  const out: InvalidRule[] = [];
+  for (const list of RULE_LISTS) {
+    (rules[list] ?? []).forEach((text, index) => {
+      const parsed = parseRule(text);
+      if (!parsed.ok) {
+        const message = `permissions.${list}[${index}]: ${JSON.stringify(text)} is not a valid rule: ${parsed.message}`;
+        out.push({ list, index, message });
+      }
+    });
+  }
+  return out;
+}
+
 /**
  * Parse the three lists of each source. Invalid rules are dropped and reported as settings-diagnostic-style
  * strings (`.hearth/settings.json: permissions.deny[0]: "bash(curl" is not a valid rule: missing ")"`).
@@ -131,17 +155,13 @@ export async function compileRules(
   const rules: RuleSet = { allow: [], ask: [], deny: [] };
   const problems: string[] = [];
   for (const source of sources) {
-    for (const list of ["allow", "ask", "deny"] as const) {
-      (source.rules[list] ?? []).forEach((text, index) => {
+    for (const list of RULE_LISTS) {
+      for (const text of source.rules[list] ?? []) {
         const parsed = parseRule(text);
         if (parsed.ok) rules[list].push({ ...parsed.rule, source: text.trim(), origin: source.origin, list });
-        else {
-          problems.push(
-            `${source.label}: permissions.${list}[${index}]: ${JSON.stringify(text)} is not a valid rule: ${parsed.message}`,
-          );
-        }
-      });
+      }
     }
+    for (const invalid of invalidRules(source.rules)) problems.push(`${source.label}: ${invalid.message}`);
   }
   const all = [...rules.allow, ...rules.ask, ...rules.deny];
   if (all.some((rule) => rule.type === "path")) {

@@ -205,7 +205,7 @@ test("the sandbox stops a write outside the workspace that the classifier cannot
   assert.ok(!/no OS sandbox/.test(result.stderr));
 });
 
-test("no sandbox available: hearth says so once, and relies on the permission rules", async () => {
+test("no sandbox available: hearth says so once, and commands that are not read-only are refused", async () => {
   // A PATH with what the commands need but no bwrap.
   const sandbox = makeSandbox();
   plant(sandbox);
@@ -220,8 +220,9 @@ test("no sandbox available: hearth says so once, and relies on the permission ru
   const sneaky = `python3 -c "open('../home/.bashrc', 'a').write('unsandboxed')"`;
   const { result } = await run([bash(sneaky), bash("rm -rf ~")], { env: { PATH: bin }, sandbox });
   assert.equal(result.stderr.match(/no OS sandbox: bubblewrap \(bwrap\) is not on PATH/g)?.length, 1);
-  // Without a sandbox an "unknown" command in auto mode runs as the user: that is what "say so" is for.
-  assert.match(readFileSync(join(sandbox.home, ".bashrc"), "utf8"), /unsandboxed/);
+  // Without a sandbox an "unknown" command asks even in auto mode (headless: refused); it used to run.
+  assert.doesNotMatch(readFileSync(join(sandbox.home, ".bashrc"), "utf8"), /unsandboxed/);
+  assert.match(String(toolResults(result.events)[0].content), /no OS sandbox runs to contain commands/);
   // The classifier still stands between the model and a destructive command.
   assert.ok(existsSync(join(sandbox.home, "docs", "thesis.txt")));
   assert.equal(toolResults(result.events)[1].is_error, true);
