@@ -18,7 +18,7 @@ writeFileSync(join(home, ".ssh", "id_rsa"), "key\n");
 
 async function named(command: string): Promise<string[]> {
   const classification = await classifyCommand(command, { cwd: root, workspaceRoot: root, home });
-  const paths = await resolveCommandPaths(command, classification.commands, {
+  const { paths } = await resolveCommandPaths(command, classification.commands, {
     cwd: root,
     home,
     workspaceRoot: root,
@@ -63,5 +63,20 @@ describe("resolveCommandPaths", () => {
       assert.ok((await named(command)).includes(key), command);
     }
     assert.ok((await named("cat .env*")).includes(".env"));
+  });
+
+  it("words only the shell can resolve are reported", async () => {
+    const options = { cwd: root, home, workspaceRoot: root, extraRoots: [] };
+    for (const [command, word] of [
+      ["cat $dir/private.txt", "$dir/private.txt"],
+      ['cat "$d"/x', '"$d"/x'],
+      ["cat $(printf notes/%s private.txt)", "$(printf notes/%s private.txt)"],
+    ]) {
+      const classification = await classifyCommand(command, { cwd: root, workspaceRoot: root, home });
+      const { unresolved } = await resolveCommandPaths(command, classification.commands, options);
+      assert.equal(unresolved, word, command);
+    }
+    const plain = await resolveCommandPaths("cat $HOME/x notes/a", [["cat", "$HOME/x", "notes/a"]], options);
+    assert.equal(plain.unresolved, undefined);
   });
 });

@@ -50,12 +50,15 @@ function searchesCwd(argv: string[]): boolean {
   return name === "git" && (argv[1] === "grep" || argv[1] === "add");
 }
 
-/** The real paths a command names (see the file header). Never throws. */
+/**
+ * The real paths a command names (see the file header), and the first word whose value only the shell knows
+ * (`$dir/x`, `$(...)`, a backquote), if any. Never throws.
+ */
 export async function resolveCommandPaths(
   text: string,
   commands: string[][],
   options: CommandPathOptions,
-): Promise<CommandPath[]> {
+): Promise<{ paths: CommandPath[]; unresolved?: string }> {
   const { words, folders } = commandPathWords(text, commands);
   const bases = [options.cwd, ...folders.map((f) => expand(f, options.home)).filter((f) => f !== null)].map(
     (f) => resolve(options.cwd, f),
@@ -67,6 +70,7 @@ export async function resolveCommandPaths(
     for (const base of isAbsolute(expanded) ? [options.cwd] : bases) absolute.add(resolve(base, expanded));
   }
   const found = new Map<string, CommandPath>();
+  const unresolved = commands.flat().find((word) => expand(word, options.home) === null);
   for (const path of absolute) {
     for (const candidate of GLOB.test(path) ? await expandGlob(path) : [{ path, directory: false }]) {
       const real = await realpathNearest(candidate.path);
@@ -77,13 +81,13 @@ export async function resolveCommandPaths(
       }
     }
   }
-  return [...found.values()];
+  return { paths: [...found.values()], unresolved };
 }
 
 /** `~`, `~/x`, `$HOME/x` and `${HOME}/x` expanded; null for words with other expansions (not resolvable). */
 function expand(word: string, home: string): string | null {
-  const homed = word.replace(/^(~|\$HOME|\$\{HOME\})(?=\/|$)/, home);
-  return homed.includes("$") ? null : homed;
+  const homed = word.replace(/"/g, "").replace(/^(~|\$HOME|\$\{HOME\})(?=\/|$)/, home);
+  return /\$[A-Za-z_{(]|`/.test(homed) ? null : homed;
 }
 
 /**

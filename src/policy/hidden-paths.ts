@@ -19,10 +19,20 @@ import { isInside } from "./workspace.ts";
 /** The ask for a command that names a hidden path, or null. */
 export function hiddenPathAsk(request: PermissionRequest, context: PermissionContext): AskDecision | null {
   const paths = request.command?.paths ?? [];
-  if (request.tool !== "bash" || paths.length === 0) return null;
+  if (request.tool !== "bash" || (paths.length === 0 && !request.command?.unresolved)) return null;
   const unsandboxed = context.sandbox !== "active";
   const deny = unsandboxed ? readDenyRules(context) : [];
   const noSandbox = "and no OS sandbox runs to hide it from commands";
+  // A word only the shell can resolve may name anything: without a sandbox that asks when a deny rule is to be
+  // kept, or when the sandbox is missing rather than turned off by the user.
+  const unresolved = request.command?.unresolved;
+  if (unresolved && unsandboxed && (deny.length > 0 || context.sandbox === "unavailable")) {
+    return {
+      decision: "ask",
+      reason: `the command has a word only the shell can resolve (${unresolved}), which may name a file kept from the model (${deny.length > 0 ? `permissions.deny: ${deny.map((r) => r.source).join(", ")}` : "a secret store"}), and no OS sandbox runs to hide it`,
+      cause: deny.length > 0 ? "rule" : "secret",
+    };
+  }
   for (const path of paths) {
     if (unsandboxed) {
       const rule = deny.find(

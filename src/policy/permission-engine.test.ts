@@ -767,4 +767,13 @@ describe("commands that name hidden paths", () => {
     assert.equal((await decide(request, "auto", { user: { allow: ask.suggestedRules } })).decision, "allow");
     assert.equal(asAsk(await decide(request, "auto", { user: { allow: ["bash(cat:*)"] } })).cause, "secret");
   });
+
+  it("a word only the shell can resolve asks without a sandbox when something is to be kept", async () => {
+    const request = named("cat $d/private.txt", "read-only", []);
+    request.command!.unresolved = "$d/private.txt";
+    assert.equal(asAsk(await decide(request, "auto", { ...deny, sandbox: "disabled" })).cause, "rule");
+    assert.equal(asAsk(await decide(request, "auto", { sandbox: "unavailable" })).cause, "secret");
+    assert.equal((await decide(request, "auto", { sandbox: "disabled" })).decision, "allow");
+    assert.equal((await decide(request, "auto", { ...deny, sandbox: "active" })).decision, "allow");
+  });
 });

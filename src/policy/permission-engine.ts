@@ -61,7 +61,13 @@ export type PermissionRequest = {
    * For bash: the command and its classification (without one a command counts as "unknown"), and the paths its
    * words name (without them no named-path check is made).
    */
-  command?: { text: string; classification: CommandClassification; paths?: CommandPath[] };
+  command?: {
+    text: string;
+    classification: CommandClassification;
+    paths?: CommandPath[];
+    /** A word whose value only the shell knows (`$dir/x`, `$(...)`): the paths may be incomplete. */
+    unresolved?: string;
+  };
 };
 
 /** Why a call asks: the UI and the headless refusal word it differently. */

@@ -102,13 +102,13 @@ export async function createHeadlessPolicy(input: {
       });
       commandPaths ??= import("../../policy/command-paths.ts");
       const { resolveCommandPaths } = await commandPaths;
-      const paths = await resolveCommandPaths(a.command, classification.commands, {
+      const { paths, unresolved } = await resolveCommandPaths(a.command, classification.commands, {
         cwd: workspace.root,
         home,
         workspaceRoot: workspace.root,
         extraRoots: input.extraRoots,
       });
-      request.command = { text: a.command, classification, paths };
+      request.command = { text: a.command, classification, paths, unresolved };
       sandbox ??= userTurnedOff
         ? Promise.resolve("disabled")
         : input.sandboxAvailable().then(
