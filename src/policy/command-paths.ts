@@ -4,10 +4,10 @@
  * characters between quotes and shell operators in the raw text (so `--file=x`, `< x`, `"open('x')"` count),
  * `~` and `$HOME` expanded, relative words resolved against the command's folder and every folder it `cd`s to,
  * a glob's last segment expanded as the shell would, and the current folder for searches that default to it
- * (`rg x`, `grep -r x`, `find`). More words only cost a question, never safety.
+ * (`rg x`, `grep -r x`, `find`). More words only cost a question, never safety. Synchronous fs calls: a few
+ * microseconds each, where a thread-pool round trip per word would cost milliseconds per command.
  */
-import type { Dirent } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { CommandPath } from "./permission-engine.ts";
 import { requestPath } from "./permission-rules.ts";
@@ -35,6 +35,8 @@ export function commandPathWords(text: string, commands: string[][]): { words: s
     if (searchesCwd(argv)) words.add(".");
   }
   for (const piece of text.split(/[\s"'`;&|()<>=,]+|\$\(/)) words.add(piece);
+  // A bare program name is looked up on PATH, not in the folder.
+  for (const argv of commands) if (argv[0] && !argv[0].includes("/")) words.delete(argv[0]);
   const out = [...words].filter((word) => word !== "" && !word.startsWith("-") && word.length <= 4096);
   return { words: out, folders };
 }
@@ -70,11 +72,12 @@ export async function resolveCommandPaths(
     for (const base of isAbsolute(expanded) ? [options.cwd] : bases) absolute.add(resolve(base, expanded));
   }
   const found = new Map<string, CommandPath>();
+  const realpaths = new Map<string, string | null>();
   const unresolved = commands.flat().find((word) => expand(word, options.home) === null);
   for (const path of absolute) {
-    for (const candidate of GLOB.test(path) ? await expandGlob(path) : [{ path, directory: false }]) {
-      const real = await realpathNearest(candidate.path);
-      const directory = candidate.directory || (await isDirectory(real));
+    for (const candidate of GLOB.test(path) ? expandGlob(path, realpaths) : [{ path, directory: false }]) {
+      const { real, exists } = realpathNearest(candidate.path, realpaths);
+      const directory = candidate.directory || (exists && isDirectory(real));
       const known = found.get(real);
       if (!known || (directory && !known.directory)) {
         found.set(real, { ...requestPath(real, options.workspaceRoot, options.extraRoots), directory });
@@ -94,7 +97,10 @@ function expand(word: string, home: string): string | null {
  * A glob as the shell expands it, one level: the entries of its folder that the last segment matches, plus the
  * folder itself as a directory (a deeper glob such as `a/*\/b` may reach anything below it).
  */
-async function expandGlob(path: string): Promise<Array<{ path: string; directory: boolean }>> {
+function expandGlob(
+  path: string,
+  realpaths: Map<string, string | null>,
+): Array<{ path: string; directory: boolean }> {
   let folder = path;
   while (GLOB.test(folder)) folder = dirname(folder);
   const out = [{ path: folder, directory: true }];
@@ -102,14 +108,18 @@ async function expandGlob(path: string): Promise<Array<{ path: string; directory
   if (dirname(path) !== folder || !GLOB.test(last)) return out;
   let entries: Dirent[] = [];
   try {
-    entries = await readdir(folder, { withFileTypes: true });
+    entries = readdirSync(folder, { withFileTypes: true });
   } catch {
     return out;
   }
   const pattern = globRegExp(last);
+  const realFolder = realpathNearest(folder, realpaths).real;
   for (const entry of entries) {
-    if (pattern.test(entry.name))
-      out.push({ path: join(folder, entry.name), directory: entry.isDirectory() });
+    if (!pattern.test(entry.name)) continue;
+    const entryPath = join(folder, entry.name);
+    // Only a symlink needs resolving: any other entry's real path is its real folder's plus its name.
+    if (!entry.isSymbolicLink()) realpaths.set(entryPath, join(realFolder, entry.name));
+    out.push({ path: entryPath, directory: entry.isDirectory() });
   }
   return out;
 }
@@ -134,16 +144,28 @@ function globRegExp(segment: string): RegExp {
 }
 
 /** The real path, or for a path that does not exist, its nearest existing ancestor's real path plus the rest. */
-async function realpathNearest(path: string): Promise<string> {
+function realpathNearest(path: string, cache: Map<string, string | null>): { real: string; exists: boolean } {
   const rest: string[] = [];
   for (let current = path; ; current = dirname(current)) {
-    const real = await realpath(current).catch(() => null);
-    if (real !== null) return join(real, ...rest.reverse());
-    if (dirname(current) === current) return path;
+    let real = cache.get(current);
+    if (real === undefined) {
+      real = realpathOrNull(current);
+      cache.set(current, real);
+    }
+    if (real !== null) return { real: join(real, ...rest.reverse()), exists: rest.length === 0 };
+    if (dirname(current) === current) return { real: path, exists: false };
     rest.push(basename(current));
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return null;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
