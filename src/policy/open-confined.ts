@@ -52,8 +52,8 @@ export async function openConfinedDirectory(
   const segments = rel === "" ? [] : rel.split(sep);
   if (!hasProcFd()) return walkByPath(root, segments, options);
 
-  let current = await open(root, DIRECTORY_FLAGS).catch((error: NodeJS.ErrnoException) => {
-    throw changed(root, error);
+  let current = await open(root, DIRECTORY_FLAGS).catch(() => {
+    throw changed(root);
   });
   try {
     let path = root;
@@ -91,8 +91,10 @@ async function openDirectory(at: string, shown: string): Promise<FileHandle | nu
   try {
     return await open(at, DIRECTORY_FLAGS);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw changed(shown, error as NodeJS.ErrnoException);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ENOTDIR" || code === "ELOOP") throw changed(shown);
+    throw error;
   }
 }
 
@@ -151,15 +153,15 @@ async function openEntry(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
-    if (code === "ELOOP") throw changed(shown, error as NodeJS.ErrnoException);
+    if (code === "ELOOP") throw changed(shown);
     throw error;
   }
 }
 
-function changed(path: string, error?: NodeJS.ErrnoException): ToolError {
-  const what = error?.code === "ENOTDIR" ? "is not a directory" : "is a symlink, or changed while in use";
+function changed(path: string): ToolError {
   return new ToolError(
-    `${path} ${what}; nothing was read or written there. A path must stay inside the workspace while a tool uses it`,
+    `${path} is not a plain folder or file inside the workspace (a file where a folder should be, or a ` +
+      "symlink that appeared after the path was checked); nothing was read or written there",
   );
 }
 
