@@ -103,6 +103,8 @@ describe("opening what was checked", () => {
     const write = createWriteTool({ workspace, fileState });
     await run(write, { path: "a/b/c.txt", content: "ok\n" });
     assert.equal(await readFile(join(root, "a", "b", "c.txt"), "utf8"), "ok\n");
+    await run(write, { path: "..dots/c.txt", content: "a folder whose name starts with two dots\n" });
+    assert.match(await readFile(join(root, "..dots", "c.txt"), "utf8"), /two dots/);
     await rm(join(root, "a", "b"), { recursive: true });
     await symlink(secrets, join(root, "a", "b"));
     const opened = openConfinedDirectory(root, join(root, "a", "b"), { create: true });

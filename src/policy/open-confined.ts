@@ -11,7 +11,7 @@
  */
 import { constants, existsSync } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readlink } from "node:fs/promises";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { ToolError } from "../tools/tool.ts";
 import type { PathIntent, Workspace } from "./workspace.ts";
 
@@ -48,7 +48,8 @@ export async function openConfinedDirectory(
   options: { create: boolean },
 ): Promise<ConfinedDirectory | null> {
   const rel = relative(root, dir);
-  if (rel.startsWith("..") || rel.startsWith(sep)) throw new Error(`${dir} is not inside ${root}`);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new Error(`${dir} is not inside ${root}`);
   const segments = rel === "" ? [] : rel.split(sep);
   if (!hasProcFd()) return walkByPath(root, segments, options);
 
