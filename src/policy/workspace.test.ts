@@ -6,6 +6,10 @@ import { after, before, describe, it } from "node:test";
 import { ToolError } from "../tools/tool.ts";
 import { createWorkspace, isInside, type Workspace } from "./workspace.ts";
 
+/** Shell variables in braces, spelled so that they are not template placeholders. */
+const BRACED_HOME = ["$", "{HOME}"].join("");
+const BRACED_XDG = ["$", "{XDG_CONFIG_HOME}"].join("");
+
 describe("workspace", () => {
   let base: string;
   let root: string;
@@ -105,6 +109,30 @@ describe("workspace", () => {
     const withHome = createWorkspace({ root, extraRoots: [home] });
     assert.equal(await withHome.resolve("~", "read"), home);
     await refused("~", "read", /outside the workspace/);
+  });
+
+  it("expands a leading $HOME and its braced form like ~, then confines", async () => {
+    const home = await realpath(homedir());
+    const withHome = createWorkspace({ root, extraRoots: [home] });
+    assert.equal(await withHome.resolve("$HOME", "read"), home);
+    assert.equal(await withHome.resolve("$HOME/x.txt", "write"), join(home, "x.txt"));
+    assert.equal(await withHome.resolve(`${BRACED_HOME}/x.txt`, "write"), join(home, "x.txt"));
+    await refused("$HOME/x.txt", "write", /outside the workspace/);
+    await refused(`${BRACED_HOME}/.bashrc`, "write", /outside the workspace/);
+  });
+
+  it("refuses other leading variables and ~user instead of taking them literally", async () => {
+    await refused(
+      "$FOO/x.txt",
+      "write",
+      /starts with \$FOO, which hearth does not expand \(only ~ and \$HOME/,
+    );
+    await refused(`${BRACED_XDG}/x`, "write", /starts with \$\{XDG_CONFIG_HOME\}/);
+    await refused("$HOME.bak/x", "write", /starts with \$HOME\.bak/);
+    await refused("~root/.bashrc", "read", /starts with ~root/);
+    // Not leading, or not a variable: an ordinary name.
+    assert.equal(await workspace.resolve("sub/$FOO", "write"), join(root, "sub", "$FOO"));
+    assert.equal(await workspace.resolve("$5.txt", "write"), join(root, "$5.txt"));
   });
 
   it("shows paths relative to the root, absolute elsewhere", () => {

@@ -18,6 +18,12 @@ export type Workspace = {
   resolve(path: string, intent: PathIntent): Promise<string>;
   /** How to show a resolved path to the model: relative (posix) inside the root, absolute elsewhere. */
   display(realPath: string): string;
+  /**
+   * The root (the workspace root, an extra root, or for reads a read-only root) that holds `realPath`, the
+   * innermost when roots nest; undefined when none does. Tools open files by walking down from it
+   * (policy/open-confined.ts).
+   */
+  rootOf(realPath: string, intent: PathIntent): string | undefined;
 };
 
 export type WorkspaceOptions = {
@@ -40,7 +46,7 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
       throw new ToolError("path is empty; pass a file path inside the workspace");
     }
     if (path.includes("\0")) throw new ToolError(`path ${JSON.stringify(path)} contains a NUL byte`);
-    const absolute = resolvePath(root, expandHome(path));
+    const absolute = resolvePath(root, expandLeadingHome(path));
     const real = await realpathLoose(absolute, path);
     const allowed = intent === "write" ? writable : readable;
     if (allowed.some((dir) => isInside(real, dir))) {
@@ -64,7 +70,12 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     return rel === "" ? "." : rel.split(sep).join("/");
   }
 
-  return { root, resolve, display };
+  function rootOf(realPath: string, intent: PathIntent): string | undefined {
+    const inside = (intent === "write" ? writable : readable).filter((dir) => isInside(realPath, dir));
+    return inside.sort((a, b) => b.length - a.length)[0];
+  }
+
+  return { root, resolve, display, rootOf };
 }
 
 /**
@@ -91,6 +102,27 @@ function expandHome(path: string): string {
   if (path === "~") return homedir();
   if (path.startsWith("~/")) return join(homedir(), path.slice(2));
   return path;
+}
+
+/** `$HOME` or `${HOME}` as the whole first segment of a path. */
+const LEADING_HOME = /^\$(?:HOME|\{HOME\})(?=\/|$)/;
+
+/**
+ * A leading `~`, `$HOME` or `${HOME}` means the home directory, as in a shell (confinement then decides). Any
+ * other leading `$NAME`, `${...}` or `~user` is refused: taken literally it would create a folder named `$FOO`
+ * in the workspace, which is never what was meant.
+ */
+function expandLeadingHome(path: string): string {
+  const home = LEADING_HOME.exec(path);
+  if (home) return homedir() + path.slice(home[0].length);
+  const first = path.split("/")[0];
+  if (/^\$[A-Za-z_{]/.test(first) || /^~./.test(first)) {
+    throw new ToolError(
+      `path ${JSON.stringify(path)} starts with ${first}, which hearth does not expand (only ~ and $HOME ` +
+        "are); write the path out in full",
+    );
+  }
+  return expandHome(path);
 }
 
 function realRootPath(dir: string): string {

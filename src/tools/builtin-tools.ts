@@ -27,14 +27,16 @@ export type BuiltinToolDeps = {
   wrap?: (command: string) => Invocation | Promise<Invocation>;
   /** Called by write and edit right before they write a file (checkpoints for `hearth undo`); must not throw. */
   beforeWrite?: (absPath: string) => void | Promise<void>;
+  /** Why write and edit may not write a real path (a protected path nobody can approve here), or null. */
+  refuseWrite?: (realPath: string) => string | null;
 };
 
 export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
-  const { workspace, fileState, beforeWrite } = deps;
+  const { workspace, fileState, beforeWrite, refuseWrite } = deps;
   return [
     createReadTool({ workspace, fileState }),
-    createWriteTool({ workspace, fileState, beforeWrite }),
-    createEditTool({ workspace, fileState, beforeWrite }),
+    createWriteTool({ workspace, fileState, beforeWrite, refuseWrite }),
+    createEditTool({ workspace, fileState, beforeWrite, refuseWrite }),
     createBashTool({
       workspace,
       env: deps.env,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
@@ -142,6 +142,65 @@ describe("edit", () => {
     await assert.rejects(
       edit({ path: "../x.txt", old_string: "a", new_string: "b" }),
       /outside the workspace/,
+    );
+  });
+
+  it("refuses a same-size change whose mtime was put back", async () => {
+    const file = join(root, "sneaky.txt");
+    await writeFile(file, "value = 1\n");
+    const stamp = 1_700_000_000; // whole seconds, so putting it back is exact
+    await utimes(file, stamp, stamp);
+    await readTool.execute({ path: "sneaky.txt" }, context());
+    await writeFile(file, "value = 2\n");
+    await utimes(file, stamp, stamp);
+    await assert.rejects(
+      edit({ path: "sneaky.txt", old_string: "value", new_string: "v" }),
+      /changed on disk since/,
+    );
+    assert.equal(await readFile(file, "utf8"), "value = 2\n");
+  });
+
+  it("edits a latin-1 file byte for byte: untouched bytes stay as they were", async () => {
+    // "café\r\nnaïve über\r\n" in latin-1, not valid UTF-8
+    const bytes = Buffer.from("caf\xe9\r\nna\xefve \xfcber\r\nend\r\n", "latin1");
+    await writeFile(join(root, "latin.txt"), bytes);
+    await readTool.execute({ path: "latin.txt" }, context());
+    await edit({ path: "latin.txt", old_string: "end", new_string: "fin\nencore" });
+    assert.deepEqual(
+      await readFile(join(root, "latin.txt")),
+      Buffer.from("caf\xe9\r\nna\xefve \xfcber\r\nfin\r\nencore\r\n", "latin1"),
+    );
+    // Latin-1 text in old_string matches its bytes; new_string is written in the same encoding.
+    await edit({ path: "latin.txt", old_string: "na\u00efve", new_string: "na\u00eff" });
+    assert.deepEqual(
+      await readFile(join(root, "latin.txt")),
+      Buffer.from("caf\xe9\r\nna\xeff \xfcber\r\nfin\r\nencore\r\n", "latin1"),
+    );
+  });
+
+  it("refuses text a non-UTF-8 file cannot hold, such as the U+FFFD read showed", async () => {
+    const bytes = Buffer.from("caf\xe9 au lait\n", "latin1");
+    await writeFile(join(root, "menu.txt"), bytes);
+    await readTool.execute({ path: "menu.txt" }, context());
+    await assert.rejects(
+      edit({ path: "menu.txt", old_string: "caf\uFFFD", new_string: "tea" }),
+      /menu\.txt is not UTF-8 text, so edit changes it byte for byte/,
+    );
+    await assert.rejects(
+      edit({ path: "menu.txt", old_string: "lait", new_string: "\u725b\u4e73" }),
+      /not UTF-8/,
+    );
+    assert.deepEqual(await readFile(join(root, "menu.txt")), bytes);
+  });
+
+  it("keeps a UTF-8 BOM and CRLF line endings, byte for byte", async () => {
+    const bytes = Buffer.from("\uFEFFfirst\r\nsecond \u2014 \u00e9\r\nthird\r\n", "utf8");
+    await writeFile(join(root, "bom.txt"), bytes);
+    await readTool.execute({ path: "bom.txt" }, context());
+    await edit({ path: "bom.txt", old_string: "first", new_string: "1st\nand a half" });
+    assert.deepEqual(
+      await readFile(join(root, "bom.txt")),
+      Buffer.from("\uFEFF1st\r\nand a half\r\nsecond \u2014 \u00e9\r\nthird\r\n", "utf8"),
     );
   });
 

@@ -1,21 +1,15 @@
 /**
- * The `edit` tool: exact string replacement in a file the model has read. Keeps the file's line endings
- * (CRLF files stay CRLF when the model sends LF) and whether it ends with a newline.
+ * The `edit` tool: exact string replacement in a file the model has read. Only the replaced bytes change: a
+ * file that is not UTF-8 is edited byte for byte, a BOM stays, CRLF files stay CRLF when the model sends LF,
+ * and whether it ends with a newline is kept. The file is replaced atomically (see tools/file-replacement.ts).
  */
-import { readFile, stat, writeFile } from "node:fs/promises";
 import * as z from "zod/mini";
-import type { Workspace } from "../policy/workspace.ts";
-import type { FileState } from "./file-state.ts";
+import { type FileWriteDeps, openReplacement } from "./file-replacement.ts";
+import { decodeFileText, encodeFileText, fitsEncoding, toCrlf, usesCrlf } from "./file-text.ts";
 import { looksBinary } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
-import { assertUnchangedSinceRead } from "./write.ts";
 
-export type EditToolDeps = {
-  workspace: Workspace;
-  fileState: FileState;
-  /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
-  beforeWrite?: (absPath: string) => void | Promise<void>;
-};
+export type EditToolDeps = FileWriteDeps;
 
 export type EditDetails = { path: string; replacements: number; diff: string };
 
@@ -32,7 +26,6 @@ const schema = z.object({
 });
 
 export function createEditTool(deps: EditToolDeps): AnyTool {
-  const { workspace, fileState } = deps;
   return defineTool({
     name: "edit",
     description:
@@ -44,68 +37,63 @@ export function createEditTool(deps: EditToolDeps): AnyTool {
     schema,
     kind: "edit",
     async execute(args, context) {
-      const real = await workspace.resolve(args.path, "write");
-      const shown = workspace.display(real);
       if (args.old_string === "") {
         throw new ToolError("old_string is empty; to create a file or replace all of it use write");
       }
       if (args.old_string === args.new_string) {
         throw new ToolError("old_string and new_string are identical, so there is nothing to change");
       }
-      const info = await stat(real).catch(() => null);
-      if (!info) throw new ToolError(`file not found: ${shown}; use write to create a new file`);
-      if (!info.isFile()) throw new ToolError(`${shown} is not a regular file`);
-      await assertUnchangedSinceRead(fileState, real, shown, "editing");
-      const buffer = await readFile(real);
-      if (looksBinary(buffer)) throw new ToolError(`${shown} is a binary file; edit only works on text`);
-      const original = buffer.toString("utf8");
+      const target = await openReplacement(deps, args.path, "editing");
+      try {
+        const { shown, existing } = target;
+        if (!existing) throw new ToolError(`file not found: ${shown}; use write to create a new file`);
+        if (looksBinary(existing.bytes)) {
+          throw new ToolError(`${shown} is a binary file; edit only works on text`);
+        }
+        const { text: original, encoding } = decodeFileText(existing.bytes);
+        if (!fitsEncoding(args.old_string + args.new_string, encoding)) {
+          throw new ToolError(
+            `${shown} is not UTF-8 text, so edit changes it byte for byte: old_string and new_string may only ` +
+              "hold characters up to U+00FF (no �, which read shows for bytes it could not decode). Pick text " +
+              "around those bytes",
+          );
+        }
 
-      const eol = usesCrlf(original) ? "\r\n" : "\n";
-      let oldText = args.old_string;
-      let newText = args.new_string;
-      if (eol === "\r\n" && original.includes(toCrlf(oldText))) {
-        // Match and write in the file's own line endings; a mixed file falls back to the text as sent.
-        oldText = toCrlf(oldText);
-        newText = toCrlf(newText);
-      }
-      const positions = findAll(original, oldText);
-      if (positions.length === 0) throw new ToolError(notFoundMessage(original, args.old_string, shown));
-      if (positions.length > 1 && !args.replace_all) {
-        throw new ToolError(
-          `old_string occurs ${positions.length} times in ${shown}; add surrounding lines to make it unique, ` +
-            `or set replace_all to true to change every occurrence`,
-        );
-      }
-      const used = args.replace_all ? positions : positions.slice(0, 1);
-      let updated = "";
-      let last = 0;
-      for (const position of used) {
-        updated += original.slice(last, position) + newText;
-        last = position + oldText.length;
-      }
-      updated = keepFinalNewline(original, updated + original.slice(last), eol);
+        const eol = usesCrlf(original) ? "\r\n" : "\n";
+        let oldText = args.old_string;
+        let newText = args.new_string;
+        if (eol === "\r\n" && original.includes(toCrlf(oldText))) {
+          // Match and write in the file's own line endings; a mixed file falls back to the text as sent.
+          oldText = toCrlf(oldText);
+          newText = toCrlf(newText);
+        }
+        const positions = findAll(original, oldText);
+        if (positions.length === 0) throw new ToolError(notFoundMessage(original, args.old_string, shown));
+        if (positions.length > 1 && !args.replace_all) {
+          throw new ToolError(
+            `old_string occurs ${positions.length} times in ${shown}; add surrounding lines to make it unique, ` +
+              `or set replace_all to true to change every occurrence`,
+          );
+        }
+        const used = args.replace_all ? positions : positions.slice(0, 1);
+        let updated = "";
+        let last = 0;
+        for (const position of used) {
+          updated += original.slice(last, position) + newText;
+          last = position + oldText.length;
+        }
+        updated = keepFinalNewline(original, updated + original.slice(last), eol);
 
-      context.signal.throwIfAborted();
-      await deps.beforeWrite?.(real);
-      await writeFile(real, updated, "utf8");
-      await fileState.record(real, updated);
-      const diff = unifiedDiff(shown, original, updated, used, oldText.length, newText.length);
-      const count = used.length;
-      const details: EditDetails = { path: shown, replacements: count, diff };
-      return { content: `Edited ${shown}: ${count} replacement${count === 1 ? "" : "s"}`, details };
+        await target.commit(encodeFileText(updated, encoding), context.signal);
+        const diff = unifiedDiff(shown, original, updated, used, oldText.length, newText.length);
+        const count = used.length;
+        const details: EditDetails = { path: shown, replacements: count, diff };
+        return { content: `Edited ${shown}: ${count} replacement${count === 1 ? "" : "s"}`, details };
+      } finally {
+        await target.close();
+      }
     },
   });
-}
-
-function usesCrlf(text: string): boolean {
-  const crlf = text.split("\r\n").length - 1;
-  if (crlf === 0) return false;
-  const lf = text.split("\n").length - 1;
-  return crlf >= lf - crlf;
-}
-
-function toCrlf(text: string): string {
-  return text.replace(/\r?\n/g, "\r\n");
 }
 
 function findAll(text: string, needle: string): number[] {

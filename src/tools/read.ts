@@ -1,9 +1,13 @@
-/** The `read` tool: a text file with numbered lines, a window of it for big files. */
-import { createReadStream } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
+/**
+ * The `read` tool: a text file with numbered lines, a window of it for big files. The file is opened where the
+ * path was checked (policy/open-confined.ts), so a folder swapped for a symlink meanwhile reads nothing outside.
+ */
+import { constants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import * as z from "zod/mini";
+import { openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
-import type { FileState } from "./file-state.ts";
+import { createContentHash, type FileState } from "./file-state.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
 export const DEFAULT_READ_LIMIT = 2000;
@@ -41,66 +45,97 @@ export function createReadTool(deps: ReadToolDeps): AnyTool {
     async execute(args, context) {
       const real = await workspace.resolve(args.path, "read");
       const shown = workspace.display(real);
-      const info = await stat(real).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOENT" || error.code === "ENOTDIR") {
-          throw new ToolError(`file not found: ${shown}; check the path with ls or glob`);
+      const handle = await openToRead(workspace, real, shown);
+      try {
+        const info = await handle.stat();
+        if (info.isDirectory()) throw new ToolError(`${shown} is a directory, not a file; use ls to list it`);
+        if (!info.isFile()) throw new ToolError(`${shown} is not a regular file`);
+        if (looksBinary(await readHead(handle))) {
+          throw new ToolError(`${shown} is a binary file, ${info.size} bytes; it cannot be shown as text`);
         }
-        throw new ToolError(`cannot read ${shown}: ${error.message}`);
-      });
-      if (info.isDirectory()) throw new ToolError(`${shown} is a directory, not a file; use ls to list it`);
-      if (!info.isFile()) throw new ToolError(`${shown} is not a regular file`);
-      if (looksBinary(await readHead(real))) {
-        throw new ToolError(`${shown} is a binary file, ${info.size} bytes; it cannot be shown as text`);
+        const windowed = args.offset !== undefined || args.limit !== undefined;
+        if (info.size > MAX_WHOLE_FILE_BYTES && !windowed) {
+          throw new ToolError(
+            `${shown} is ${formatBytes(info.size)}, too big to read at once; pass offset and limit to read ` +
+              `part of it, or use grep to find the lines you need`,
+          );
+        }
+        const offset = args.offset ?? 1;
+        const limit = args.limit ?? DEFAULT_READ_LIMIT;
+        let window: string[];
+        let totalLines: number;
+        if (info.size <= MAX_WHOLE_FILE_BYTES) {
+          const buffer = await handle.readFile({ signal: context.signal });
+          const lines = splitLines(buffer.toString("utf8"));
+          totalLines = lines.length;
+          window = lines.slice(offset - 1, offset - 1 + limit);
+          await fileState.record(real, info, buffer);
+        } else {
+          const streamed = await readWindow(handle, offset, limit, context.signal);
+          ({ window, totalLines } = streamed);
+          await fileState.record(real, info, { sha256: streamed.sha256 });
+        }
+        return numbered(shown, window, offset, totalLines);
+      } finally {
+        await handle.close();
       }
-      const windowed = args.offset !== undefined || args.limit !== undefined;
-      if (info.size > MAX_WHOLE_FILE_BYTES && !windowed) {
-        throw new ToolError(
-          `${shown} is ${formatBytes(info.size)}, too big to read at once; pass offset and limit to read ` +
-            `part of it, or use grep to find the lines you need`,
-        );
-      }
-      const offset = args.offset ?? 1;
-      const limit = args.limit ?? DEFAULT_READ_LIMIT;
-      let window: string[];
-      let totalLines: number;
-      if (info.size <= MAX_WHOLE_FILE_BYTES) {
-        const buffer = await readFile(real, { signal: context.signal });
-        const lines = splitLines(buffer.toString("utf8"));
-        totalLines = lines.length;
-        window = lines.slice(offset - 1, offset - 1 + limit);
-        await fileState.record(real, buffer);
-      } else {
-        ({ window, totalLines } = await readWindow(real, offset, limit, context.signal));
-        await fileState.record(real);
-      }
-      if (totalLines === 0) {
-        return {
-          content: `(${shown} is empty)`,
-          details: { path: shown, startLine: 0, endLine: 0, totalLines },
-        };
-      }
-      if (offset > totalLines) {
-        throw new ToolError(`offset ${offset} is past the end of ${shown}, which has ${totalLines} lines`);
-      }
-      const out: string[] = [];
-      let chars = 0;
-      for (const [index, raw] of window.entries()) {
-        const line = formatLine(offset + index, raw);
-        if (out.length > 0 && chars + line.length + 1 > MAX_OUTPUT_CHARS) break;
-        out.push(line);
-        chars += line.length + 1;
-      }
-      const endLine = offset + out.length - 1;
-      let content = out.join("\n");
-      if (endLine < totalLines) {
-        content +=
-          `\n\n(showing lines ${offset}-${endLine} of ${totalLines}; ` +
-          `read again with offset=${endLine + 1} to see more)`;
-      }
-      const details: ReadDetails = { path: shown, startLine: offset, endLine, totalLines };
-      return { content, details };
     },
   });
+}
+
+/** The file at `real`, opened in the folder that was checked; a ToolError when it is missing. */
+async function openToRead(workspace: Workspace, real: string, shown: string): Promise<FileHandle> {
+  const notFound = () => new ToolError(`file not found: ${shown}; check the path with ls or glob`);
+  if (workspace.rootOf(real, "read") === real) {
+    throw new ToolError(`${shown} is a directory, not a file; use ls to list it`);
+  }
+  const entry = await openConfinedParent(workspace, real, "read", { create: false });
+  if (!entry) throw notFound();
+  try {
+    const handle = await entry.directory.openFile(entry.name, constants.O_RDONLY);
+    if (!handle) throw notFound();
+    return handle;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof ToolError || code === undefined) throw error;
+    throw new ToolError(`cannot read ${shown}: ${(error as Error).message}`);
+  } finally {
+    await entry.directory.close();
+  }
+}
+
+function numbered(
+  shown: string,
+  window: string[],
+  offset: number,
+  totalLines: number,
+): { content: string; details: ReadDetails } {
+  if (totalLines === 0) {
+    return {
+      content: `(${shown} is empty)`,
+      details: { path: shown, startLine: 0, endLine: 0, totalLines },
+    };
+  }
+  if (offset > totalLines) {
+    throw new ToolError(`offset ${offset} is past the end of ${shown}, which has ${totalLines} lines`);
+  }
+  const out: string[] = [];
+  let chars = 0;
+  for (const [index, raw] of window.entries()) {
+    const line = formatLine(offset + index, raw);
+    if (out.length > 0 && chars + line.length + 1 > MAX_OUTPUT_CHARS) break;
+    out.push(line);
+    chars += line.length + 1;
+  }
+  const endLine = offset + out.length - 1;
+  let content = out.join("\n");
+  if (endLine < totalLines) {
+    content +=
+      `\n\n(showing lines ${offset}-${endLine} of ${totalLines}; ` +
+      `read again with offset=${endLine + 1} to see more)`;
+  }
+  const details: ReadDetails = { path: shown, startLine: offset, endLine, totalLines };
+  return { content, details };
 }
 
 function formatLine(lineNumber: number, raw: string): string {
@@ -124,26 +159,23 @@ export function looksBinary(head: Uint8Array): boolean {
   return head.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+async function readHead(handle: FileHandle): Promise<Uint8Array> {
+  const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
+  return buffer.subarray(0, bytesRead);
 }
 
-/** Stream a huge file, keeping only the requested lines and counting the rest. */
+/** Stream a huge file, keeping only the requested lines, counting the rest and hashing it all. */
 async function readWindow(
-  path: string,
+  handle: FileHandle,
   offset: number,
   limit: number,
   signal: AbortSignal,
-): Promise<{ window: string[]; totalLines: number }> {
+): Promise<{ window: string[]; totalLines: number; sha256: string }> {
   const { createInterface } = await import("node:readline"); // only huge files need it
-  const stream = createReadStream(path, { encoding: "utf8", signal });
+  const hash = await createContentHash();
+  const stream = handle.createReadStream({ start: 0, autoClose: false, signal });
+  stream.on("data", (chunk) => hash.update(chunk));
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   const window: string[] = [];
   let totalLines = 0;
@@ -156,7 +188,7 @@ async function readWindow(
     lines.close();
     stream.destroy();
   }
-  return { window, totalLines };
+  return { window, totalLines, sha256: hash.digest("hex") };
 }
 
 export function formatBytes(bytes: number): string {

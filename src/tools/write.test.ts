@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, realpath, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, realpath, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
@@ -73,6 +73,44 @@ describe("write", () => {
     const later = new Date(Date.now() + 60_000);
     await utimes(join(root, "touched.txt"), later, later);
     await write("touched.txt", "changed by the model\n");
+  });
+
+  it("refuses a same-size change whose mtime was put back", async () => {
+    const file = join(root, "sneaky.txt");
+    await writeFile(file, "value = 1\n");
+    const stamp = 1_700_000_000; // whole seconds, so putting it back is exact
+    await utimes(file, stamp, stamp);
+    await read("sneaky.txt");
+    await writeFile(file, "value = 2\n");
+    await utimes(file, stamp, stamp);
+    await assert.rejects(write("sneaky.txt", "model\n"), /changed on disk since you last read it/);
+    assert.equal(await readFile(file, "utf8"), "value = 2\n");
+  });
+
+  it("keeps an existing file's CRLF line endings and UTF-8 BOM", async () => {
+    const file = join(root, "win.txt");
+    await writeFile(file, "\uFEFFone\r\ntwo\r\n");
+    await read("win.txt");
+    await write("win.txt", "uno\ndos\ntres\n");
+    assert.deepEqual(await readFile(file), Buffer.from("\uFEFFuno\r\ndos\r\ntres\r\n", "utf8"));
+    // A new file is written exactly as sent.
+    await write("fresh.txt", "a\nb\n");
+    assert.deepEqual(await readFile(join(root, "fresh.txt")), Buffer.from("a\nb\n"));
+  });
+
+  it("refuses to write U+FFFD over a file that is not UTF-8 (the bytes read could not show)", async () => {
+    const file = join(root, "latin.txt");
+    const bytes = Buffer.from("caf\xe9\n", "latin1");
+    await writeFile(file, bytes);
+    await read("latin.txt");
+    await assert.rejects(write("latin.txt", "caf\uFFFD!\n"), /latin\.txt is not UTF-8 text.*Use edit/);
+    assert.deepEqual(await readFile(file), bytes);
+  });
+
+  it("does not create a folder named $HOME: the path expands, then confinement decides", async () => {
+    await assert.rejects(write("$HOME/x.txt", "x"), /outside the workspace/);
+    await assert.rejects(write("$FOO/x.txt", "x"), /starts with \$FOO, which hearth does not expand/);
+    assert.deepEqual(await readdir(root), []);
   });
 
   it("refuses paths outside the workspace and directories", async () => {

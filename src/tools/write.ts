@@ -1,18 +1,15 @@
-/** The `write` tool: create a file, or replace one the model has read and that has not changed since. */
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+/**
+ * The `write` tool: create a file, or replace one the model has read and that has not changed since. The file
+ * is replaced atomically (never left half-written) in the folder that was checked; an existing file keeps its
+ * mode, its CRLF line endings and its UTF-8 BOM.
+ */
 import * as z from "zod/mini";
-import type { Workspace } from "../policy/workspace.ts";
-import type { FileState } from "./file-state.ts";
+import { type FileWriteDeps, openReplacement } from "./file-replacement.ts";
+import { BOM, decodeFileText, toCrlf, usesCrlf } from "./file-text.ts";
 import { splitLines } from "./read.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
-export type WriteToolDeps = {
-  workspace: Workspace;
-  fileState: FileState;
-  /** Called right before the file is written (checkpoints for `hearth undo`); must not throw. */
-  beforeWrite?: (absPath: string) => void | Promise<void>;
-};
+export type WriteToolDeps = FileWriteDeps;
 
 export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number };
 
@@ -22,7 +19,6 @@ const schema = z.object({
 });
 
 export function createWriteTool(deps: WriteToolDeps): AnyTool {
-  const { workspace, fileState } = deps;
   return defineTool({
     name: "write",
     description:
@@ -32,47 +28,40 @@ export function createWriteTool(deps: WriteToolDeps): AnyTool {
     schema,
     kind: "edit",
     async execute(args, context) {
-      const real = await workspace.resolve(args.path, "write");
-      const shown = workspace.display(real);
-      const existing = await stat(real).catch(() => null);
-      if (existing?.isDirectory()) throw new ToolError(`${shown} is a directory; pass a file path`);
-      if (existing) await assertUnchangedSinceRead(fileState, real, shown, "overwriting");
-      context.signal.throwIfAborted();
-      await deps.beforeWrite?.(real);
-      await mkdir(dirname(real), { recursive: true });
-      await writeFile(real, args.content, "utf8");
-      await fileState.record(real, args.content);
-      const bytes = Buffer.byteLength(args.content);
-      const lines = splitLines(args.content).length;
-      const verb = existing ? "Overwrote" : "Created";
-      const details: WriteDetails = { path: shown, created: !existing, bytes, lines };
-      const size = `${lines} line${lines === 1 ? "" : "s"}, ${bytes} byte${bytes === 1 ? "" : "s"}`;
-      return { content: `${verb} ${shown} (${size})`, details };
+      const target = await openReplacement(deps, args.path, "overwriting");
+      try {
+        const { shown, existing } = target;
+        const content = existing ? inTheFilesWays(existing.bytes, args.content, shown) : args.content;
+        const data = Buffer.from(content, "utf8");
+        await target.commit(data, context.signal);
+        const bytes = data.length;
+        const lines = splitLines(content).length;
+        const verb = existing ? "Overwrote" : "Created";
+        const details: WriteDetails = { path: shown, created: !existing, bytes, lines };
+        const size = `${lines} line${lines === 1 ? "" : "s"}, ${bytes} byte${bytes === 1 ? "" : "s"}`;
+        return { content: `${verb} ${shown} (${size})`, details };
+      } finally {
+        await target.close();
+      }
     },
   });
 }
 
 /**
- * Throws unless the model read (or wrote) the file in this session and it has not changed on disk since.
- * Shared by write and edit.
+ * The new content with the old file's conventions: CRLF line endings when the old file used them and the new
+ * content has none of its own, and the old file's UTF-8 BOM. A file that is not UTF-8 is refused when the new
+ * content holds U+FFFD, the mark `read` shows for bytes it could not decode: writing it would lose them.
  */
-export async function assertUnchangedSinceRead(
-  fileState: FileState,
-  realPath: string,
-  shown: string,
-  action: string,
-): Promise<void> {
-  const freshness = await fileState.check(realPath);
-  switch (freshness.status) {
-    case "fresh":
-      return;
-    case "unknown":
-      throw new ToolError(`${shown} has not been read in this session; read it first before ${action} it`);
-    case "changed":
-      throw new ToolError(
-        `${shown} changed on disk since you last read it; read it again before ${action} it`,
-      );
-    case "deleted":
-      return; // gone since: writing recreates it; edit reports the missing file itself
+function inTheFilesWays(old: Buffer, content: string, shown: string): string {
+  const { text, encoding } = decodeFileText(old);
+  if (encoding !== "utf8" && content.includes("\uFFFD")) {
+    throw new ToolError(
+      `${shown} is not UTF-8 text, and the content holds U+FFFD (�) where read showed bytes it could not ` +
+        "decode: writing it would replace those bytes. Use edit to change the parts you need",
+    );
   }
+  let out = content;
+  if (usesCrlf(text) && !out.includes("\r\n")) out = toCrlf(out);
+  if (text.startsWith(BOM) && !out.startsWith(BOM)) out = BOM + out;
+  return out;
 }

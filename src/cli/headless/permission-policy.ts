@@ -16,6 +16,7 @@ import {
   requestPath,
 } from "../../policy/permission-engine.ts";
 import { headlessRefusal, refusalLine } from "../../policy/permission-texts.ts";
+import { protectedPathReason } from "../../policy/protected-paths.ts";
 import type { Workspace } from "../../policy/workspace.ts";
 import type { PermissionMode } from "../../protocol/permissions.ts";
 import type { ToolPolicy } from "../../tools/tool-runtime.ts";
@@ -26,6 +27,8 @@ export type HeadlessPolicy = {
   policy: ToolPolicy;
   /** Files grep and glob must leave out (read deny rules, secret stores, .env), or undefined when none can be reached. */
   hidden?: (realPath: string) => boolean;
+  /** For write and edit, on the path they actually open: headless cannot say yes to a protected path. */
+  refuseWrite: (realPath: string) => string | null;
 };
 
 export async function createHeadlessPolicy(input: {
@@ -126,7 +129,12 @@ export async function createHeadlessPolicy(input: {
       ? decision
       : { decision: "deny", reason: headlessRefusal(request, decision) };
   };
-  return { mode: chosen.mode, policy, hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined };
+  return {
+    mode: chosen.mode,
+    policy,
+    hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined,
+    refuseWrite: (realPath) => protectedPathReason(realPath, context),
+  };
 }
 
 function realHome(): string {

@@ -145,7 +145,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     ),
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
-  const { mode, policy, hidden } = await createHeadlessPolicy({
+  const { mode, policy, hidden, refuseWrite } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
     workspace,
@@ -177,6 +177,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const { beforeWrite } = journal;
   const tools = createBuiltinTools({
     beforeWrite,
+    refuseWrite,
     workspace,
     fileState: createFileState(),
     env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
