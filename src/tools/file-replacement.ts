@@ -106,7 +106,9 @@ async function assertUnchangedSinceRead(
     case "deleted":
       return;
     case "unknown":
-      throw new ToolError(`${shown} has not been read in this session; read it first before ${action} it`);
+      throw new ToolError(
+        `${shown} has not been read since this run of hearth started (reads in earlier runs of a resumed session do not count); read it first before ${action} it`,
+      );
     case "changed":
       throw new ToolError(
         `${shown} changed on disk since you last read it; read it again before ${action} it`,
