@@ -4,6 +4,7 @@
  * show, export and fork read the JSONL file itself.
  */
 import { writeFileSync } from "node:fs";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
@@ -159,7 +160,7 @@ function table(rows: Array<SessionSummary & { snippet?: string }>, now: number):
     r.id,
     age(now - r.updatedAt),
     String(r.turns),
-    size(r.size),
+    formatBytes(r.size),
     r.model,
     r.cwd,
     r.title + (r.snippet ? `\n    ${r.snippet}` : ""),
@@ -178,10 +179,4 @@ function age(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours}h ago`;
   return `${Math.floor(hours / 24)}d ago`;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import type { FileState } from "./file-state.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
@@ -157,10 +158,4 @@ async function readWindow(
     stream.destroy();
   }
   return { window, totalLines };
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

@@ -178,7 +178,7 @@ test("list, search with ranking and snippets, show, export redacted, fork at a t
   assert.match(rows[0], /^ID\s+UPDATED\s+TURNS\s+SIZE\s+MODEL\s+DIRECTORY\s+TITLE$/);
   assert.equal(rows.length, 4);
   assert.ok(rows[1].startsWith(idc), "newest first");
-  assert.match(rows[1], /\s2\s+[\d.]+ (B|KB)\s+fake\/m1\s/);
+  assert.match(rows[1], /\s2\s+[\d.]+ (B|kB)\s+fake\/m1\s/);
   assert.match(list.stdout, /apples please/);
 
   const search = await runHearth(sandbox, ["sessions", "search", "banana", "--json"]);
