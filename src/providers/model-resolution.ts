@@ -41,6 +41,20 @@ export const BUILTIN_PROVIDERS: Record<string, BuiltinProvider> = {
 
 export type Resolution = { ok: true; model: ResolvedModel } | { ok: false; message: string };
 
+/** The kinds of provider whose models run on this machine or the user's own server. */
+const LOCAL_KINDS = new Set(["ollama", "lmstudio", "llamacpp", LOCAL_PROVIDER]);
+
+/**
+ * Whether a provider's models count as local (the lean prompt, latency lines): decided by its kind, never by its
+ * host (a cloud API behind a loopback proxy is still a cloud model). Built-in ollama, lmstudio, llamacpp and the
+ * in-process engine are local; a custom provider is local when it says `"local": true`, or speaks Ollama's API.
+ */
+export function isLocalProvider(provider: string, settings: Settings): boolean {
+  const custom = settings.providers?.[provider];
+  if (custom?.local !== undefined) return custom.local;
+  return LOCAL_KINDS.has(provider) || (!BUILTIN_PROVIDERS[provider] && custom?.api === "ollama");
+}
+
 /** Whether a base URL points at this machine: the same test the offline guard applies. */
 export function isLoopbackUrl(baseUrl: string): boolean {
   try {
@@ -102,8 +116,9 @@ export function resolveModel(
   const keyEnv = keyEnvNames(providerName, settings);
   const keyName = keyEnv.find((name) => env[name]);
   const apiKey = keyName ? env[keyName] : storedKey;
-  const local = isLoopbackUrl(baseUrl);
-  if (!apiKey && keyEnv.length > 0 && !local) {
+  const local = isLocalProvider(providerName, settings);
+  // A server on this machine (a local one, or a proxy that holds the key itself) may need no key.
+  if (!apiKey && keyEnv.length > 0 && !local && !isLoopbackUrl(baseUrl)) {
     return {
       ok: false,
       message: `no API key for ${providerName}: set ${keyEnv.join(" or ")}, or run \`hearth keys set ${providerName}\``,
