@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { modelDisplayName } from "../providers/model-resolution.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
@@ -198,7 +199,7 @@ function table(
     age(now - r.updatedAt),
     String(r.turns),
     formatBytes(r.size),
-    r.model,
+    modelDisplayName(r.model),
     r.cwd,
     r.title + (r.snippet ? `\n    ${r.snippet}` : ""),
   ]);

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { isLocalProvider, isLoopbackUrl, resolveModel } from "./model-resolution.ts";
+import {
+  isLocalProvider,
+  isLoopbackUrl,
+  modelDisplayName,
+  modelReference,
+  resolveModel,
+} from "./model-resolution.ts";
+
+const GGUF = join(import.meta.dirname ?? ".", "../../test/fixtures/llama-2-tiny-random.gguf");
 
 test("built-in cloud provider: base URL and key from env, catalog limits", () => {
   const r = resolveModel(
@@ -87,4 +98,36 @@ test("local is the provider's kind, not its host: local servers, the engine, cus
   assert.ok(viaProxy.ok && !viaProxy.model.local, "no key needed on loopback, and still not local");
   const vllm = resolveModel("vllm/m", settings as never, {});
   assert.ok(vllm.ok && !vllm.model.local);
+});
+
+test("a GGUF file given by a relative path is recorded by its absolute path, which resolves from anywhere", () => {
+  const root = mkdtempSync(join(tmpdir(), "hearth-model-ref-"));
+  const env = { XDG_DATA_HOME: join(root, "data") };
+  const models = join(root, "data", "hearth", "models");
+  mkdirSync(models, { recursive: true });
+  copyFileSync(GGUF, join(root, "tiny.gguf"));
+  copyFileSync(GGUF, join(models, "pulled.gguf"));
+  const here = process.cwd();
+  process.chdir(root);
+  let byPath: ReturnType<typeof resolveModel>;
+  try {
+    byPath = resolveModel("local/./tiny.gguf", {}, env);
+  } finally {
+    process.chdir(here);
+  }
+  assert.ok(byPath.ok);
+  assert.equal(`${byPath.model.provider}/${byPath.model.id}`, "local/tiny", "shown by its short name");
+  const reference = modelReference(byPath.model, env);
+  assert.equal(reference, `local/${join(root, "tiny.gguf")}`);
+  const again = resolveModel(reference, {}, env); // from this test's own directory, not root
+  assert.ok(again.ok && again.model.embedded?.path === join(root, "tiny.gguf") && again.model.id === "tiny");
+  assert.equal(modelDisplayName(reference), "local/tiny");
+
+  // A model of the models directory is recorded by its name; other models by provider and id.
+  const pulled = resolveModel("local/pulled", {}, env);
+  assert.ok(pulled.ok && modelReference(pulled.model, env) === "local/pulled");
+  const cloud = resolveModel("anthropic/claude-sonnet-4-5", {}, { ANTHROPIC_API_KEY: "k" });
+  assert.ok(cloud.ok && modelReference(cloud.model, env) === "anthropic/claude-sonnet-4-5");
+  assert.equal(modelDisplayName("groq/meta-llama/llama-4"), "groq/meta-llama/llama-4");
+  assert.equal(modelDisplayName("local/C:\\models\\x.gguf"), "local/x");
 });

@@ -4,11 +4,14 @@
  * whose GGUF file is looked up on disk: see local-model.ts).
  */
 
+import { dirname } from "node:path";
 import { isLoopbackHost } from "../egress/offline.ts";
+import { hearthPaths } from "../store/paths.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
 import { LOCAL_PROVIDER, resolveLocalModel } from "./local-model.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
+import { modelsDir } from "./model-files.ts";
 import type { ApiId, ResolvedModel } from "./provider.ts";
 
 type BuiltinProvider = {
@@ -62,6 +65,23 @@ export function isLoopbackUrl(baseUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The "<provider>/<model>" that resolves to `model` again, from any directory: what a session records. For a GGUF
+ * file outside the models directory that is its absolute path (`local/./tiny.gguf` is shown as `local/tiny` but
+ * recorded as `local//abs/path/tiny.gguf`); everything else is its provider and id.
+ */
+export function modelReference(model: ResolvedModel, env: NodeJS.ProcessEnv): string {
+  const file = model.embedded?.path;
+  if (file && dirname(file) !== modelsDir(hearthPaths(env).dataDir)) return `${model.provider}/${file}`;
+  return `${model.provider}/${model.id}`;
+}
+
+/** How a recorded model reference is shown: a GGUF file by path as `local/<name>`, like the run showed it. */
+export function modelDisplayName(reference: string): string {
+  const match = /^local\/(?:\/|[A-Za-z]:[/\\]).*?([^/\\]+?)(\.gguf)?$/i.exec(reference);
+  return match ? `local/${match[1]}` : reference;
 }
 
 /** The provider part of "<provider>/<model>". */

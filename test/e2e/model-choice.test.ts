@@ -3,7 +3,11 @@
  * given by a bare name finds its provider; a GGUF file given by path is recorded so that -c finds it again.
  */
 import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test } from "node:test";
+import { engineDir, installedEngineVersion } from "../../src/providers/embedded-engine.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 import { makeSandbox, providerSetup, runHearth, writeSettings } from "./harness.ts";
 
@@ -54,4 +58,44 @@ test("a custom provider marked local gets the lean prompt and latency lines; unm
     JSON.stringify((fake.modelRequests[i].body as { messages: unknown[] }).messages[0]);
   assert.equal(messages(0), messages(1), "lean, as --profile lean");
   assert.notEqual(messages(2), messages(0), "the unmarked one gets the default prompt");
+});
+
+/** The installed engine, or one whose files are missing: either way the model is resolved before the engine runs. */
+function someEngine(): string {
+  const installed = engineDir(process.env);
+  if (installedEngineVersion(installed)) return installed;
+  const dir = mkdtempSync(join(tmpdir(), "hearth-engine-"));
+  mkdirSync(join(dir, "node_modules", "node-llama-cpp"), { recursive: true });
+  writeFileSync(join(dir, "node_modules", "node-llama-cpp", "package.json"), '{"version":"3.22.1"}');
+  return dir;
+}
+
+test("a GGUF file given by a relative path is recorded by its absolute path: -r finds it from anywhere", async () => {
+  const sandbox = makeSandbox();
+  copyFileSync(
+    join(import.meta.dirname ?? ".", "../fixtures/llama-2-tiny-random.gguf"),
+    join(sandbox.project, "tiny.gguf"),
+  );
+  const env = { HEARTH_ENGINE_DIR: someEngine() };
+  writeSettings(sandbox, "user", { maxOutputTokens: 8 });
+  const first = await runHearth(sandbox, ["-p", "--model", "local/./tiny.gguf", "hi"], {
+    env,
+    timeoutMs: 60_000,
+  });
+  assert.doesNotMatch(first.stderr, /no model/, first.stderr);
+  const sessions = join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions");
+  const [file] = readdirSync(sessions).filter((f) => f.endsWith(".jsonl"));
+  const header = JSON.parse(readFileSync(join(sessions, file), "utf8").split("\n")[0]);
+  assert.equal(header.model, `local/${join(sandbox.project, "tiny.gguf")}`);
+
+  // Resumed from another directory: the recorded model resolves (the run then starts, or the engine says why not).
+  const elsewhere = { ...sandbox, project: sandbox.home };
+  const again = await runHearth(elsewhere, ["-p", "-r", header.id.slice(-8), "again"], {
+    env,
+    timeoutMs: 60_000,
+  });
+  assert.doesNotMatch(again.stderr, /no model|does not exist/, again.stderr);
+  assert.equal(again.code, first.code, again.stderr);
+  const list = await runHearth(sandbox, ["sessions"]);
+  assert.match(list.stdout, /\slocal\/tiny\s/, "listed by its short name");
 });

@@ -15,6 +15,7 @@ import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
 import type { AgentEvent } from "../../protocol/events.ts";
 import { estimateCost } from "../../providers/catalog.ts";
+import { modelReference } from "../../providers/model-resolution.ts";
 import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
@@ -212,7 +213,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     controller.abort();
   };
   try {
-    session.begin(prompt, modelName, mode);
+    // The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r.
+    session.begin(prompt, modelReference(model, env), mode);
   } catch (error) {
     session.close();
     say((error as Error).message);
