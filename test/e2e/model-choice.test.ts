@@ -99,3 +99,44 @@ test("a GGUF file given by a relative path is recorded by its absolute path: -r 
   const list = await runHearth(sandbox, ["sessions"]);
   assert.match(list.stdout, /\slocal\/tiny\s/, "listed by its short name");
 });
+
+test("bare model names find their provider: catalog ids, a word of one, an Ollama tag; else the close matches", async () => {
+  const fake = await fakeServer(6, ["qwen2.5-coder:7b"]);
+  const env = Object.assign(
+    {},
+    ...["anthropic-messages", "openai-responses", "gemini", "ollama"].map(
+      (p) => providerSetup(p, fake.url).env,
+    ),
+  );
+  const sandbox = makeSandbox();
+  const cases: Array<[string, RegExp]> = [
+    ["claude-sonnet-4-5", /\/messages$/],
+    ["sonnet", /\/messages$/],
+    ["gpt-5", /\/responses$/],
+    ["gemini-2.5-pro", /\/models\/gemini-2\.5-pro:/],
+    ["qwen2.5-coder:7b", /^\/api\/chat$/],
+  ];
+  for (const [i, [name, path]] of cases.entries()) {
+    const run = await runHearth(sandbox, ["-p", "--model", name, "hi"], { env });
+    assert.equal(run.code, 0, `${name}: ${run.stderr}`);
+    assert.match(fake.modelRequests[i].path, path, name);
+  }
+  assert.equal((fake.modelRequests[1].body as { model: string }).model, "claude-sonnet-4-5");
+  const sonnet = await runHearth(sandbox, ["-p", "--model", "sonnet", "hi"], { env });
+  assert.equal(sonnet.code, 0, sonnet.stderr);
+  assert.match(sonnet.stderr, /using anthropic\/claude-sonnet-4-5 for "sonnet"/);
+
+  const ambiguous = await runHearth(sandbox, ["-p", "--model", "gemini", "hi"], { env });
+  assert.equal(ambiguous.code, 2);
+  assert.equal(
+    ambiguous.stderr,
+    'hearth: "gemini" could be google/gemini-2.5-pro, google/gemini-2.5-flash; pass one of them to --model\n',
+  );
+  const typo = await runHearth(sandbox, ["-p", "--model", "qwen2.5-codr:7b", "hi"], { env });
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.stderr,
+    /no model or provider is called "qwen2\.5-codr:7b"; did you mean ollama\/qwen2\.5-coder:7b\?/,
+  );
+  assert.equal(fake.remaining(), 0, "no request for a name that did not resolve");
+});
