@@ -38,6 +38,7 @@ import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
 import { reportEvent } from "./stderr-report.ts";
+import { createToolProgress, showToolProgress } from "./tool-progress.ts";
 
 /** Events that mean a response has started (or the request is over). */
 const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
@@ -198,6 +199,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     version: deps.version,
   });
 
+  const toolProgress = showToolProgress(options) ? createToolProgress(writeError) : undefined;
+
   mark("tools built");
   const stream = await loadStreamFunction(model.api);
   mark("adapter loaded");
@@ -255,6 +258,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     journal.event(event);
     output.event(event);
     reportEvent(event, say, { latency: model.local });
+    toolProgress?.(event);
   }
   const result = await run.result;
   session.close();
