@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 
-export const OUTPUT_FORMATS = ["text", "json", "stream-json"] as const;
+export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const PROFILES = ["lean", "default"] as const;
@@ -26,6 +26,10 @@ export type CliOptions = {
   profile?: Profile;
   /** No connection to anything but loopback (the local model); cloud requests fail at once. */
   offline: boolean;
+  /** No progress lines on stderr (text output shows each tool call by default). */
+  quiet: boolean;
+  /** Progress lines on stderr in every output format. */
+  verbose: boolean;
   help: boolean;
   version: boolean;
 };
@@ -92,6 +96,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
     resume: values.resume,
     profile,
     offline: values.offline === true,
+    quiet: values.quiet === true,
+    verbose: values.verbose === true,
     help: values.help === true,
     version: values.version === true,
   };
@@ -111,6 +117,8 @@ function parse(argv: string[]) {
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
       offline: { type: "boolean" },
+      quiet: { type: "boolean" },
+      verbose: { type: "boolean" },
       continue: { type: "boolean", short: "c" },
       resume: { type: "string", short: "r" },
       profile: { type: "string" },

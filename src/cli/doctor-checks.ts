@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { isLoopbackHost } from "../egress/offline.ts";
 import { findExecutable } from "../policy/find-executable.ts";
 import { describeSandbox, detectSandbox } from "../policy/sandbox.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import type { HttpClient } from "../protocol/http.ts";
 import { probeLocalServers } from "../providers/local-servers.ts";
 import { readKeyFile } from "../secrets/key-file.ts";
@@ -94,7 +95,7 @@ export function diskSpace(dir: string, warnBytes: number): CheckResult {
   } catch (error) {
     return warn(`cannot measure free space at ${where} (${codeOf(error)})`);
   }
-  const text = formatSize(free);
+  const text = formatBytes(free);
   if (free < warnBytes) {
     return warn(
       `only ${text} free at ${where}; sessions stop being saved when the disk fills up: free some space`,
@@ -178,11 +179,6 @@ function nearestExisting(path: string): string {
 
 function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-}
-
-function formatSize(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  return `${Math.round(bytes / 1024 ** 2)} MB`;
 }
 
 /** The session index: the SQLite binding loads, the database opens (a corrupt one is rebuilt) and matches the files. */

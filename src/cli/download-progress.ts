@@ -3,7 +3,7 @@
  * second (bytes done/total, percent, rate, ETA). Otherwise (CI logs, pipes): a line each time another 10% is
  * done (each 100 MB when the size is unknown) and a final line. The rate is measured over the last 5 seconds.
  */
-import { formatBytes } from "./byte-size.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 
 export type ProgressOptions = {
   write: (text: string) => void;

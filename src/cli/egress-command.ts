@@ -7,6 +7,7 @@
  */
 
 import { type LedgerEntry, readLedger } from "../egress/ledger.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
@@ -78,8 +79,8 @@ function table(entries: LedgerEntry[]): string {
     e.method,
     e.host,
     e.status === null ? "failed" : String(e.status),
-    bytes(e.bytesSent),
-    bytes(e.bytesReceived),
+    formatBytes(e.bytesSent),
+    formatBytes(e.bytesReceived),
   ]);
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
@@ -105,10 +106,4 @@ function summary(shown: LedgerEntry[], total: number): string {
       : `${loopback} to loopback, ${shown.length - loopback} to ${remote.join(", ")}`;
   const more = shown.length < total ? " (--limit N shows more)" : "";
   return `${count} request${total === 1 ? "" : "s"}: ${where}${more}`;
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { findExecutable } from "../policy/find-executable.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import {
   binaryPackages,
@@ -19,7 +20,6 @@ import {
   installedEngineVersion,
   loadEngine,
 } from "../providers/embedded-engine.ts";
-import { formatBytes } from "./byte-size.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
 
 const USAGE = `Usage: hearth engine install [--gpu auto|cpu|cuda|vulkan]   install the embedded engine for --model local/<file>

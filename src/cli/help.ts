@@ -18,15 +18,17 @@ Usage:
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit
-  -m, --model <p/model>       model to use, e.g. anthropic/claude-sonnet-4-5, ollama/qwen2.5-coder:7b
+  -m, --model <p/model>       model to use, e.g. anthropic/claude-sonnet-4-5, ollama/qwen2.5-coder:7b, or a
+                              bare name that fits one known model (sonnet, gpt-5, qwen2.5-coder:7b)
                               (default: HEARTH_MODEL, then "model" in settings, then a local server found
                               on this machine)
       --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
+                              | claude-stream-json (Claude Code's stream-json envelopes)
       --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
                               | auto (everything but destructive commands) | plan (read-only)
       --max-turns <n>         stop after n model responses
   -c, --continue              continue the most recent session started in this directory
-  -r, --resume <id>           continue a session by id (or a unique start of it)
+  -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
       --profile <p>           lean (short prompt, default for local models) | default
       --cwd <dir>             workspace directory (default: the current directory)
       --add-dir <dir>         another directory the tools may use (repeatable)

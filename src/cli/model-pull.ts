@@ -26,9 +26,9 @@ import {
 import { type FileHandle, mkdir, open, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HttpError, readText } from "../egress/http-client.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import type { HttpClient, HttpResponse } from "../protocol/http.ts";
 import { type PartialSidecar, partialPaths, readSidecar } from "../providers/model-files.ts";
-import { formatBytes } from "./byte-size.ts";
 import type { DownloadProgress } from "./download-progress.ts";
 
 export type PullRequest = {

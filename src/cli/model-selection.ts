@@ -3,12 +3,15 @@
  * found on loopback with a model. For Ollama, also the num_ctx to send (the model's real window, capped).
  */
 import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
+import { catalogSpecs } from "../providers/catalog.ts";
+import { LOCAL_PROVIDER } from "../providers/local-model.ts";
 import {
   ollamaContextLength,
   type ProbeOptions,
   probeLocalServers,
   serverContextLength,
 } from "../providers/local-servers.ts";
+import { matchModelName } from "../providers/model-names.ts";
 import { BUILTIN_PROVIDERS, keyEnvNames, providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
@@ -28,9 +31,16 @@ export async function chooseModel(input: {
   signal: AbortSignal;
 }): Promise<ModelChoice> {
   const { env, settings, http, signal } = input;
-  const spec = input.flag ?? (env.HEARTH_MODEL || undefined) ?? settings.model;
+  let spec = input.flag ?? (env.HEARTH_MODEL || undefined) ?? settings.model;
   let notice: string | undefined;
   let resolved: ReturnType<typeof resolveModel>;
+  if (spec && isBareModelName(spec, settings)) {
+    const named = await resolveBareName(spec, settings, env, http, signal);
+    if ("message" in named) return { ok: false, exitCode: EXIT_USAGE, message: named.message };
+    if (!named.spec.toLowerCase().endsWith(`/${spec.toLowerCase()}`))
+      notice = `using ${named.spec} for "${spec}"`;
+    spec = named.spec;
+  }
   if (spec) {
     let stored: string | undefined;
     const provider = providerOf(spec);
@@ -80,6 +90,44 @@ export async function chooseModel(input: {
   }
   return { ok: true, model, notice };
 }
+
+/** A model name with no provider (`sonnet`, `gpt-5`, `qwen2.5-coder:7b`), not a provider name alone. */
+function isBareModelName(spec: string, settings: Settings): boolean {
+  return (
+    !spec.includes("/") && !BUILTIN_PROVIDERS[spec] && spec !== LOCAL_PROVIDER && !settings.providers?.[spec]
+  );
+}
+
+/**
+ * The provider of a bare model name: the catalog's models first (no probe when one is spelled exactly), then
+ * also the models the local servers report. Unknown or ambiguous: one line with the candidates.
+ */
+async function resolveBareName(
+  name: string,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  http: HttpClient,
+  signal: AbortSignal,
+): Promise<{ spec: string } | { message: string }> {
+  const catalog = catalogSpecs();
+  const quick = matchModelName(name, catalog);
+  if (quick.kind === "found" && quick.spec.toLowerCase().endsWith(`/${name.toLowerCase()}`))
+    return { spec: quick.spec };
+  const servers = await probeLocalServers(http, { ...localProbeTargets(settings, env), signal });
+  const local = servers.flatMap((server) => server.models.map((model) => `${server.provider}/${model}`));
+  const match = matchModelName(name, [...catalog, ...local]);
+  if (match.kind === "found") return { spec: match.spec };
+  if (match.kind === "ambiguous")
+    return { message: `"${name}" could be ${listed(match.specs)}; pass one of them to --model` };
+  const close = match.close.length > 0 ? `did you mean ${listed(match.close)}? ` : "";
+  const where = servers.length > 0 ? "" : " (no local model server answered)";
+  return {
+    message: `no model or provider is called "${name}"${where}; ${close}use --model <provider>/<model>, and hearth models to list them`,
+  };
+}
+
+const listed = (specs: string[]) =>
+  specs.length > 6 ? `${specs.slice(0, 6).join(", ")}, ...` : specs.join(", ");
 
 /** Where to look for local servers: settings' base URLs for ollama, lmstudio and llamacpp, else the defaults. */
 export function localProbeTargets(settings: Settings, env: NodeJS.ProcessEnv): ProbeOptions {

@@ -6,6 +6,7 @@
 
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogModels } from "../providers/catalog.ts";
 import { readGgufMetadata } from "../providers/gguf-metadata.ts";
@@ -14,7 +15,6 @@ import { listModelFiles, listPartialDownloads } from "../providers/model-files.t
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
 import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
-import { formatBytes } from "./byte-size.ts";
 import { loadWorkspaceSettings } from "./load-settings.ts";
 import { localProbeTargets } from "./model-selection.ts";
 import { writeError } from "./redaction.ts";

@@ -106,7 +106,7 @@ export async function runPromptCommand(
   const choice = chooseProfile(
     flagProfile,
     settings,
-    spec === undefined ? undefined : { local: isLocalModelSpec(spec, settings, env) },
+    spec === undefined ? undefined : { local: isLocalModelSpec(spec, settings) },
   );
   const { mode } = chooseMode({
     flag: flagMode,

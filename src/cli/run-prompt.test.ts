@@ -171,16 +171,16 @@ test("chooseProfile: the flag, then settings, then lean for local models and def
   assert.equal(chooseProfile(undefined, {}, undefined).profile, "lean");
 });
 
-test("isLocalModelSpec: loopback base URLs and the in-process engine are local", () => {
-  const env = {};
-  assert.equal(isLocalModelSpec("ollama/qwen2.5-coder:7b", {}, env), true);
-  assert.equal(isLocalModelSpec("lmstudio/any", {}, env), true);
-  assert.equal(isLocalModelSpec("local/model.gguf", {}, env), true);
-  assert.equal(isLocalModelSpec("anthropic/claude-sonnet-4-5", {}, env), false);
-  assert.equal(isLocalModelSpec("ollama/x", {}, { OLLAMA_HOST: "gpu-box.example:11434" }), false);
+test("isLocalModelSpec: local servers and the in-process engine are local; a loopback URL alone is not", () => {
+  assert.equal(isLocalModelSpec("ollama/qwen2.5-coder:7b", {}), true);
+  assert.equal(isLocalModelSpec("lmstudio/any", {}), true);
+  assert.equal(isLocalModelSpec("local/model.gguf", {}), true);
+  assert.equal(isLocalModelSpec("anthropic/claude-sonnet-4-5", {}), false);
   const settings = { providers: { vllm: { api: "openai-chat", baseUrl: "http://127.0.0.1:8000/v1" } } };
-  assert.equal(isLocalModelSpec("vllm/m", settings as never, env), true);
-  assert.equal(isLocalModelSpec("unknown/m", {}, env), false);
+  assert.equal(isLocalModelSpec("vllm/m", settings as never), false);
+  const marked = { providers: { vllm: { ...settings.providers.vllm, local: true } } };
+  assert.equal(isLocalModelSpec("vllm/m", marked as never), true);
+  assert.equal(isLocalModelSpec("unknown/m", {}), false);
 });
 
 test("tokens: exact with a tokenizer, else an estimate of bytes/4 that says so", async () => {

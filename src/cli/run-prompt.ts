@@ -5,8 +5,7 @@
  */
 import { buildSystemPrompt, type PromptProfile } from "../agent/system-prompt.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
-import { LOCAL_PROVIDER } from "../providers/local-model.ts";
-import { BUILTIN_PROVIDERS, isLoopbackUrl, providerOf } from "../providers/model-resolution.ts";
+import { isLocalProvider, providerOf } from "../providers/model-resolution.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { loadProjectMemory } from "../store/project-memory.ts";
 import type { Settings } from "../store/settings-schema.ts";
@@ -105,16 +104,9 @@ export function chooseProfile(
     : { profile: "default", reason: "a cloud model" };
 }
 
-/**
- * Whether "<provider>/<model>" runs on this machine, from its text and settings alone (no probing, no keys):
- * the provider's base URL is loopback, or it is the in-process engine ("local").
- */
-export function isLocalModelSpec(spec: string, settings: Settings, env: NodeJS.ProcessEnv): boolean {
-  const provider = providerOf(spec);
-  const custom = settings.providers?.[provider];
-  if (provider === LOCAL_PROVIDER && !custom) return true;
-  const baseUrl = custom?.baseUrl ?? BUILTIN_PROVIDERS[provider]?.baseUrl(env);
-  return baseUrl !== undefined && isLoopbackUrl(baseUrl);
+/** Whether "<provider>/<model>" counts as local, from its text and settings alone (see isLocalProvider). */
+export function isLocalModelSpec(spec: string, settings: Settings): boolean {
+  return isLocalProvider(providerOf(spec), settings);
 }
 
 /** An exact tokenizer for the chosen model, when one is loaded (the embedded engine will provide it). */

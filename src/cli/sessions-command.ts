@@ -4,36 +4,50 @@
  * show, export and fork read the JSONL file itself.
  */
 import { writeFileSync } from "node:fs";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { modelDisplayName } from "../providers/model-resolution.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
 import { replayMessages } from "../store/session-records.ts";
-import { forkSession, removeSession, resolveSessionId, sessionPath } from "../store/session-store.ts";
+import {
+  forkSession,
+  listSessionFiles,
+  removeSession,
+  resolveSessionId,
+  sessionPath,
+  shortSessionIds,
+} from "../store/session-store.ts";
 import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
-const USAGE = `Usage: hearth sessions [list] [--here] [--limit N] [--json]   sessions, newest first
+const USAGE = `Usage: hearth sessions [list] [--here] [--limit N|--all] [--json]   sessions, newest first
        hearth sessions search "text" [--here] [--json]        find sessions by content, best first
        hearth sessions show <id>                               the conversation, readable
        hearth sessions export <id> [--format md|json] [-o FILE]
        hearth sessions fork <id> [--at TURN]                   a new session from a point of another
        hearth sessions rm <id>...
        hearth sessions reindex                                 rebuild the search index from the files
-Continue a session with hearth -c (the latest here) or hearth -r <id>. Ids may be shortened to a unique prefix.
+Continue a session with hearth -c (the latest here) or hearth -r <id>. An id may be given as the short id the list
+shows (its end), or any unique start or end of it.
 `;
 
 type Flags = {
   here?: boolean;
   cwd?: string;
   limit?: string;
+  all?: boolean;
   json?: boolean;
   format?: string;
   output?: string;
   at?: string;
 };
+
+/** --all: a limit no session store reaches. */
+const EVERY = 1_000_000_000;
 
 const ACTIONS = ["list", "search", "show", "export", "fork", "rm", "reindex"];
 
@@ -49,6 +63,7 @@ export async function runSessions(
       here: { type: "boolean" },
       cwd: { type: "string" },
       limit: { type: "string" },
+      all: { type: "boolean" },
       json: { type: "boolean" },
       format: { type: "string" },
       output: { type: "string", short: "o" },
@@ -68,6 +83,8 @@ export async function runSessions(
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     return output.fail("--limit must be a positive integer", EXIT_USAGE);
+  if (limit !== undefined && values.all)
+    return output.fail("use either --limit or --all, not both", EXIT_USAGE);
   const needId = () => {
     if (rest.length !== 1) throw new UsageProblem(`hearth sessions ${action} takes one session id`);
     return resolveSessionId(dataDir, rest[0]);
@@ -83,14 +100,31 @@ export async function runSessions(
           );
         return withSessionIndex(dataDir, (index, report) => {
           for (const problem of report.unreadable) output.err(`hearth: skipped ${problem}\n`);
+          const shown = values.all ? EVERY : (limit ?? (action === "list" ? 50 : 20));
+          // One row more than shown tells whether there are more.
           const rows =
             action === "list"
-              ? index.list({ cwd, limit: limit ?? 50 })
-              : index.search(rest.join(" "), { cwd, limit: limit ?? 20 });
+              ? index.list({ cwd, limit: shown + 1 })
+              : index.search(rest.join(" "), { cwd, limit: shown + 1 });
+          const more = rows.length > shown;
+          if (more) rows.length = shown;
           if (values.json) output.out(`${JSON.stringify(rows, null, 2)}\n`);
           else if (rows.length === 0)
             output.say(action === "list" ? "no sessions yet" : `no session mentions "${rest.join(" ")}"`);
-          else output.out(table(rows, Date.now()));
+          else {
+            const short = shortSessionIds(
+              rows.map((r) => r.id),
+              listSessionIds(dataDir),
+            );
+            output.out(table(rows, short, Date.now()));
+          }
+          if (more) {
+            const of = action === "list" && !cwd ? ` of ${index.count()}` : "";
+            const what = action === "list" ? "latest" : "best";
+            output.err(
+              `hearth: showing the ${what} ${shown}${of}; add --all to see every one (or --limit N)\n`,
+            );
+          }
           return EXIT_OK;
         });
       }
@@ -123,8 +157,9 @@ export async function runSessions(
         const atTurn = values.at === undefined ? undefined : Number(values.at);
         const fork = forkSession(dataDir, id, { atTurn, redact });
         output.say(fork.id);
+        const short = shortSessionIds([id, fork.id], listSessionIds(dataDir));
         output.err(
-          `hearth: forked ${id} at turn ${fork.turns} into ${fork.id}; continue it with hearth -r ${fork.id} -p "..."\n`,
+          `hearth: forked ${short.get(id)} at turn ${fork.turns} into ${short.get(fork.id)}; continue it with hearth -r ${short.get(fork.id)} -p "..."\n`,
         );
         return EXIT_OK;
       }
@@ -154,13 +189,17 @@ export async function runSessions(
 
 class UsageProblem extends Error {}
 
-function table(rows: Array<SessionSummary & { snippet?: string }>, now: number): string {
+function table(
+  rows: Array<SessionSummary & { snippet?: string }>,
+  short: Map<string, string>,
+  now: number,
+): string {
   const lines = rows.map((r) => [
-    r.id,
+    short.get(r.id) ?? r.id,
     age(now - r.updatedAt),
     String(r.turns),
-    size(r.size),
-    r.model,
+    formatBytes(r.size),
+    modelDisplayName(r.model),
     r.cwd,
     r.title + (r.snippet ? `\n    ${r.snippet}` : ""),
   ]);
@@ -180,8 +219,4 @@ function age(ms: number): string {
   return `${Math.floor(hours / 24)}d ago`;
 }
 
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
+const listSessionIds = (dataDir: string) => listSessionFiles(dataDir).map((f) => f.id);

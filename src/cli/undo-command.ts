@@ -22,6 +22,7 @@ import {
   type Manifest,
 } from "../store/checkpoints.ts";
 import { hearthPaths } from "../store/paths.ts";
+import { sessionIdMatches } from "../store/session-store.ts";
 import { UsageError } from "./args.ts";
 import { lineDiff } from "./line-diff.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
@@ -132,7 +133,7 @@ export async function runUndo(args: string[], env: NodeJS.ProcessEnv, io: UndoIo
   return EXIT_OK;
 }
 
-/** --session (an id or a unique prefix), or the latest session in the workspace with edits left to undo. */
+/** --session (an id, or a unique start or end of one), or the latest session in the workspace with edits left to undo. */
 function pickSession(
   values: Flags,
   dataDir: string,
@@ -144,7 +145,7 @@ function pickSession(
   if (values.session) {
     const id = values.session;
     const exact = sessions.filter((session) => session.sessionId === id);
-    candidates = exact.length > 0 ? exact : sessions.filter((session) => session.sessionId.startsWith(id));
+    candidates = exact.length > 0 ? exact : sessions.filter((s) => sessionIdMatches(s.sessionId, id));
     if (candidates.length === 0)
       return { exit: output.fail(`session ${id} has no checkpoints; see hearth undo --list`) };
     if (candidates.length > 1)

@@ -25,6 +25,13 @@ export function catalogModels(provider: string): Array<CatalogEntry & { id: stri
   return all.sort((a, b) => Number(b.id === entry.default) - Number(a.id === entry.default));
 }
 
+/** Every catalog model as "<provider>/<model>". */
+export function catalogSpecs(): string[] {
+  return Object.keys(providers).flatMap((provider) =>
+    catalogModels(provider).map((model) => `${provider}/${model.id}`),
+  );
+}
+
 export function defaultModel(provider: string): string | undefined {
   return providerCatalog(provider)?.default;
 }

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { isLoopbackUrl, resolveModel } from "./model-resolution.ts";
+import {
+  isLocalProvider,
+  isLoopbackUrl,
+  modelDisplayName,
+  modelReference,
+  resolveModel,
+} from "./model-resolution.ts";
+
+const GGUF = join(import.meta.dirname ?? ".", "../../test/fixtures/llama-2-tiny-random.gguf");
 
 test("built-in cloud provider: base URL and key from env, catalog limits", () => {
   const r = resolveModel(
@@ -14,7 +25,8 @@ test("built-in cloud provider: base URL and key from env, catalog limits", () =>
   assert.equal(r.model.apiKey, "k1");
   assert.equal(r.model.apiKeyEnv, "ANTHROPIC_API_KEY");
   assert.equal(r.model.contextWindow, 200000);
-  assert.equal(r.model.local, true);
+  // A cloud API behind a loopback URL (a proxy, a test server) is still a cloud model.
+  assert.equal(r.model.local, false);
 });
 
 test("a missing cloud key is a clear error naming the variable", () => {
@@ -55,11 +67,67 @@ test("unknown provider lists the known ones", () => {
 
 test("loopback detection; OLLAMA_HOST reaches the ollama provider", () => {
   const r = resolveModel("ollama/qwen", {}, { OLLAMA_HOST: "gpu-box:9999" });
-  assert.ok(r.ok && r.model.baseUrl === "http://gpu-box:9999" && !r.model.local);
+  assert.ok(
+    r.ok && r.model.baseUrl === "http://gpu-box:9999" && r.model.local,
+    "Ollama on another box is local",
+  );
   assert.ok(isLoopbackUrl("http://localhost:1234/v1"));
   assert.ok(isLoopbackUrl("http://[::1]:8080"));
   assert.ok(!isLoopbackUrl("https://api.openai.com/v1"));
   // One definition with the offline guard: a name that merely starts with "127." is not this machine.
   assert.ok(!isLoopbackUrl("http://127.attacker.example/v1"));
   assert.ok(isLoopbackUrl("http://127.0.0.2:8080"));
+});
+
+test("local is the provider's kind, not its host: local servers, the engine, custom ones that say so", () => {
+  const loopback = "http://127.0.0.1:8000/v1";
+  const settings = {
+    providers: {
+      vllm: { api: "openai-chat", baseUrl: loopback },
+      mine: { api: "openai-chat", baseUrl: "http://gpu-box:8000/v1", local: true },
+      box: { api: "ollama", baseUrl: "http://gpu-box:11434" },
+      ollama: { local: false },
+    },
+  } as const;
+  for (const provider of ["lmstudio", "llamacpp", "local", "mine", "box"])
+    assert.equal(isLocalProvider(provider, settings), true, provider);
+  for (const provider of ["anthropic", "openai", "google", "vllm", "ollama", "unknown"])
+    assert.equal(isLocalProvider(provider, settings), false, provider);
+  assert.equal(isLocalProvider("ollama", {}), true);
+  const viaProxy = resolveModel("openai/gpt-5", {}, { OPENAI_BASE_URL: loopback });
+  assert.ok(viaProxy.ok && !viaProxy.model.local, "no key needed on loopback, and still not local");
+  const vllm = resolveModel("vllm/m", settings as never, {});
+  assert.ok(vllm.ok && !vllm.model.local);
+});
+
+test("a GGUF file given by a relative path is recorded by its absolute path, which resolves from anywhere", () => {
+  const root = mkdtempSync(join(tmpdir(), "hearth-model-ref-"));
+  const env = { XDG_DATA_HOME: join(root, "data") };
+  const models = join(root, "data", "hearth", "models");
+  mkdirSync(models, { recursive: true });
+  copyFileSync(GGUF, join(root, "tiny.gguf"));
+  copyFileSync(GGUF, join(models, "pulled.gguf"));
+  const here = process.cwd();
+  process.chdir(root);
+  let byPath: ReturnType<typeof resolveModel>;
+  try {
+    byPath = resolveModel("local/./tiny.gguf", {}, env);
+  } finally {
+    process.chdir(here);
+  }
+  assert.ok(byPath.ok);
+  assert.equal(`${byPath.model.provider}/${byPath.model.id}`, "local/tiny", "shown by its short name");
+  const reference = modelReference(byPath.model, env);
+  assert.equal(reference, `local/${join(root, "tiny.gguf")}`);
+  const again = resolveModel(reference, {}, env); // from this test's own directory, not root
+  assert.ok(again.ok && again.model.embedded?.path === join(root, "tiny.gguf") && again.model.id === "tiny");
+  assert.equal(modelDisplayName(reference), "local/tiny");
+
+  // A model of the models directory is recorded by its name; other models by provider and id.
+  const pulled = resolveModel("local/pulled", {}, env);
+  assert.ok(pulled.ok && modelReference(pulled.model, env) === "local/pulled");
+  const cloud = resolveModel("anthropic/claude-sonnet-4-5", {}, { ANTHROPIC_API_KEY: "k" });
+  assert.ok(cloud.ok && modelReference(cloud.model, env) === "anthropic/claude-sonnet-4-5");
+  assert.equal(modelDisplayName("groq/meta-llama/llama-4"), "groq/meta-llama/llama-4");
+  assert.equal(modelDisplayName("local/C:\\models\\x.gguf"), "local/x");
 });

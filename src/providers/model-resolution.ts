@@ -4,11 +4,14 @@
  * whose GGUF file is looked up on disk: see local-model.ts).
  */
 
+import { dirname } from "node:path";
 import { isLoopbackHost } from "../egress/offline.ts";
+import { hearthPaths } from "../store/paths.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
 import { LOCAL_PROVIDER, resolveLocalModel } from "./local-model.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
+import { modelsDir } from "./model-files.ts";
 import type { ApiId, ResolvedModel } from "./provider.ts";
 
 type BuiltinProvider = {
@@ -41,6 +44,20 @@ export const BUILTIN_PROVIDERS: Record<string, BuiltinProvider> = {
 
 export type Resolution = { ok: true; model: ResolvedModel } | { ok: false; message: string };
 
+/** The kinds of provider whose models run on this machine or the user's own server. */
+const LOCAL_KINDS = new Set(["ollama", "lmstudio", "llamacpp", LOCAL_PROVIDER]);
+
+/**
+ * Whether a provider's models count as local (the lean prompt, latency lines): decided by its kind, never by its
+ * host (a cloud API behind a loopback proxy is still a cloud model). Built-in ollama, lmstudio, llamacpp and the
+ * in-process engine are local; a custom provider is local when it says `"local": true`, or speaks Ollama's API.
+ */
+export function isLocalProvider(provider: string, settings: Settings): boolean {
+  const custom = settings.providers?.[provider];
+  if (custom?.local !== undefined) return custom.local;
+  return LOCAL_KINDS.has(provider) || (!BUILTIN_PROVIDERS[provider] && custom?.api === "ollama");
+}
+
 /** Whether a base URL points at this machine: the same test the offline guard applies. */
 export function isLoopbackUrl(baseUrl: string): boolean {
   try {
@@ -48,6 +65,23 @@ export function isLoopbackUrl(baseUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The "<provider>/<model>" that resolves to `model` again, from any directory: what a session records. For a GGUF
+ * file outside the models directory that is its absolute path (`local/./tiny.gguf` is shown as `local/tiny` but
+ * recorded as `local//abs/path/tiny.gguf`); everything else is its provider and id.
+ */
+export function modelReference(model: ResolvedModel, env: NodeJS.ProcessEnv): string {
+  const file = model.embedded?.path;
+  if (file && dirname(file) !== modelsDir(hearthPaths(env).dataDir)) return `${model.provider}/${file}`;
+  return `${model.provider}/${model.id}`;
+}
+
+/** How a recorded model reference is shown: a GGUF file by path as `local/<name>`, like the run showed it. */
+export function modelDisplayName(reference: string): string {
+  const match = /^local\/(?:\/|[A-Za-z]:[/\\]).*?([^/\\]+?)(\.gguf)?$/i.exec(reference);
+  return match ? `local/${match[1]}` : reference;
 }
 
 /** The provider part of "<provider>/<model>". */
@@ -102,8 +136,9 @@ export function resolveModel(
   const keyEnv = keyEnvNames(providerName, settings);
   const keyName = keyEnv.find((name) => env[name]);
   const apiKey = keyName ? env[keyName] : storedKey;
-  const local = isLoopbackUrl(baseUrl);
-  if (!apiKey && keyEnv.length > 0 && !local) {
+  const local = isLocalProvider(providerName, settings);
+  // A server on this machine (a local one, or a proxy that holds the key itself) may need no key.
+  if (!apiKey && keyEnv.length > 0 && !local && !isLoopbackUrl(baseUrl)) {
     return {
       ok: false,
       message: `no API key for ${providerName}: set ${keyEnv.join(" or ")}, or run \`hearth keys set ${providerName}\``,

@@ -64,23 +64,49 @@ export function readSessionHeader(path: string): SessionHeader | null {
   }
 }
 
-/** An id or a unique prefix of one (at least 4 characters) to the full id. */
-export function resolveSessionId(dataDir: string, idOrPrefix: string): string {
-  const wanted = idOrPrefix.trim();
-  if (!/^[0-9a-f-]{4,}$/i.test(wanted))
+/** Characters of a session id shown by default: its random tail (ids start with a timestamp, shared by neighbours). */
+export const SHORT_ID_LENGTH = 8;
+
+/** Whether `given` names `id`: the whole id, its start or its end (ids are lower case). */
+export function sessionIdMatches(id: string, given: string): boolean {
+  const wanted = given.toLowerCase();
+  return id.startsWith(wanted) || id.endsWith(wanted);
+}
+
+/**
+ * The short form of each id: its last SHORT_ID_LENGTH characters (random), longer where another id of `all` also
+ * matches that tail, so that every short id given back to resolveSessionId names one session.
+ */
+export function shortSessionIds(ids: string[], all: string[] = ids): Map<string, string> {
+  const short = new Map<string, string>();
+  for (const id of ids) {
+    let length = SHORT_ID_LENGTH;
+    while (
+      length < id.length &&
+      all.some((other) => other !== id && sessionIdMatches(other, id.slice(-length)))
+    )
+      length++;
+    short.set(id, id.slice(-length));
+  }
+  return short;
+}
+
+/** An id, or a unique start or end of one (at least 4 characters), to the full id. */
+export function resolveSessionId(dataDir: string, given: string): string {
+  const wanted = given.trim().toLowerCase();
+  if (!/^[0-9a-f-]{4,}$/.test(wanted))
     throw new SessionNotFoundError(
-      `"${idOrPrefix}" is not a session id; run hearth sessions to list them (ids look like 019a3c4e-...)`,
+      `"${given}" is not a session id; run hearth sessions to list them (ids look like 019a3c4e-...)`,
     );
   if (fs.existsSync(sessionPath(dataDir, wanted))) return wanted;
-  const matches = listSessionFiles(dataDir).filter((f) => f.id.startsWith(wanted.toLowerCase()));
+  const matches = listSessionFiles(dataDir).filter((f) => sessionIdMatches(f.id, wanted));
   if (matches.length === 1) return matches[0].id;
   if (matches.length === 0)
-    throw new SessionNotFoundError(`no session ${idOrPrefix}; run hearth sessions to list them`);
+    throw new SessionNotFoundError(`no session ${given}; run hearth sessions to list them`);
+  const shown = matches.slice(0, 3).map((m) => m.id);
   throw new SessionNotFoundError(
-    `${matches.length} sessions start with ${idOrPrefix} (${matches
-      .slice(0, 3)
-      .map((m) => m.id)
-      .join(", ")}...); give more of the id`,
+    `${matches.length} sessions match ${given} (${shown.join(", ")}${matches.length > 3 ? ", ..." : ""}); ` +
+      `give the short id hearth sessions shows (the end of the id), or more of it`,
   );
 }
 

@@ -21,6 +21,8 @@ export const ProviderSettingsSchema = z.strictObject({
   maxOutputTokens: z.optional(positiveInt),
   stream: z.optional(z.boolean()),
   toolCalls: z.optional(z.enum(["native", "text"])),
+  /** The models run on the user's own machine or server: lean prompt and latency lines (see isLocalProvider). */
+  local: z.optional(z.boolean()),
 });
 
 export const SettingsSchema = z.object({

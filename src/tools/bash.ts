@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
-import { formatBytes } from "./read.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
@@ -98,8 +98,8 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
       else notes.push(`(killed by signal ${outcome.signal})`);
       if (outcome.spillPath) {
         notes.push(
-          `(output was ${formatBytes(outcome.totalBytes)}, so only the first ${HEAD_BYTES / 1024} KB and the last ` +
-            `${TAIL_BYTES / 1024} KB are shown; the full output is in ${outcome.spillPath}: read it with ` +
+          `(output was ${formatBytes(outcome.totalBytes)}, so only the first ${formatBytes(HEAD_BYTES)} and the last ` +
+            `${formatBytes(TAIL_BYTES)} are shown; the full output is in ${outcome.spillPath}: read it with ` +
             `read and offset/limit, or grep it)`,
         );
       } else if (outcome.spillError) {

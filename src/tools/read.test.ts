@@ -105,7 +105,10 @@ describe("read", () => {
   it("refuses a huge file without a range, and streams a range of it", async () => {
     const big = join(root, "big.txt");
     await writeFile(big, `first\nsecond\n${"z".repeat(1023)}\n`.repeat(11 * 1024));
-    await assert.rejects(read({ path: "big.txt" }), /MB, too big to read at once; pass offset and limit/);
+    await assert.rejects(
+      read({ path: "big.txt" }),
+      /big\.txt is 12 MB, too big to read at once; pass offset and limit/,
+    );
     const result = await read({ path: "big.txt", offset: 5, limit: 1 });
     assert.equal(
       result.content,

@@ -7,6 +7,7 @@ import type { FileHandle } from "node:fs/promises";
 import * as z from "zod/mini";
 import { openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
+import { formatBytes } from "../protocol/byte-size.ts";
 import { createContentHash, type FileState } from "./file-state.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
@@ -189,10 +190,4 @@ async function readWindow(
     stream.destroy();
   }
   return { window, totalLines, sha256: hash.digest("hex") };
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

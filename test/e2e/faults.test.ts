@@ -176,7 +176,7 @@ test("a tool printing 50 MB: the model sees a capped result with a spill file", 
   assert.equal(run.code, 0, run.stderr);
   const result = run.events.find((e) => e.type === "tool_result")!;
   assert.ok(String(result.content).length < 40_000, `content is ${String(result.content).length} chars`);
-  assert.match(String(result.content), /50,?000,?000|47\.7 ?MB|truncated/i);
+  assert.match(String(result.content), /output was 50 MB/);
   const secondBody = JSON.stringify(fake.modelRequests[1].body);
   assert.ok(secondBody.length < 100_000, `second request is ${secondBody.length} bytes`);
 });

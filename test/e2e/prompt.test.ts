@@ -31,9 +31,9 @@ async function repoWithMemory(): Promise<{ sandbox: Sandbox; fake: FakeServer; p
   writeFileSync(join(dirname(sandbox.project), "AGENTS.md"), "ABOVE THE REPOSITORY\n");
   mkdirSync(join(sandbox.env.XDG_CONFIG_HOME, "hearth"), { recursive: true });
   writeFileSync(join(sandbox.env.XDG_CONFIG_HOME, "hearth", "AGENTS.md"), "Answer briefly.\n");
-  // A model on loopback: lean by default. Showing the prompt must not contact it.
+  // A model on the user's own server (marked local): lean by default. Showing the prompt must not contact it.
   writeSettings(sandbox, "user", {
-    providers: { fakechat: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+    providers: { fakechat: { api: "openai-chat", baseUrl: `${fake.url}/v1`, local: true } },
     model: "fakechat/small",
   });
   return { sandbox, fake, project: realpathSync(sandbox.project) };

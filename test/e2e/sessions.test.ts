@@ -177,8 +177,8 @@ test("list, search with ranking and snippets, show, export redacted, fork at a t
   const rows = list.stdout.trim().split("\n");
   assert.match(rows[0], /^ID\s+UPDATED\s+TURNS\s+SIZE\s+MODEL\s+DIRECTORY\s+TITLE$/);
   assert.equal(rows.length, 4);
-  assert.ok(rows[1].startsWith(idc), "newest first");
-  assert.match(rows[1], /\s2\s+[\d.]+ (B|KB)\s+fake\/m1\s/);
+  assert.ok(rows[1].startsWith(idc.slice(-8)), "newest first, by short id");
+  assert.match(rows[1], /\s2\s+[\d.]+ (B|kB)\s+fake\/m1\s/);
   assert.match(list.stdout, /apples please/);
 
   const search = await runHearth(sandbox, ["sessions", "search", "banana", "--json"]);

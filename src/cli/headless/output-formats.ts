@@ -4,6 +4,7 @@
  */
 import type { AgentEvent } from "../../protocol/events.ts";
 import type { OutputFormat } from "../args.ts";
+import { createClaudeStreamJsonOutput } from "./claude-stream-json.ts";
 import { finalText, type RunSummary, resultObject } from "./run-summary.ts";
 
 export type InitInfo = {
@@ -22,6 +23,7 @@ export type HeadlessOutput = {
 };
 
 export function createOutput(format: OutputFormat, write: (text: string) => void): HeadlessOutput {
+  if (format === "claude-stream-json") return createClaudeStreamJsonOutput(write);
   if (format === "json") {
     return { init() {}, event() {}, finish: (s) => write(`${JSON.stringify(resultObject(s))}\n`) };
   }

@@ -15,6 +15,7 @@ import { createWorkspace } from "../../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../../protocol/errors.ts";
 import type { AgentEvent } from "../../protocol/events.ts";
 import { estimateCost } from "../../providers/catalog.ts";
+import { modelReference } from "../../providers/model-resolution.ts";
 import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
@@ -37,6 +38,7 @@ import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
 import { reportEvent } from "./stderr-report.ts";
+import { createToolProgress, showToolProgress } from "./tool-progress.ts";
 
 /** Events that mean a response has started (or the request is over). */
 const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
@@ -200,6 +202,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     version: deps.version,
   });
 
+  const toolProgress = showToolProgress(options) ? createToolProgress(writeError) : undefined;
+
   mark("tools built");
   const stream = await loadStreamFunction(model.api);
   mark("adapter loaded");
@@ -215,7 +219,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     controller.abort();
   };
   try {
-    session.begin(prompt, modelName, mode);
+    // The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r.
+    session.begin(prompt, modelReference(model, env), mode);
   } catch (error) {
     session.close();
     say((error as Error).message);
@@ -256,6 +261,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     journal.event(event);
     output.event(event);
     reportEvent(event, say, { latency: model.local });
+    toolProgress?.(event);
   }
   const result = await run.result;
   session.close();
