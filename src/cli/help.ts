@@ -2,8 +2,8 @@
 export const HELP = `hearth: a local-first coding agent
 
 Usage:
-  hearth -p [options] "task"       run a task headless and print the answer
-  git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
+  hearth -p [options] "task"       run a task headless and print the answer (hearth exec "task" too)
+  git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt); up to 10 MB
   hearth -c -p "more"              continue the latest session in this directory (-r <id> for any session)
   hearth sessions [search "text"]  list or search sessions; also show, export, fork, rm, reindex
   hearth undo [--turn N]           put back the files hearth's edits changed in the last (or Nth) turn
@@ -22,15 +22,23 @@ Options:
                               (default: HEARTH_MODEL, then "model" in settings, then a local server found
                               on this machine)
       --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
+                              | claude-stream-json (Claude Code's stream-json lines)
       --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
-                              | auto (everything but destructive commands) | plan (read-only)
+                              | auto (everything but destructive commands) | plan (read-only); Claude Code's
+                              default, acceptEdits, bypassPermissions (= auto: destructive still asks), plan
+      --allowedTools <rules>  allow these for this run: "Bash(git diff:*),Edit" (Claude Code's names or ours)
+      --disallowedTools <r>   deny these for this run (comma or space separated, as --allowedTools)
+      --append-system-prompt <text>  add text at the end of the system prompt
       --max-turns <n>         stop after n model responses
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by id (or a unique start of it)
       --profile <p>           lean (short prompt, default for local models) | default
       --cwd <dir>             workspace directory (default: the current directory)
+      --allow-home-workspace  let the workspace be your home directory or / (refused otherwise)
       --add-dir <dir>         another directory the tools may use (repeatable)
       --offline               connect to nothing but loopback (local models); or "offline": true in settings
+      --quiet                 no progress line per tool call on stderr
+      --verbose               accepted for Claude Code compatibility
   -v, --version               print the version
   -h, --help                  print this help
 

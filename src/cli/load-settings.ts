@@ -10,6 +10,7 @@ import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
 import { deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
+import { claudeProjectSettings } from "./claude-settings.ts";
 import { writeError } from "./redaction.ts";
 
 export type WorkspaceSettings = {
@@ -40,10 +41,15 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     return null;
   }
   const user = layers.get(paths.userSettings) ?? {};
-  const project = layers.get(PROJECT_LABEL) ?? {};
-  const trust = layers.has(PROJECT_LABEL)
-    ? isTrustedFolder(trustedFoldersPath(env), cwd)
-    : { trusted: false };
+  // Claude Code's project permissions stand in for a missing .hearth/settings.json (cli/claude-settings.ts).
+  const claude = layers.has(PROJECT_LABEL) ? null : claudeProjectSettings(cwd);
+  if (claude && "problem" in claude) {
+    writeError(`hearth: ${claude.problem}\n`);
+    return null;
+  }
+  const project = layers.get(PROJECT_LABEL) ?? claude?.settings ?? {};
+  const trust =
+    layers.has(PROJECT_LABEL) || claude ? isTrustedFolder(trustedFoldersPath(env), cwd) : { trusted: false };
   if (trust.problem) writeError(`hearth: ${trust.problem}\n`);
   const safeProject: Record<string, unknown> = { ...project };
   if (!trust.trusted) {

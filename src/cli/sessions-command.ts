@@ -9,7 +9,14 @@ import { hearthPaths } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
 import { replayMessages } from "../store/session-records.ts";
-import { forkSession, removeSession, resolveSessionId, sessionPath } from "../store/session-store.ts";
+import {
+  forkSession,
+  removeSession,
+  resolveSessionId,
+  SessionNotFoundError,
+  sessionPath,
+} from "../store/session-store.ts";
+import { closestName } from "./closest-name.ts";
 import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
@@ -60,8 +67,11 @@ export async function runSessions(
   if ("exit" in parsed) return parsed.exit;
   const { values } = parsed;
   const [action = "list", ...rest] = parsed.positionals;
-  if (!ACTIONS.includes(action))
-    return output.fail(`unknown sessions action "${action}"\n${USAGE}`, EXIT_USAGE);
+  if (!ACTIONS.includes(action)) {
+    const near = closestName(action, ACTIONS);
+    const hint = near ? `; did you mean "hearth sessions ${near}"?` : "";
+    return output.fail(`unknown sessions action "${action}"${hint}\n${USAGE}`, EXIT_USAGE);
+  }
   const dataDir = hearthPaths(env).dataDir;
   const redact = (text: string) => processRedactor().redact(text);
   const cwd = values.here || values.cwd ? workspaceRoot(values.cwd) : undefined;
@@ -121,6 +131,8 @@ export async function runSessions(
       case "fork": {
         const id = needId();
         const atTurn = values.at === undefined ? undefined : Number(values.at);
+        if (atTurn !== undefined && !(Number.isInteger(atTurn) && atTurn > 0))
+          throw new UsageProblem(`--at takes a turn number (got "${values.at}")`);
         const fork = forkSession(dataDir, id, { atTurn, redact });
         output.say(fork.id);
         output.err(
@@ -148,6 +160,8 @@ export async function runSessions(
     }
   } catch (error) {
     if (error instanceof UsageProblem) return output.fail(`${error.message}\n${USAGE}`, EXIT_USAGE);
+    // No such session, or no such turn in it: the command line names something that is not there.
+    if (error instanceof SessionNotFoundError) return output.fail(error.message, EXIT_USAGE);
     return output.fail((error as Error).message);
   }
 }
