@@ -140,27 +140,6 @@ test("a prompt too large for the model is refused before it is saved; the advice
   assert.deepEqual(sessionFiles(sandbox), [], "nothing saved");
 });
 
-test("a local model with too small a context: no --profile lean advice when lean is in use", async () => {
-  const fake = await startFakeServer({
-    models: ["qwen-lm"],
-    serverInfo: true,
-    contextLength: 1024,
-    script: [],
-  });
-  servers.push(fake);
-  const sandbox = makeSandbox();
-  writeSettings(sandbox, "user", { providers: { lmstudio: { baseUrl: `${fake.url}/v1` } } });
-  const run = await runHearth(sandbox, ["-p", "--model", "lmstudio/qwen-lm", "--profile", "lean", "hello"]);
-  assert.equal(run.code, 1, run.stderr);
-  assert.match(
-    run.stderr,
-    /runs with a 1,024-token context window .*: load the model with a larger context\n/,
-  );
-  assert.doesNotMatch(run.stderr, /--profile lean/);
-  assert.equal(fake.modelRequests.length, 0);
-  assert.deepEqual(sessionFiles(sandbox), []);
-});
-
 test("a data or state directory that cannot be created: which one, why, and the fix (exit 2)", async () => {
   const sandbox = makeSandbox();
   const { fake, setup } = await fakeChat(sandbox, { script: [] });
