@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
-import { hearthPaths } from "../store/paths.ts";
+import { hearthPaths, unusableDirectory } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
 import { replayMessages } from "../store/session-records.ts";
@@ -72,7 +72,10 @@ export async function runSessions(
     const hint = near ? `; did you mean "hearth sessions ${near}"?` : "";
     return output.fail(`unknown sessions action "${action}"${hint}\n${USAGE}`, EXIT_USAGE);
   }
-  const dataDir = hearthPaths(env).dataDir;
+  const paths = hearthPaths(env);
+  const unusable = unusableDirectory(paths, env, ["data"]);
+  if (unusable) return output.fail(unusable, EXIT_USAGE);
+  const dataDir = paths.dataDir;
   const redact = (text: string) => processRedactor().redact(text);
   const cwd = values.here || values.cwd ? workspaceRoot(values.cwd) : undefined;
   const limit = values.limit === undefined ? undefined : Number(values.limit);

@@ -24,6 +24,11 @@ describe("unusableDirectory", () => {
       `cannot use hearth's state directory ${join(file, "x", "hearth")} (ENOTDIR: a part of that path is a file, not a directory); ` +
         `XDG_STATE_HOME is ${join(file, "x")}: set it to a directory you can write, or fix that one`,
     );
+    assert.equal(
+      unusableDirectory(hearthPaths(env, join(base, "home")), env, ["data"]),
+      null,
+      "only the data dir",
+    );
     const unset = {};
     const problem = unusableDirectory(hearthPaths(unset, file), unset);
     assert.match(problem ?? "", /^cannot use hearth's data directory .*XDG_DATA_HOME is not set: set it/);

@@ -39,15 +39,20 @@ const DIRECTORY_ERRORS: Record<string, string> = {
 };
 
 /**
- * Creates hearth's data and state directories when missing. Returns null when both can be written, else one
- * line naming the directory, why it cannot be used and the variable that moves it.
+ * Creates hearth's data and state directories (or only those in `which`) when missing. Returns null when they
+ * can be written, else one line naming the directory, why it cannot be used and the variable that moves it.
  */
-export function unusableDirectory(paths: HearthPaths, env: NodeJS.ProcessEnv): string | null {
+export function unusableDirectory(
+  paths: HearthPaths,
+  env: NodeJS.ProcessEnv,
+  which: ReadonlyArray<"data" | "state"> = ["data", "state"],
+): string | null {
   const dirs = [
     { dir: paths.dataDir, what: "data", variable: "XDG_DATA_HOME" },
     { dir: paths.stateDir, what: "state", variable: "XDG_STATE_HOME" },
-  ];
+  ] as const;
   for (const { dir, what, variable } of dirs) {
+    if (!which.includes(what)) continue;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       accessSync(dir, constants.W_OK);

@@ -158,4 +158,10 @@ test("a data or state directory that cannot be created: which one, why, and the 
     );
   }
   assert.equal(fake.modelRequests.length, 0);
+  const sessions = await runHearth(sandbox, ["sessions"], { env: { XDG_DATA_HOME: join(file, "x") } });
+  assert.equal(sessions.code, 2);
+  assert.match(
+    sessions.stderr,
+    /^hearth: cannot use hearth's data directory .* \(ENOTDIR: .*XDG_DATA_HOME is /,
+  );
 });
