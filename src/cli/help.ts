@@ -43,6 +43,7 @@ Options:
   -h, --help                  print this help
 
 Providers: anthropic, openai, google, ollama, lmstudio, llamacpp, local (GGUF files), and any in settings.
-Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project.
+Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project (or, without it,
+the permissions in .claude/settings.json).
 Exit codes: 0 done, 1 failed (model or provider error), 2 usage or configuration error, 130 interrupted.
 `;
