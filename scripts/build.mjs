@@ -3,7 +3,9 @@
 //   module loader (as fast as bare `node -e 0`) and otherwise import dist/run-cli.mjs;
 // - dist/run-cli.mjs and dist/chunks/: the CLI, split so that each provider adapter and each mode loads only
 //   when a run needs it.
-import { readFileSync, rmSync } from "node:fs";
+// dist/cli.cjs is package.json's bin: it is made executable, so that a rebuild (npm test builds too) keeps a
+// globally installed `hearth` (a link to it after `npm install -g .`) runnable.
+import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -35,3 +37,4 @@ await build({
   outExtension: { ".js": ".cjs" },
   banner: { js: "#!/usr/bin/env node" },
 });
+chmodSync(new URL("../dist/cli.cjs", import.meta.url), 0o755);

@@ -74,15 +74,16 @@ export function needsCompaction(
 
 const thousands = (n: number) => n.toLocaleString("en-US");
 
-/** The line for a window too small for hearth's fixed prompt, or null when it fits. */
+/** The line for a window too small for hearth's fixed prompt, or null when it fits. `advice` ends the line. */
 export function fixedPromptProblem(
   model: string,
   limits: ContextLimits,
   fixedTokens: number,
   firstMessageTokens: number,
+  advice = "load the model with a larger context, or use --profile lean",
 ): string | null {
   const needed = fixedTokens + firstMessageTokens + limits.reserveOutput;
   if (needed <= limits.window) return null;
   const source = limits.source ? ` (${limits.source})` : "";
-  return `${model} runs with a ${thousands(limits.window)}-token context window${source}; hearth needs about ${thousands(needed)} (prompt and tools ${thousands(fixedTokens)}, your message ${thousands(firstMessageTokens)}, ${thousands(limits.reserveOutput)} for the answer): load the model with a larger context, or use --profile lean`;
+  return `${model} runs with a ${thousands(limits.window)}-token context window${source}; hearth needs about ${thousands(needed)} (prompt and tools ${thousands(fixedTokens)}, your message ${thousands(firstMessageTokens)}, ${thousands(limits.reserveOutput)} for the answer): ${advice}`;
 }

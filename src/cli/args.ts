@@ -1,6 +1,10 @@
-/** Command-line parsing with node's util.parseArgs (strict: an unknown flag is a usage error). */
+/**
+ * Command-line parsing with node's util.parseArgs (strict: an unknown flag is a usage error). Claude Code's
+ * names are accepted too (`--permission-mode acceptEdits`, `--allowedTools`, ...): see cli/claude-names.ts.
+ */
 import { parseArgs } from "node:util";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
+import { CLAUDE_PERMISSION_MODES, splitToolLists } from "./claude-names.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -26,9 +30,17 @@ export type CliOptions = {
   profile?: Profile;
   /** No connection to anything but loopback (the local model); cloud requests fail at once. */
   offline: boolean;
+  /** Tool rules allowed for this run only (--allowedTools), as written: Claude Code's names or hearth's. */
+  allowedTools: string[];
+  /** Tool rules denied for this run only (--disallowedTools). */
+  disallowedTools: string[];
+  /** Text added at the end of the system prompt (--append-system-prompt). */
+  appendSystemPrompt?: string;
+  /** The workspace may be / or the home directory (refused otherwise). */
+  allowHomeWorkspace: boolean;
   /** No progress lines on stderr (text output shows each tool call by default). */
   quiet: boolean;
-  /** Progress lines on stderr in every output format. */
+  /** Progress lines on stderr in every output format (and Claude Code's `--verbose`). */
   verbose: boolean;
   help: boolean;
   version: boolean;
@@ -41,13 +53,18 @@ export class UsageError extends Error {
   }
 }
 
+/** util.parseArgs's error as one short line: "unknown option '--bogus'", without its advice about "--". */
+export function parseArgsProblem(error: unknown): string {
+  const message = (error as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "");
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(argv);
+    parsed = parse(splitToolLists(argv));
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "");
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
+    throw new UsageError(parseArgsProblem(error));
   }
   const { values, positionals } = parsed;
   const outputFormat = (values["output-format"] ?? "text") as OutputFormat;
@@ -56,10 +73,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       `--output-format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${outputFormat}")`,
     );
   }
-  const mode = values["permission-mode"] as PermissionMode | undefined;
-  if (mode !== undefined && !PERMISSION_MODES.includes(mode)) {
-    throw new UsageError(`--permission-mode must be one of ${PERMISSION_MODES.join(", ")} (got "${mode}")`);
-  }
+  const mode = permissionMode(values["permission-mode"]);
   let maxTurns: number | undefined;
   if (values["max-turns"] !== undefined) {
     maxTurns = Number(values["max-turns"]);
@@ -74,15 +88,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.continue && values.resume !== undefined) {
     throw new UsageError("use either --continue or --resume, not both");
   }
-  if (!print && positionals.length > 0) {
-    const first = positionals[0];
-    if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(first)) {
-      throw new UsageError(`unknown command "${first}"`);
-    }
-    throw new UsageError(
-      'interactive mode is not available in this version; run headless with hearth -p "task"',
-    );
-  }
+  if (!print && positionals.length > 0) throw new UsageError(notHeadless(positionals));
   return {
     print,
     prompt: positionals.length > 0 ? positionals.join(" ") : null,
@@ -96,11 +102,33 @@ export function parseCliArgs(argv: string[]): CliOptions {
     resume: values.resume,
     profile,
     offline: values.offline === true,
+    allowedTools: values["allowed-tools"] ?? [],
+    disallowedTools: values["disallowed-tools"] ?? [],
+    appendSystemPrompt: values["append-system-prompt"],
+    allowHomeWorkspace: values["allow-home-workspace"] === true,
     quiet: values.quiet === true,
     verbose: values.verbose === true,
     help: values.help === true,
     version: values.version === true,
   };
+}
+
+/** hearth's mode, or Claude Code's name for it (bypassPermissions is auto: destructive commands still ask). */
+function permissionMode(value: string | undefined): PermissionMode | undefined {
+  if (value === undefined) return undefined;
+  if ((PERMISSION_MODES as readonly string[]).includes(value)) return value as PermissionMode;
+  if (Object.hasOwn(CLAUDE_PERMISSION_MODES, value)) return CLAUDE_PERMISSION_MODES[value];
+  throw new UsageError(
+    `--permission-mode must be one of ${PERMISSION_MODES.join(", ")} ` +
+      `(or Claude Code's ${Object.keys(CLAUDE_PERMISSION_MODES).join(", ")}) (got "${value}")`,
+  );
+}
+
+/** Words without -p: a lone word is a command hearth does not have, more words a prompt meant for -p. */
+function notHeadless(positionals: string[]): string {
+  if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(positionals[0]))
+    return `unknown command "${positionals[0]}"`;
+  return 'interactive mode is not available in this version; run headless with hearth -p "task"';
 }
 
 function parse(argv: string[]) {
@@ -122,6 +150,10 @@ function parse(argv: string[]) {
       continue: { type: "boolean", short: "c" },
       resume: { type: "string", short: "r" },
       profile: { type: "string" },
+      "allowed-tools": { type: "string", multiple: true },
+      "disallowed-tools": { type: "string", multiple: true },
+      "append-system-prompt": { type: "string" },
+      "allow-home-workspace": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

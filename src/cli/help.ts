@@ -2,8 +2,8 @@
 export const HELP = `hearth: a local-first coding agent
 
 Usage:
-  hearth -p [options] "task"       run a task headless and print the answer
-  git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt)
+  hearth -p [options] "task"       run a task headless and print the answer (hearth exec "task" too)
+  git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt); up to 10 MB
   hearth -c -p "more"              continue the latest session in this directory (-r <id> for any session)
   hearth sessions [search "text"]  list or search sessions; also show, export, fork, rm, reindex
   hearth undo [--turn N]           put back the files hearth's edits changed in the last (or Nth) turn
@@ -25,18 +25,26 @@ Options:
       --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
                               | claude-stream-json (Claude Code's stream-json envelopes)
       --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
-                              | auto (everything but destructive commands) | plan (read-only)
+                              | auto (everything but destructive commands) | plan (read-only); Claude Code's
+                              default, acceptEdits, bypassPermissions (= auto: destructive still asks), plan
+      --allowedTools <rules>  allow these for this run: "Bash(git diff:*),Edit" (Claude Code's names or ours)
+      --disallowedTools <r>   deny these for this run (comma or space separated, as --allowedTools)
+      --append-system-prompt <text>  add text at the end of the system prompt
       --max-turns <n>         stop after n model responses
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
       --profile <p>           lean (short prompt, default for local models) | default
       --cwd <dir>             workspace directory (default: the current directory)
+      --allow-home-workspace  let the workspace be your home directory or / (refused otherwise)
       --add-dir <dir>         another directory the tools may use (repeatable)
       --offline               connect to nothing but loopback (local models); or "offline": true in settings
+      --quiet                 no progress line per tool call on stderr
+      --verbose               progress lines in every output format (as Claude Code's --verbose)
   -v, --version               print the version
   -h, --help                  print this help
 
 Providers: anthropic, openai, google, ollama, lmstudio, llamacpp, local (GGUF files), and any in settings.
-Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project.
+Settings: $XDG_CONFIG_HOME/hearth/settings.json and .hearth/settings.json in the project (or, without it,
+the permissions in .claude/settings.json).
 Exit codes: 0 done, 1 failed (model or provider error), 2 usage or configuration error, 130 interrupted.
 `;

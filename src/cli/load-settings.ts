@@ -13,6 +13,7 @@ import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
 import { type Diagnostic, deepMerge, formatDiagnostic, loadSettings } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
+import { claudeProjectSettings } from "./claude-settings.ts";
 import { writeError } from "./redaction.ts";
 
 export type WorkspaceSettings = {
@@ -38,7 +39,7 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     { path: projectSettingsPath(cwd), label: PROJECT_LABEL },
   ]);
   const user = layers.get(paths.userSettings) ?? {};
-  const project = layers.get(PROJECT_LABEL) ?? {};
+  let project = layers.get(PROJECT_LABEL) ?? {};
   // A rule that does not parse is an error, not a warning: a dropped deny rule would let the call through.
   diagnostics.push(
     ...ruleDiagnostics(user, paths.userSettings, paths.userSettings),
@@ -49,9 +50,15 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     writeError("hearth: fix the settings file above (or move it aside) and run again\n");
     return null;
   }
-  const trust = layers.has(PROJECT_LABEL)
-    ? isTrustedFolder(trustedFoldersPath(env), cwd)
-    : { trusted: false };
+  // Claude Code's project permissions stand in for a missing .hearth/settings.json (cli/claude-settings.ts).
+  const claude = layers.has(PROJECT_LABEL) ? null : claudeProjectSettings(cwd);
+  if (claude && "problem" in claude) {
+    writeError(`hearth: ${claude.problem}\n`);
+    return null;
+  }
+  if (claude) project = claude.settings;
+  const trust =
+    layers.has(PROJECT_LABEL) || claude ? isTrustedFolder(trustedFoldersPath(env), cwd) : { trusted: false };
   if (trust.problem) writeError(`hearth: ${trust.problem}\n`);
   const safeProject: Record<string, unknown> = { ...project };
   if (!trust.trusted) {

@@ -60,7 +60,8 @@ export async function chooseModel(input: {
   } else {
     const servers = await probeLocalServers(http, { ...localProbeTargets(settings, env), signal });
     const found = servers[0];
-    if (!found) return { ok: false, exitCode: EXIT_FAILED, message: NO_MODEL_HELP };
+    // Nothing to run with is a configuration problem (exit 2), as an unknown provider or a missing key is.
+    if (!found) return { ok: false, exitCode: EXIT_USAGE, message: NO_MODEL_HELP };
     resolved = resolveModel(`${found.provider}/${found.models[0]}`, settings, env);
     if (resolved.ok) resolved.model.baseUrl = found.baseUrl;
     notice = `no model configured; using ${found.provider}/${found.models[0]} found at ${found.baseUrl} (pass --model or set "model" in settings to choose)`;

@@ -2,6 +2,7 @@
 
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { parseCliArgs, UsageError } from "./args.ts";
+import { closestName } from "./closest-name.ts";
 import { writeError } from "./redaction.ts";
 
 /** For the entry file's last-resort error line. */
@@ -25,7 +26,8 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   engine: async () => (await import("./engine-command.ts")).runEngine,
 };
 
-export const SUBCOMMAND_NAMES = Object.keys(SUBCOMMANDS);
+/** `hearth exec "task"` is `hearth -p "task"`, for Codex users. */
+const EXEC_ALIAS = "exec";
 
 export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
@@ -34,7 +36,9 @@ export async function runCli(argv: string[], version: string): Promise<void> {
     if (load) {
       code = await (await load())(argv.slice(1), process.env);
     } else {
-      const options = parseCliArgs(argv);
+      const near = mistypedCommand(argv[0]);
+      if (near) throw new UsageError(`unknown command "${argv[0]}"; did you mean "hearth ${near}"?`);
+      const options = parseCliArgs(argv[0] === EXEC_ALIAS ? ["-p", ...argv.slice(1)] : argv);
       if (options.help) {
         const { HELP } = await import("./help.ts");
         process.stdout.write(HELP);
@@ -58,4 +62,10 @@ export async function runCli(argv: string[], version: string): Promise<void> {
   }
   // Keep-alive sockets would hold the process open; exit once stdout has flushed.
   process.stdout.write("", () => process.exit(code));
+}
+
+/** The command a first word that looks like a command (not a prompt, not a flag) was meant to be, if any. */
+function mistypedCommand(word: string | undefined): string | null {
+  if (word === undefined || !/^[a-z][a-z-]*$/.test(word)) return null;
+  return closestName(word, [...Object.keys(SUBCOMMANDS), EXEC_ALIAS]);
 }

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { modelDisplayName } from "../providers/model-resolution.ts";
-import { hearthPaths } from "../store/paths.ts";
+import { hearthPaths, unusableDirectory } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
 import { replayMessages } from "../store/session-records.ts";
@@ -16,9 +16,11 @@ import {
   listSessionFiles,
   removeSession,
   resolveSessionId,
+  SessionNotFoundError,
   sessionPath,
   shortSessionIds,
 } from "../store/session-store.ts";
+import { closestName } from "./closest-name.ts";
 import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
@@ -75,9 +77,15 @@ export async function runSessions(
   if ("exit" in parsed) return parsed.exit;
   const { values } = parsed;
   const [action = "list", ...rest] = parsed.positionals;
-  if (!ACTIONS.includes(action))
-    return output.fail(`unknown sessions action "${action}"\n${USAGE}`, EXIT_USAGE);
-  const dataDir = hearthPaths(env).dataDir;
+  if (!ACTIONS.includes(action)) {
+    const near = closestName(action, ACTIONS);
+    const hint = near ? `; did you mean "hearth sessions ${near}"?` : "";
+    return output.fail(`unknown sessions action "${action}"${hint}\n${USAGE}`, EXIT_USAGE);
+  }
+  const paths = hearthPaths(env);
+  const unusable = unusableDirectory(paths, env, ["data"]);
+  if (unusable) return output.fail(unusable, EXIT_USAGE);
+  const dataDir = paths.dataDir;
   const redact = (text: string) => processRedactor().redact(text);
   const cwd = values.here || values.cwd ? workspaceRoot(values.cwd) : undefined;
   const limit = values.limit === undefined ? undefined : Number(values.limit);
@@ -155,6 +163,8 @@ export async function runSessions(
       case "fork": {
         const id = needId();
         const atTurn = values.at === undefined ? undefined : Number(values.at);
+        if (atTurn !== undefined && !(Number.isInteger(atTurn) && atTurn > 0))
+          throw new UsageProblem(`--at takes a turn number (got "${values.at}")`);
         const fork = forkSession(dataDir, id, { atTurn, redact });
         output.say(fork.id);
         const short = shortSessionIds([id, fork.id], listSessionIds(dataDir));
@@ -183,6 +193,8 @@ export async function runSessions(
     }
   } catch (error) {
     if (error instanceof UsageProblem) return output.fail(`${error.message}\n${USAGE}`, EXIT_USAGE);
+    // No such session, or no such turn in it: the command line names something that is not there.
+    if (error instanceof SessionNotFoundError) return output.fail(error.message, EXIT_USAGE);
     return output.fail((error as Error).message);
   }
 }

@@ -1,6 +1,7 @@
 /** What `hearth keys|trust|egress` share: where they write, how they fail, and parsing their own flags. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { parseArgsProblem } from "./args.ts";
 import { writeError } from "./redaction.ts";
 
 /** Where a subcommand writes; tests pass their own. */
@@ -54,6 +55,6 @@ export function parseSubcommand<V>(
     }
     return { values: parsed.values as V, positionals: parsed.positionals };
   } catch (error) {
-    return { exit: output.fail(`${(error as Error).message.split("\n")[0]}\n${usage}`, EXIT_USAGE) };
+    return { exit: output.fail(`${parseArgsProblem(error)}\n${usage}`, EXIT_USAGE) };
   }
 }

@@ -247,7 +247,9 @@ describe("hearth undo", () => {
     assert.equal((await undo(["extra"])).code, EXIT_USAGE);
     assert.equal((await undo(["--bogus"])).code, EXIT_USAGE);
     assert.match((await undo(["--help"])).stdout, /^Usage:\n {2}hearth undo /);
-    assert.match((await undo(["--session", "nope"])).stderr, /session nope has no checkpoints/);
+    const nope = await undo(["--session", "nope"]);
+    assert.equal(nope.code, EXIT_USAGE);
+    assert.match(nope.stderr, /"nope" is not a session id/);
     const missing = await undo(["--cwd", join(base, "missing")]);
     assert.equal(missing.code, EXIT_USAGE);
     assert.match(missing.stderr, /--cwd ".*missing" is not a directory/);

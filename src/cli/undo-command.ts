@@ -22,7 +22,12 @@ import {
   type Manifest,
 } from "../store/checkpoints.ts";
 import { hearthPaths } from "../store/paths.ts";
-import { sessionIdMatches } from "../store/session-store.ts";
+import {
+  latestSessionIn,
+  resolveSessionId,
+  SessionNotFoundError,
+  sessionIdMatches,
+} from "../store/session-store.ts";
 import { UsageError } from "./args.ts";
 import { lineDiff } from "./line-diff.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
@@ -81,6 +86,11 @@ export async function runUndo(args: string[], env: NodeJS.ProcessEnv, io: UndoIo
   if ("exit" in found) return found.exit;
   const { manifest, others } = found;
   const { sessionId, cwd } = manifest.header;
+  if (found.skippedLatest)
+    err(
+      `hearth: the latest session here, ${found.skippedLatest}, has nothing to undo; ` +
+        `using the older session ${sessionId} (started ${manifest.header.createdAt})\n`,
+    );
   const shown = (path: string) => {
     const rel = relative(cwd, path);
     return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
@@ -139,15 +149,14 @@ function pickSession(
   dataDir: string,
   cwd: string | undefined,
   output: SubcommandOutput,
-): { manifest: Manifest; others: string[] } | { exit: number } {
+): { manifest: Manifest; others: string[]; skippedLatest?: string } | { exit: number } {
   const sessions = listCheckpointSessions(dataDir);
   let candidates: CheckpointSession[];
   if (values.session) {
     const id = values.session;
     const exact = sessions.filter((session) => session.sessionId === id);
     candidates = exact.length > 0 ? exact : sessions.filter((s) => sessionIdMatches(s.sessionId, id));
-    if (candidates.length === 0)
-      return { exit: output.fail(`session ${id} has no checkpoints; see hearth undo --list`) };
+    if (candidates.length === 0) return { exit: noCheckpoints(dataDir, id, output) };
     if (candidates.length > 1)
       return { exit: output.fail(`session ${id} is ambiguous; give more of its id`, EXIT_USAGE) };
   } else {
@@ -177,7 +186,24 @@ function pickSession(
   }
   if (!chosen) return { exit: output.fail("the checkpoints of this folder's sessions cannot be read") };
   const id = chosen.header.sessionId;
-  return { manifest: chosen, others: candidates.map((c) => c.sessionId).filter((other) => other !== id) };
+  const others = candidates.map((c) => c.sessionId).filter((other) => other !== id);
+  // Without --session, an older session than the folder's latest is named before anything is undone.
+  const latest = values.session ? null : latestSessionIn(dataDir, chosen.header.cwd);
+  return { manifest: chosen, others, skippedLatest: latest && latest !== id ? latest : undefined };
+}
+
+/** --session names no session with checkpoints: say whether it names no session at all (a usage error). */
+function noCheckpoints(dataDir: string, given: string, output: SubcommandOutput): number {
+  let id: string;
+  try {
+    id = resolveSessionId(dataDir, given);
+  } catch (error) {
+    if (error instanceof SessionNotFoundError) return output.fail(error.message, EXIT_USAGE);
+    throw error;
+  }
+  return output.fail(
+    `session ${id} has nothing to undo: no turn of it edited files with the write or edit tool`,
+  );
 }
 
 function describeConflict(conflict: Conflict, shown: string): string {

@@ -138,7 +138,7 @@ test("no model configured: a local server on loopback is found and named", async
 test("no model configured and nothing local: says how to configure one", async () => {
   const sandbox = makeSandbox();
   const run = await runHearth(sandbox, ["-p", "hi"]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /no model configured and no local model server found/);
   assert.match(run.stderr, /ANTHROPIC_API_KEY/);
   assert.match(run.stderr, /ollama serve/);

@@ -1,5 +1,7 @@
 /** End to end: a long run against a model with a small window stays inside it, compacting, and says so. */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 import { makeSandbox, runHearth, writeSettings } from "./harness.ts";
@@ -69,4 +71,14 @@ test("a model LM Studio loaded with too small a context: the numbers and the fix
   );
   assert.equal(fake.modelRequests.length, 0);
   assert.ok(fake.requests.some((r) => r.path === "/api/v0/models/qwen-lm"));
+  // Already lean: the advice does not suggest it again. Refused before the prompt was saved.
+  const lean = await runHearth(sandbox, ["-p", "--model", "lmstudio/qwen-lm", "--profile", "lean", "hello"]);
+  assert.equal(lean.code, 1);
+  assert.match(
+    lean.stderr,
+    /runs with a 1,024-token context window .*: load the model with a larger context\n/,
+  );
+  assert.doesNotMatch(lean.stderr, /--profile lean/);
+  assert.equal(fake.modelRequests.length, 0);
+  assert.ok(!existsSync(join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions")), "no session saved");
 });

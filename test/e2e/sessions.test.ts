@@ -77,12 +77,12 @@ test("a run is recorded, -c continues it with the whole history, -r resumes by i
   assert.equal((fake.modelRequests[3].body as { messages: unknown[] }).messages.length, 8);
 
   const missing = await runHearth(sandbox, ["-r", "ffffffff", "-p", "x"]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no session ffffffff; run hearth sessions to list them/);
   const elsewhere = makeSandbox();
   Object.assign(elsewhere.env, sandbox.env, { HOME: sandbox.home });
   const none = await runHearth({ ...sandbox, project: elsewhere.project }, ["-c", "-p", "x"]);
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 2);
   assert.match(none.stderr, /no earlier session in .* to continue/);
 });
 
@@ -214,7 +214,7 @@ test("list, search with ranking and snippets, show, export redacted, fork at a t
   assert.ok(forked.slice(1).every((r) => r.turn === 1));
   assert.equal(forked.filter((r) => r.type === "message").length, 2);
   const badFork = await runHearth(sandbox, ["sessions", "fork", idc, "--at", "5"]);
-  assert.equal(badFork.code, 1);
+  assert.equal(badFork.code, 2);
   assert.match(badFork.stderr, /has turns 1 to 2; --at 5 is not one of them/);
 
   const rm = await runHearth(sandbox, ["sessions", "rm", idb]);

@@ -1,13 +1,31 @@
 /** The prompt of a headless run: the argument, with piped stdin appended (or stdin alone). */
 import { fstatSync } from "node:fs";
+import { formatBytes } from "../../protocol/byte-size.ts";
 import { UsageError } from "../args.ts";
 
-/** How long to wait for the first byte of stdin when a prompt argument was also given. */
-const STDIN_GRACE_MS = 500;
+/** More than any model's context window holds: refused before anything is saved or sent. */
+export const PIPED_PROMPT_LIMIT = 10_000_000;
 
-export async function readPrompt(argument: string | null, stdin: () => NodeJS.ReadStream): Promise<string> {
+/** After this long with no byte from a pipe and a prompt argument given, say what hearth is waiting for. */
+const SILENT_PIPE_NOTICE_MS = 2000;
+
+export type ReadPromptOptions = {
+  /** Largest piped input read (default PIPED_PROMPT_LIMIT). */
+  limit?: number;
+  /** Told once when a pipe stays silent while a prompt argument was given. */
+  notice?: (line: string) => void;
+};
+
+export async function readPrompt(
+  argument: string | null,
+  stdin: () => NodeJS.ReadStream,
+  options: ReadPromptOptions = {},
+): Promise<string> {
   let piped = "";
-  if (stdinIsPiped()) piped = await readStdin(stdin(), argument === null ? null : STDIN_GRACE_MS);
+  if (stdinIsPiped()) {
+    const notice = argument === null ? undefined : options.notice;
+    piped = await readStdin(stdin(), options.limit ?? PIPED_PROMPT_LIMIT, notice);
+  }
   const parts = [argument?.trim(), piped.trim()].filter((p): p is string => Boolean(p));
   if (parts.length === 0)
     throw new UsageError('no prompt: pass the task as an argument (hearth -p "task") or pipe it on stdin');
@@ -25,28 +43,58 @@ function stdinIsPiped(): boolean {
 }
 
 /**
- * Read stdin to the end. With a grace period, give up if no data arrives in time: stdin may be an inherited pipe
- * that never closes (a CI runner), and the prompt argument is enough.
+ * Read stdin to the end, however slowly it comes: what is piped in is part of the task, and a run without it
+ * would be a different task. A pipe that never closes (an inherited one) keeps hearth waiting, so a silent
+ * pipe gets one line saying so and how to run without it.
  */
-function readStdin(stdin: NodeJS.ReadStream, graceMs: number | null): Promise<string> {
-  return new Promise((resolve) => {
+function readStdin(
+  stdin: NodeJS.ReadStream,
+  limit: number,
+  notice: ((line: string) => void) | undefined,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const finish = () => {
+    let size = 0;
+    const timer = notice
+      ? setTimeout(
+          () =>
+            notice("waiting for piped stdin to end (run with </dev/null if nothing is meant to be piped)"),
+          SILENT_PIPE_NOTICE_MS,
+        )
+      : undefined;
+    const stop = () => {
       clearTimeout(timer);
       stdin.off("data", onData);
-      stdin.off("end", finish);
-      stdin.off("error", finish);
+      stdin.off("end", onEnd);
+      stdin.off("error", onError);
       stdin.pause();
+    };
+    const onEnd = () => {
+      stop();
       resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      stop();
+      reject(new UsageError(`cannot read piped stdin (${error.code ?? error.message}); nothing was sent`));
     };
     const onData = (chunk: Buffer) => {
       clearTimeout(timer);
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        stdin.destroy();
+        reject(
+          new UsageError(
+            `piped input is over ${formatBytes(limit)}, more than a model can read in one prompt; pipe a part ` +
+              "of it (e.g. tail -c 200000), or save it in the workspace and name the file in the prompt",
+          ),
+        );
+        return;
+      }
       chunks.push(chunk);
     };
-    if (graceMs !== null) timer = setTimeout(finish, graceMs);
     stdin.on("data", onData);
-    stdin.once("end", finish);
-    stdin.once("error", finish);
+    stdin.once("end", onEnd);
+    stdin.once("error", onError);
   });
 }

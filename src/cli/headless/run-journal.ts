@@ -1,7 +1,8 @@
 /**
  * The run's journal: the daily log (run-log.ts) and the checkpoints that `hearth undo` uses. Neither is needed
  * before the first model request, so their modules load once that request is on the wire (start-up time is
- * measured); events that come before are kept and logged then. A file tool's first write waits for the load.
+ * measured); events that come before are kept and logged then, each line with the time it happened (not the
+ * time of the load), and so is a Ctrl-C that came before the load. A file tool's first write waits for the load.
  */
 import type { AgentEvent } from "../../protocol/events.ts";
 import type { Checkpoints } from "../../store/checkpoints.ts";
@@ -25,27 +26,50 @@ export type RunJournal = {
   beforeWrite(absPath: string): Promise<void>;
   /** Ctrl-C: one diagnostic line of what was in flight. */
   interrupted(): void;
-  /** The run is over: record what the turn left. */
-  end(): void;
+  /** The run is over: record what the turn left; resolves once the log has every line. */
+  end(): Promise<void>;
 };
+
+/** Ctrl-C before the log was loaded: diagnosed in its place among the early events. */
+type EarlyInterrupt = { type: "interrupted"; ts: number };
 
 export function createRunJournal(options: RunJournalOptions): RunJournal {
   let log: RunLog | undefined;
   let checkpoints: Checkpoints | undefined;
   let loading: Promise<void> | undefined;
-  const early: AgentEvent[] = [];
+  const early: Array<AgentEvent | EarlyInterrupt> = [];
+  const startedAt = Date.now();
+  // The log's clock: while early events are written, the time each happened.
+  let replayTime: number | null = null;
+  const clock = () => replayTime ?? Date.now();
 
   const load = () => {
     loading ??= (async () => {
       const [{ createDailyLog }, { createRunLog }, { checkpointsDir, createCheckpoints }] = await Promise.all(
         [import("../../store/daily-log.ts"), import("../run-log.ts"), import("../../store/checkpoints.ts")],
       );
-      log = createRunLog({
-        log: createDailyLog({ stateDir: options.stateDir, redact: options.redact, onProblem: options.say }),
+      const runLog = createRunLog({
+        log: createDailyLog({
+          stateDir: options.stateDir,
+          redact: options.redact,
+          onProblem: options.say,
+          now: clock,
+        }),
         redact: options.redact,
+        now: clock,
       });
-      log.start(options.start);
-      for (const event of early.splice(0)) log.event(event);
+      try {
+        replayTime = startedAt;
+        runLog.start(options.start);
+        for (const item of early.splice(0)) {
+          replayTime = item.ts;
+          if (item.type === "interrupted") runLog.diagnose("interrupted");
+          else runLog.event(item);
+        }
+      } finally {
+        replayTime = null;
+      }
+      log = runLog;
       checkpoints = createCheckpoints({
         dir: checkpointsDir(options.dataDir, options.sessionId),
         sessionId: options.sessionId,
@@ -71,9 +95,14 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
       checkpoints?.beforeWrite(absPath);
     },
     interrupted() {
-      log?.diagnose("interrupted");
+      if (log) log.diagnose("interrupted");
+      else {
+        early.push({ type: "interrupted", ts: Date.now() });
+        void load();
+      }
     },
-    end() {
+    async end() {
+      await loading?.catch(() => {}); // a load that failed has nothing to write
       checkpoints?.endTurn();
     },
   };

@@ -19,7 +19,8 @@ import { modelReference } from "../../providers/model-resolution.ts";
 import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
-import { hearthPaths } from "../../store/paths.ts";
+import { hearthPaths, unusableDirectory } from "../../store/paths.ts";
+import { SessionNotFoundError } from "../../store/session-store.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
@@ -27,12 +28,14 @@ import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
+import { promptFitProblem } from "../prompt-fit.ts";
 import { processRedactor, writeError, writeOutput } from "../redaction.ts";
 import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
+import { withRunRules } from "../run-rules.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
-import { extraRoots, workspaceRoot } from "../workspace-root.ts";
+import { extraRoots, runWorkspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
@@ -62,14 +65,20 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const { env } = deps;
   const say = (line: string) => writeError(`hearth: ${line}\n`);
 
-  const cwd = workspaceRoot(options.cwd);
-  const layers = loadWorkspaceSettings(cwd, env);
-  if (!layers) return EXIT_USAGE;
+  const cwd = runWorkspaceRoot(options.cwd, options.allowHomeWorkspace);
+  const loaded = loadWorkspaceSettings(cwd, env);
+  if (!loaded) return EXIT_USAGE;
+  const layers = withRunRules(loaded, options);
   const settings = layers.merged;
   mark("settings read");
-  const prompt = await readPrompt(options.prompt, deps.stdin);
+  const prompt = await readPrompt(options.prompt, deps.stdin, { notice: say });
 
   const paths = hearthPaths(env);
+  const unusable = unusableDirectory(paths, env);
+  if (unusable) {
+    say(unusable);
+    return EXIT_USAGE;
+  }
   // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
   const redact = (text: string) => processRedactor().redact(text);
   let journal: RunJournal | undefined;
@@ -109,7 +118,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     session = openRunSession(findRunSession(sessionOptions), sessionOptions);
   } catch (error) {
     say((error as Error).message);
-    return EXIT_FAILED;
+    return error instanceof SessionNotFoundError ? EXIT_USAGE : EXIT_FAILED;
   }
   for (const note of session.notes) say(note);
   // A resumed session keeps its model unless one is given now.
@@ -210,7 +219,17 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const { profile } = chooseProfile(options.profile, settings, model);
   const runPrompt = buildRunPrompt({ cwd, env, profile, permissionMode: mode, tools });
   for (const problem of runPrompt.problems) say(problem);
-  const system = runPrompt.system;
+  const system = options.appendSystemPrompt
+    ? `${runPrompt.system}\n\n${options.appendSystemPrompt}`
+    : runPrompt.system;
+  const limits = contextLimits(model, settings.maxOutputTokens);
+  const doesNotFit = promptFitProblem({ model, limits, profile, system, specs: runPrompt.specs, prompt });
+  if (doesNotFit) {
+    // Refused before anything is saved: no session file for a prompt that never ran.
+    session.close();
+    say(doesNotFit);
+    return EXIT_FAILED;
+  }
   let sessionFailed = false;
   const sessionFailure = (error: unknown) => {
     if (sessionFailed) return;
@@ -240,7 +259,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       },
       maxTurns: options.maxTurns ?? settings.maxTurns,
       idleTimeoutMs: (settings.requestIdleTimeout ?? 300) * 1000,
-      context: contextLimits(model, settings.maxOutputTokens),
+      context: limits,
     },
     controller.signal,
   );
@@ -265,7 +284,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   }
   const result = await run.result;
   session.close();
-  journal.end();
+  await journal.end();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
   output.finish({

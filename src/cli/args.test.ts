@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseCliArgs, UsageError } from "./args.ts";
+import { closestName } from "./closest-name.ts";
+
+describe("parseCliArgs", () => {
+  it("maps Claude Code's permission modes; bypassPermissions is auto", () => {
+    const mode = (name: string) => parseCliArgs(["-p", "--permission-mode", name, "x"]).permissionMode;
+    assert.equal(mode("acceptEdits"), "edits");
+    assert.equal(mode("bypassPermissions"), "auto");
+    assert.equal(mode("default"), "ask");
+    assert.equal(mode("plan"), "plan");
+    assert.equal(mode("edits"), "edits");
+    assert.throws(
+      () => mode("yolo"),
+      /--permission-mode must be one of ask, edits, auto, plan \(or Claude Code's/,
+    );
+  });
+
+  it("collects --allowedTools and --disallowedTools values, leaving the prompt", () => {
+    const options = parseCliArgs([
+      "-p",
+      "--allowedTools",
+      "Bash(git diff:*),Edit",
+      "Read",
+      "--disallowedTools",
+      "Write",
+      "review the diff",
+    ]);
+    assert.deepEqual(options.allowedTools, ["Bash(git diff:*)", "Edit", "Read"]);
+    assert.deepEqual(options.disallowedTools, ["Write"]);
+    assert.equal(options.prompt, "review the diff");
+  });
+
+  it("parses --append-system-prompt, --quiet, --verbose, claude-stream-json and --allow-home-workspace", () => {
+    const options = parseCliArgs([
+      "-p",
+      "--append-system-prompt",
+      "Answer in French.",
+      "--quiet",
+      "--verbose",
+      "--output-format",
+      "claude-stream-json",
+      "--allow-home-workspace",
+      "x",
+    ]);
+    assert.equal(options.appendSystemPrompt, "Answer in French.");
+    assert.equal(options.quiet, true);
+    assert.equal(options.verbose, true);
+    assert.equal(options.outputFormat, "claude-stream-json");
+    assert.equal(options.allowHomeWorkspace, true);
+    const plain = parseCliArgs(["-p", "x"]);
+    assert.equal(plain.quiet, false);
+    assert.equal(plain.allowHomeWorkspace, false);
+  });
+
+  it("a bad flag is one short line, without node's advice about --", () => {
+    assert.throws(
+      () => parseCliArgs(["-p", "--bogus", "x"]),
+      (error: Error) => error instanceof UsageError && error.message === "unknown option '--bogus'",
+    );
+  });
+});
+
+describe("closestName", () => {
+  it("finds swaps, missing and extra letters; not words far from every name", () => {
+    const names = ["models", "sessions", "show", "undo", "keys"];
+    assert.equal(closestName("modles", names), "models");
+    assert.equal(closestName("sesions", names), "sessions");
+    assert.equal(closestName("shwo", names), "show");
+    assert.equal(closestName("model", names), "models");
+    assert.equal(closestName("fix", names), null);
+    assert.equal(closestName("explain", names), null);
+    assert.equal(closestName("models", names), null);
+  });
+});
