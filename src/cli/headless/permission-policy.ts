@@ -5,6 +5,7 @@
  */
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { classifierReaders } from "../../policy/classify-readers.ts";
 import {
   chooseMode,
   decidePermission,
@@ -65,6 +66,7 @@ export async function createHeadlessPolicy(input: {
   };
   // The classifier (and its shell parser) load on the first command, not at start-up.
   let classifier: Promise<typeof import("../../policy/command-classifier.ts")> | undefined;
+  const readers = classifierReaders({ home, env: process.env });
 
   const policy: ToolPolicy = async (tool, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
@@ -88,6 +90,7 @@ export async function createHeadlessPolicy(input: {
         cwd: workspace.root,
         workspaceRoot: workspace.root,
         home,
+        ...readers, // the classifier reads git aliases and the SQL files a client runs through these
       });
       request.command = { text: a.command, classification };
     }
