@@ -126,7 +126,7 @@ function configValue(raw: string): string {
       continue;
     }
     if (!quoted && /\s/.test(c)) {
-      if (out) pendingSpace += c;
+      if (out) pendingSpace += " ";
       continue;
     }
     out += pendingSpace + c;
