@@ -83,6 +83,13 @@ export interface ClassifierApi {
   readText(word: ShellWord, cwd: string | undefined): FileText;
   /** The git aliases in effect in a directory; empty when they cannot be read. */
   gitAliases(cwd: string | undefined): Record<string, string>;
+  /** Notes a variable the command sets (`X=1 cmd`, `env X=1`, `export X=1`). */
+  noteVariable(name: string): void;
+  /**
+   * Why git may, in this command, read configuration that cannot be checked beforehand (it sets
+   * GIT_CONFIG_GLOBAL or HOME, or writes a config file first), or undefined.
+   */
+  gitConfigChanged(): string | undefined;
   /** Records that a prefix allow rule must not pre-approve this command (`allowRuleUnsafe`), and why. */
   allowRuleUnsafe(reason: string): void;
 }

@@ -102,6 +102,8 @@ type Handler = (this: Classifier, name: string, args: ShellWord[], env: Env, io:
 
 const MAX_LENGTH = 100_000;
 const MAX_DEPTH = 10;
+/** Variables that make git read other configuration files (and so other aliases). */
+const GIT_CONFIG_VARIABLES = /^(GIT_CONFIG\w*|GIT_DIR|GIT_COMMON_DIR|HOME|XDG_CONFIG_HOME)$/;
 const WRITE_OPS = new Set([">", ">>", "&>", "&>>", ">|", ">&", "<>"]);
 const VERBS: Record<WriteKind, string> = {
   overwrite: "writes",
@@ -125,6 +127,8 @@ class Classifier implements ClassifierApi {
   private readonly written = new Map<string, string | undefined>();
   /** Set once the command writes a path known only at run time: any file may have changed. */
   private blindWrites = false;
+  /** The first variable set by the command that changes which configuration git reads. */
+  private configVariable: string | undefined;
   private readonly scratch: string | undefined;
   private depth = 0;
   private readonly parse: ShellParser;
@@ -144,6 +148,17 @@ class Classifier implements ClassifierApi {
 
   allowRuleUnsafe(reason: string): void {
     this.unsafe ??= reason;
+  }
+
+  noteVariable(name: string): void {
+    if (GIT_CONFIG_VARIABLES.test(name)) this.configVariable ??= name;
+  }
+
+  gitConfigChanged(): string | undefined {
+    if (this.configVariable) return `it sets ${this.configVariable}`;
+    if (this.blindWrites) return "it writes files known only at run time";
+    const config = [...this.written.keys()].find((path) => /config|\.inc$/i.test(posix.basename(path)));
+    return config === undefined ? undefined : `it writes ${this.shown(config)}`;
   }
 
   /** Parses and classifies shell source run by a shell (the top level, `bash -c`, `eval`, ...). */
@@ -201,6 +216,7 @@ class Classifier implements ClassifierApi {
       return worst(...verdicts, this.script(stage.body, own ? { cwd: env.cwd } : env, stdin));
     }
     for (const { name, value } of stage.assignments) {
+      this.noteVariable(name);
       const what = `setting ${name} changes what the command runs`;
       if (!T.riskyEnv(name)) continue;
       this.allowRuleUnsafe(what);

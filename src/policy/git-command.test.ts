@@ -50,6 +50,26 @@ const ROWS: Row[] = [
   ["git status", "read-only"],
   ["git -c alias.status='push -f' status", "read-only"],
   ["git unknown-thing", "unknown", "maybe an alias"],
+  // an alias from configuration the same command sets or writes cannot be read first
+  ["git -c include.path=/tmp/evil.cfg zap", "destructive", "cannot be checked"],
+  ["GIT_CONFIG_GLOBAL=/tmp/evil.cfg git zap", "destructive", "GIT_CONFIG_GLOBAL"],
+  ["env HOME=/tmp/h git zap", "destructive", "HOME"],
+  [
+    "export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.zap GIT_CONFIG_VALUE_0='push -f'; git zap",
+    "destructive",
+    "GIT_CONFIG_COUNT",
+  ],
+  [
+    "printf '[alias]\\nzap = push -f\\n' >> bare/config && git --git-dir=bare zap",
+    "destructive",
+    "cannot be checked",
+  ],
+  [
+    "printf '[alias]\\nzap = push -f\\n' >> my.gitconfig && git -c include.path=my.gitconfig zap",
+    "destructive",
+    "cannot be checked",
+  ],
+  ["echo x > notes.txt && git unknown-thing", "unknown", "maybe an alias"],
   ["git -c alias.x='push \"-f' x", "unknown", "cannot be read"],
   // 11.16
   ["git gc --prune=now", "destructive", "git gc --prune"],

@@ -35,6 +35,8 @@ function gitCommand(this: ClassifierApi, args: ShellWord[], env: Env, state: Ali
   const verdicts: Verdict[] = [];
   const aliases = { ...state.aliases };
   let elsewhere = false;
+  /** Set when the command line points git at configuration that is not read here. */
+  let foreign: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i].value;
@@ -45,13 +47,17 @@ function gitCommand(this: ClassifierApi, args: ShellWord[], env: Env, state: Ali
     const value =
       eq > 0 ? a.slice(eq + 1) : T.VALUE_OPTIONS.git.includes(flag) ? args[++i]?.value : undefined;
     if (flag === "-C") cwd = value === undefined ? undefined : this.resolve(value, cwd);
-    else if (flag === "-c") verdicts.push(configOption.call(this, value, aliases, env));
-    else if (flag === "--config-env" || (flag === "--exec-path" && eq > 0)) {
+    else if (flag === "-c") {
+      if (/^include(if\.[^=]*)?\.path=/i.test(value ?? "")) foreign ??= "git -c includes a config file";
+      verdicts.push(configOption.call(this, value, aliases, env));
+    } else if (flag === "--config-env" || (flag === "--exec-path" && eq > 0)) {
+      if (flag === "--config-env") foreign ??= "git --config-env sets configuration";
       this.allowRuleUnsafe(`git ${flag} can make git run other programs`);
       verdicts.push(v("unknown", `git ${flag} can make git run other programs`));
     } else if (flag === "--git-dir" || flag === "--work-tree") {
       const path = value === undefined ? undefined : this.resolve(value, cwd);
       elsewhere ||= !path || !this.inside(path, this.root);
+      if (flag === "--git-dir") foreign ??= "git --git-dir reads another repository's config";
     }
   }
   const sub = args[i];
@@ -65,6 +71,11 @@ function gitCommand(this: ClassifierApi, args: ShellWord[], env: Env, state: Ali
       const global = args.slice(0, i);
       const expanded = expandAlias.call(this, sub.value, alias, global, rest, { cwd }, { ...state, aliases });
       return worst(...verdicts, expanded);
+    }
+    // An alias may come from configuration this very command sets or writes: it cannot be read first.
+    const why = foreign ?? this.gitConfigChanged();
+    if (why) {
+      return v("destructive", `git ${sub.value} may be an alias that cannot be checked first (${why})`);
     }
   }
   const result = gitSubcommand.call(this, sub.value, rest, { cwd });

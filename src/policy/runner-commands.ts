@@ -74,6 +74,7 @@ export function envCommand(this: ClassifierApi, _name: string, args: ShellWord[]
   let i = 0;
   for (; /^[A-Za-z_]\w*=/.test(operands[i]?.value ?? ""); i++) {
     const [name, ...rest] = show(operands[i]).split("=");
+    this.noteVariable(name);
     const code = T.CODE_ENV.test(name) ? rest.join("=") : undefined;
     if (T.riskyEnv(name)) {
       this.allowRuleUnsafe(`setting ${name} changes what runs`);
@@ -187,6 +188,7 @@ export function watch(this: ClassifierApi, _name: string, args: ShellWord[], env
 
 /** Builtins that set shell state (export, alias, ...): one that changes what later commands run is unsafe. */
 export function shellState(this: ClassifierApi, name: string, args: ShellWord[]): Verdict {
+  for (const w of args) this.noteVariable((w.value ?? w.raw).split("=")[0]);
   const verdict = T.shellStateRule(name, args);
   if (verdict.class !== "read-only") this.allowRuleUnsafe(verdict.reason);
   return verdict;
