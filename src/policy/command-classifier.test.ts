@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CommandClass } from "../protocol/permissions.ts";
+import { type ClassifierRow, classifierRows } from "../../test/support/classifier-rows.ts";
 import { classifyCommand } from "./command-classifier.ts";
 import { loadShellParser } from "./shell-parse.ts";
 
 // Lexical only: these paths need not exist.
 const context = { cwd: "/w/project", workspaceRoot: "/w/project", home: "/home/u" };
 
-/** [command, expected class, (for destructive ones) a substring of the reason]. */
-type Row = [string, CommandClass, string?];
+type Row = ClassifierRow;
 
 const READ_ONLY: Row[] = [
   ["ls", "read-only"],
@@ -426,14 +425,7 @@ describe("command classifier", () => {
     assert.equal(new Set(TABLE.map(([command]) => command)).size, TABLE.length, "duplicate rows");
   });
 
-  for (const [command, expected, reason] of TABLE) {
-    it(`${JSON.stringify(command)} is ${expected}`, async () => {
-      const result = await classifyCommand(command, context);
-      assert.equal(result.class, expected, `${JSON.stringify(command)}: ${result.reason}`);
-      if (reason)
-        assert.ok(result.reason.includes(reason), `reason ${JSON.stringify(result.reason)} lacks ${reason}`);
-    });
-  }
+  classifierRows(TABLE, context);
 
   it("lists every simple command found, wrappers and unwrapped commands both", async () => {
     const result = await classifyCommand("sudo env A=1 bash -c 'ls | wc -l' && echo $(date)", context);

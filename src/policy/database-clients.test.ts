@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CommandClass } from "../protocol/permissions.ts";
+import { type ClassifierRow, classifierRows } from "../../test/support/classifier-rows.ts";
 import { type ClassifyContext, classifyCommand } from "./command-classifier.ts";
 import { inspectSql } from "./sql-statements.ts";
 
@@ -24,7 +24,7 @@ const context: ClassifyContext = {
   readFile: (path) => FILES[path],
 };
 
-type Row = [string, CommandClass, string?];
+type Row = ClassifierRow;
 
 const ROWS: Row[] = [
   // SQL from a named file or a redirect
@@ -88,14 +88,7 @@ const ROWS: Row[] = [
 ];
 
 describe("database clients", () => {
-  for (const [command, expected, reason] of ROWS) {
-    it(`${JSON.stringify(command)} is ${expected}`, async () => {
-      const result = await classifyCommand(command, context);
-      assert.equal(result.class, expected, `${JSON.stringify(command)}: ${result.reason}`);
-      if (reason)
-        assert.ok(result.reason.includes(reason), `reason ${JSON.stringify(result.reason)} lacks ${reason}`);
-    });
-  }
+  classifierRows(ROWS, context);
 
   it("is at least unknown for a file when no reader is given", async () => {
     const bare = { cwd: "/w/project", workspaceRoot: "/w/project", home: "/home/u" };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CommandClass } from "../protocol/permissions.ts";
+import { type ClassifierRow, classifierRows } from "../../test/support/classifier-rows.ts";
 import { type ClassifyContext, classifyCommand } from "./command-classifier.ts";
 import { splitAlias } from "./git-command.ts";
 
@@ -28,7 +28,7 @@ const context: ClassifyContext = {
   },
 };
 
-type Row = [string, CommandClass, string?];
+type Row = ClassifierRow;
 
 const ROWS: Row[] = [
   // 11.13: aliases are expanded before classifying
@@ -86,14 +86,7 @@ const ROWS: Row[] = [
 ];
 
 describe("git aliases and forms", () => {
-  for (const [command, expected, reason] of ROWS) {
-    it(`${JSON.stringify(command)} is ${expected}`, async () => {
-      const result = await classifyCommand(command, context);
-      assert.equal(result.class, expected, `${JSON.stringify(command)}: ${result.reason}`);
-      if (reason)
-        assert.ok(result.reason.includes(reason), `reason ${JSON.stringify(result.reason)} lacks ${reason}`);
-    });
-  }
+  classifierRows(ROWS, context);
 
   it("reads the aliases of the directory git runs in (after -C), and only for non-builtin subcommands", async () => {
     seen.length = 0;

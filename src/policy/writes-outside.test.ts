@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { CommandClass } from "../protocol/permissions.ts";
+import { type ClassifierRow, classifierRows } from "../../test/support/classifier-rows.ts";
 import { type ClassifyContext, classifyCommand } from "./command-classifier.ts";
 
 // Lexical only: these paths need not exist. The run's scratch folder lives under /tmp.
@@ -11,7 +11,7 @@ const context: ClassifyContext = {
   scratchDir: "/tmp/hearth-run-1",
 };
 
-type Row = [string, CommandClass, string?];
+type Row = ClassifierRow;
 
 /** Deleting, overwriting or changing anything outside the workspace, the temp dirs included. */
 const DESTRUCTIVE: Row[] = [
@@ -60,14 +60,7 @@ const SCRATCH: Row[] = [
 ];
 
 describe("writes outside the workspace (temp dirs included)", () => {
-  for (const [command, expected, reason] of [...DESTRUCTIVE, ...SCRATCH]) {
-    it(`${JSON.stringify(command)} is ${expected}`, async () => {
-      const result = await classifyCommand(command, context);
-      assert.equal(result.class, expected, `${JSON.stringify(command)}: ${result.reason}`);
-      if (reason)
-        assert.ok(result.reason.includes(reason), `reason ${JSON.stringify(result.reason)} lacks ${reason}`);
-    });
-  }
+  classifierRows([...DESTRUCTIVE, ...SCRATCH], context);
 
   for (const [command, expected, what] of OUTSIDE) {
     it(`${JSON.stringify(command)} is ${expected} and sets writesOutside and allowRuleUnsafe`, async () => {
@@ -151,12 +144,5 @@ describe("downloads run by any interpreter, and other destructive forms", () => 
     ["setfacl -m u:x:r notes.txt", "workspace"],
     ['python3 -c "print(1)"', "unknown"],
   ];
-  for (const [command, expected, reason] of rows) {
-    it(`${JSON.stringify(command)} is ${expected}`, async () => {
-      const result = await classifyCommand(command, context);
-      assert.equal(result.class, expected, `${JSON.stringify(command)}: ${result.reason}`);
-      if (reason)
-        assert.ok(result.reason.includes(reason), `reason ${JSON.stringify(result.reason)} lacks ${reason}`);
-    });
-  }
+  classifierRows(rows, context);
 });
