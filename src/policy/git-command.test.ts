@@ -70,6 +70,8 @@ const ROWS: Row[] = [
     "cannot be checked",
   ],
   ["echo x > notes.txt && git unknown-thing", "unknown", "maybe an alias"],
+  ['cd "$REPO" && git zap', "destructive", "known only at run time"],
+  ['cd "$REPO" && git st', "read-only"],
   ["git -c alias.x='push \"-f' x", "unknown", "cannot be read"],
   // 11.16
   ["git gc --prune=now", "destructive", "git gc --prune"],

@@ -66,14 +66,16 @@ function gitCommand(this: ClassifierApi, args: ShellWord[], env: Env, state: Ali
   const rest = args.slice(i + 1);
   if (!isGitCommand(sub.value)) {
     const key = sub.value.toLowerCase();
-    const alias = T.own(aliases, key) ?? T.own(this.gitAliases(cwd), key);
+    // In a directory known only at run time, at least the user's aliases (read from the workspace) apply.
+    const alias = T.own(aliases, key) ?? T.own(this.gitAliases(cwd ?? this.root), key);
     if (alias !== undefined) {
       const global = args.slice(0, i);
       const expanded = expandAlias.call(this, sub.value, alias, global, rest, { cwd }, { ...state, aliases });
       return worst(...verdicts, expanded);
     }
     // An alias may come from configuration this very command sets or writes: it cannot be read first.
-    const why = foreign ?? this.gitConfigChanged();
+    const unknownRepository = cwd === undefined ? "the repository is known only at run time" : undefined;
+    const why = foreign ?? unknownRepository ?? this.gitConfigChanged();
     if (why) {
       return v("destructive", `git ${sub.value} may be an alias that cannot be checked first (${why})`);
     }
