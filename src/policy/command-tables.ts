@@ -1,15 +1,16 @@
 /**
  * What the command classifier knows about programs: which programs and subcommands only read, which edit the
  * workspace, which use the network, which are destructive, and the rules that need only a program's arguments
- * (subcommands, `git config`, `kill`, shell builtins). Programs whose class depends on paths or on running
- * other commands (rm, cp, git, sudo, find, ...) have handlers in command-classifier.ts. Anything not named
- * anywhere is "unknown".
+ * (subcommands, `kill`, shell builtins). Programs whose class depends on paths or on running other commands
+ * (rm, cp, git, sudo, find, psql, ...) have handlers (command-classifier.ts lists them); git's own tables are in
+ * git-tables.ts. Anything not named anywhere is "unknown".
  */
 
 import { posix } from "node:path";
 import type { CommandClass } from "../protocol/permissions.ts";
+import { type Verdict, v } from "./classifier-kit.ts";
 import { SHELL_STARTUP } from "./protected-paths.ts";
-import { has, type Opt, type ShellWord, splitArgs } from "./shell-parse.ts";
+import { has, type ShellWord, splitArgs } from "./shell-parse.ts";
 
 /** `record[key]` when `key` is the record's own: command names like `constructor` must not find Object's. */
 export function own<T>(record: Record<string, T>, key: string): T | undefined {
@@ -100,6 +101,8 @@ export const DESTRUCTIVE: Record<string, string> = {
   mount: "mounts filesystems",
   umount: "unmounts filesystems",
   chroot: "runs a command in another root",
+  dropdb: "dropdb drops a database",
+  dropuser: "dropuser drops a database role",
   insmod: "loads a kernel module",
   rmmod: "removes a kernel module",
   modprobe: "loads a kernel module",
@@ -165,7 +168,7 @@ export const BUILD_DIRS = new Set([
 /** Shell start-up files (relative to home): writing one runs code in every future shell. */
 export const RC_FILES = SHELL_STARTUP;
 
-/** Temp directories: the sandbox lets commands write there, so writes are not "outside the workspace". */
+/** Temp directories: shared with every other program, so outside the workspace (a scratch folder in one is not). */
 export const TEMP_DIRS = ["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];
 
 /** Device files that are harmless to write. */
@@ -195,60 +198,6 @@ export const SAFE_GIT_ENV = new Set([
   ...["GIT_COMMITTER_DATE", "GIT_TERMINAL_PROMPT", "GIT_PAGER_IN_USE", "GIT_TRACE", "GIT_FLUSH"],
 ]);
 
-/**
- * `git -c` keys that cannot run code or reach the network. Any other key (core.pager, core.sshCommand,
- * core.fsmonitor, alias.*, diff.external, filter.*, credential.helper, include.path, ...) makes the command
- * at least unknown.
- */
-export const SAFE_GIT_CONFIG = [
-  ...["color.", "advice.", "i18n.", "column.", "log.", "format.", "status.", "blame.", "grep.", "user.name"],
-  ...["user.email", "core.quotepath", "core.abbrev", "core.autocrlf", "core.safecrlf", "core.longpaths"],
-  ...["core.precomposeunicode", "core.ignorecase", "core.filemode", "diff.renames", "diff.algorithm"],
-  ...["diff.noprefix", "diff.mnemonicprefix", "diff.relative", "diff.context", "diff.interhunkcontext"],
-  ...["diff.colormoved", "diff.submodule", "init.defaultbranch", "pull.rebase", "pull.ff", "merge.ff"],
-  ...["merge.conflictstyle", "rebase.autosquash", "rebase.autostash", "commit.gpgsign", "tag.gpgsign"],
-  ...["tag.sort", "branch.sort", "safe.directory", "fetch.prune", "push.default", "push.autosetupremote"],
-  ...["feature.manyfiles", "versionsort.suffix", "rerere.enabled", "help.autocorrect"],
-];
-
-/** git subcommands that only read the repository. */
-export const GIT_READ_ONLY = new Set([
-  ...["status", "diff", "log", "show", "shortlog", "blame", "annotate", "grep", "ls-files", "ls-tree"],
-  ...["rev-parse", "rev-list", "describe", "cat-file", "show-ref", "for-each-ref", "merge-base", "name-rev"],
-  ...["count-objects", "whatchanged", "diff-tree", "diff-files", "diff-index", "check-ignore", "check-attr"],
-  ...["cherry", "range-diff", "var", "help", "version", "verify-commit", "verify-tag", "show-branch"],
-  ...["check-ref-format", "fsck", "get-tar-commit-id", "column", "hash-object"],
-]);
-
-/** git subcommands that change only the local repository and working tree. */
-export const GIT_WORKSPACE = new Set([
-  ...["add", "commit", "checkout", "switch", "merge", "rebase", "cherry-pick", "revert", "restore", "mv"],
-  ...[
-    "rm",
-    "init",
-    "tag",
-    "branch",
-    "reset",
-    "stash",
-    "apply",
-    "am",
-    "notes",
-    "bisect",
-    "gc",
-    "repack",
-    "remote",
-  ],
-  ...["format-patch", "archive", "worktree", "sparse-checkout", "maintenance", "mergetool", "difftool"],
-  ...["citool", "rerere", "commit-tree", "read-tree", "write-tree", "update-index", "pack-refs", "prune"],
-  ...["bundle", "merge-file", "mktag", "mktree", "stripspace", "interpret-trailers", "replay"],
-]);
-
-/** git subcommands that talk to a remote. */
-export const GIT_NETWORK = new Set([
-  ...["clone", "fetch", "pull", "push", "ls-remote", "submodule", "send-email", "request-pull", "lfs"],
-  ...["svn", "p4", "remote-http", "fetch-pack", "send-pack", "archive-remote"],
-]);
-
 /** Option names (first wins) that carry an output file for otherwise read-only programs. */
 export const OUTPUT_OPTIONS: Record<string, string[]> = {
   sort: ["-o", "--output"],
@@ -275,6 +224,8 @@ export const CODE_OPTIONS: Record<string, string[]> = {
   sftp: ["-S", "-o"],
   zip: ["-TT", "--unzip-command"],
   git: ["--upload-pack", "--receive-pack", "--exec"],
+  mysql: ["--pager"],
+  mariadb: ["--pager"],
 };
 
 /** Value-taking options, to tell option values from operands. */
@@ -304,34 +255,26 @@ export const VALUE_OPTIONS: Record<string, string[]> = {
   touch: ["-d", "--date", "-r", "--reference", "-t"],
   chmod: ["--reference"],
   chown: ["--reference", "--from"],
+  setfacl: [
+    "-m",
+    "--modify",
+    "-M",
+    "--modify-file",
+    "-x",
+    "--remove",
+    "-X",
+    "--remove-file",
+    "--set",
+    "--set-file",
+  ],
+  chattr: ["-v", "-p"],
   tar: ["-f", "--file", "-C", "--directory", "-T", "--files-from", "-X", "--exclude-from", "-b", "-I"],
   unzip: ["-d", "-x"],
   rsync: ["-e", "--rsh", "--exclude", "--include", "--exclude-from", "--include-from", "--filter", "-f"],
-  sql: [
-    ...[
-      "-c",
-      "--command",
-      "-d",
-      "--dbname",
-      "-h",
-      "--host",
-      "-p",
-      "--port",
-      "-U",
-      "--username",
-      "-f",
-      "--file",
-    ],
-    ...["-e", "--execute", "-D", "--database", "-P", "-u", "--user"],
-  ],
   kill: ["-s", "-n", "--signal"],
   python: ["-m", "-c", "-W", "-X"],
   node: ["-e", "--eval", "-p", "--print", "-r", "--require", "--import", "--loader", "-C", "--conditions"],
 };
-
-/** SQL that drops or empties tables or databases. */
-export const DESTRUCTIVE_SQL =
-  /\b(drop\s+(table|database|schema|view|index|user|role|owned)|truncate\s+(table\s+)?[\w."`]|delete\s+from\s+[\w."`]+\s*(;|$)|alter\s+table\s+\S+\s+drop)/i;
 
 /** Archivers and compressors, with the options that make them only list or write to stdout. */
 const COMPRESSOR_READS = ["-c", "--stdout", "-l", "--list", "-t", "--test"];
@@ -346,8 +289,6 @@ export const ARCHIVE_READS: Record<string, string[]> = {
     ]),
   ),
 };
-
-export const SQL_CLIENTS = new Set(["psql", "mysql", "mariadb", "sqlite3", "sqlite", "duckdb", "sqlcmd"]);
 
 /** Whether a sed script uses `e`, `w`, `W` commands or the `e`/`w` flags of `s`. */
 export function sedRunsOrWrites(script: string): boolean {
@@ -540,85 +481,6 @@ export const SUBCOMMANDS: Record<string, SubcommandRule> = {
   flatpak: PACKAGER,
 };
 
-/**
- * git subcommand rules, `[subcommands, when, class, reason]`; the first rule whose conditions all hold wins.
- * `when` joins conditions with `&`: options (any present), `!options` (none present), `=words` (the first
- * operand is one of them), `+` or `:` (an operand starts with it: force or delete refspecs), `.` (an operand
- * covers the whole working tree: `.`, `:/`, `*`, the workspace root or above), `0` (no operands).
- * `{sub}` and `{last}` (the last operand) fill in the reason.
- */
-export type GitRule = [string, string, CommandClass, string];
-const FORCE_PUSH = "git push --force rewrites remote history";
-const DELETE_PUSH = "git push --delete removes remote branches";
-const BRANCH_CHANGES = "-d --delete -m -M -c -C -u --set-upstream-to --unset-upstream --edit-description";
-export const GIT_RULES: GitRule[] = [
-  ["push", "-f --force --force-with-lease --force-if-includes", "destructive", FORCE_PUSH],
-  ["push", "+", "destructive", FORCE_PUSH],
-  ["push", "--mirror", "destructive", "git push --mirror overwrites the remote"],
-  ["push", "-d --delete --prune", "destructive", DELETE_PUSH],
-  ["push", ":", "destructive", DELETE_PUSH],
-  ["push", "", "network", "git push uploads commits"],
-  ["reset", "--hard", "destructive", "git reset --hard discards uncommitted changes"],
-  ["clean", "-n --dry-run & !-f --force", "read-only", "git clean -n only lists"],
-  ["clean", "", "destructive", "git clean -f deletes untracked files"],
-  ["checkout restore", ".", "destructive", "git {sub} {last} discards uncommitted changes"],
-  [
-    "checkout restore switch",
-    "-f --force --discard-changes",
-    "destructive",
-    "git {sub} --force discards changes",
-  ],
-  ["branch", "-D", "destructive", "git branch -D deletes an unmerged branch"],
-  ["branch", "-f --force", "destructive", "git branch --force moves or deletes a branch"],
-  ["branch", `0 & !${BRANCH_CHANGES}`, "read-only", "git branch lists branches"],
-  ["tag", "-l --list", "read-only", "git tag lists tags"],
-  ["tag", "0 & !-d --delete", "read-only", "git tag lists tags"],
-  ["remote", "0", "read-only", "git remote lists remotes"],
-  ["remote", "=get-url", "read-only", "git remote get-url only reads"],
-  ["remote", "=show update prune", "network", "git remote {sub} contacts the remote"],
-  ["stash", "=list show", "read-only", "git stash list only reads"],
-  ["stash", "=drop clear", "destructive", "git stash drop discards stashed changes"],
-  ["reflog", "=expire delete", "destructive", "git reflog expire drops recovery points"],
-  ["reflog", "", "read-only", "git reflog only reads"],
-  ["rebase", "-x --exec", "unknown", "git rebase --exec runs commands"],
-  ["filter-branch filter-repo", "", "destructive", "git {sub} rewrites history"],
-  ["rm", "-r & .", "destructive", "git rm -r deletes every tracked file"],
-  ["grep", "-O --open-files-in-pager", "unknown", "git grep -O runs a pager program"],
-  ["update-ref", "-d", "destructive", "git update-ref -d deletes a ref"],
-  ["update-ref replace", "", "unknown", "git {sub} rewrites refs"],
-  ["submodule", "=status summary", "read-only", "git submodule status only reads"],
-  ["worktree", "=list", "read-only", "git worktree list only reads"],
-  ["archive", "--remote", "network", "git archive --remote contacts the remote"],
-  ["archive", "!-o --output", "read-only", "git archive writes to stdout"],
-  ["difftool mergetool", "", "unknown", "git {sub} runs external tools"],
-];
-
-/** Options of git subcommands that take a value (so the value is not taken for an operand). */
-export const GIT_SUB_VALUES: Record<string, string[]> = {
-  clone: [
-    "-b",
-    "--branch",
-    "-o",
-    "--origin",
-    "--depth",
-    "-j",
-    "--jobs",
-    "--reference",
-    "--filter",
-    "--template",
-  ],
-  archive: ["-o", "--output", "--format", "--prefix", "--remote"],
-  "format-patch": ["-o", "--output-directory"],
-  log: ["-n", "--max-count", "--output"],
-  diff: ["--output"],
-  show: ["--output"],
-  commit: ["-m", "--message", "-F", "--file", "-C", "-c", "--author", "--date"],
-  config: ["-f", "--file", "--blob", "--type", "--default"],
-  grep: ["-e", "-f"],
-};
-/** git options whose value is a file or directory written by the subcommand. */
-export const GIT_OUTPUTS = ["--output", "-o", "--output-directory"];
-
 /** Programs that pass a download through, so that what comes out is still a download. */
 export const PASS_THROUGH = new Set([
   ...["tee", "cat", "gunzip", "zcat", "gzip", "bunzip2", "xz", "base64", "tr", "sed", "head", "tail", "dd"],
@@ -642,15 +504,7 @@ export function riskyEnv(name: string): boolean {
   return RISKY_ENV_PREFIXES.some((p) => name.startsWith(p)) && !SAFE_GIT_ENV.has(name);
 }
 
-/** Whether `git -c key=...` with this key cannot run code. */
-export function safeGitKey(key: string): boolean {
-  return SAFE_GIT_CONFIG.some((p) => (p.endsWith(".") ? key.startsWith(p) : key === p));
-}
-
 // ---- rules that need only the arguments ----------------------------------------------------------------
-
-export type Verdict = { class: CommandClass; reason: string };
-export const v = (cls: CommandClass, reason: string): Verdict => ({ class: cls, reason });
 
 /** A program driven by a subcommand, from SUBCOMMANDS. */
 export function subcommandRule(name: string, args: ShellWord[]): Verdict {
@@ -681,26 +535,6 @@ const DESCRIBE: Record<CommandClass, string> = {
   network: "uses the network",
   destructive: "destructive",
 };
-
-const CONFIG_READS = ["--get", "--get-all", "--get-regexp", "--get-urlmatch", "-l", "--list"];
-const CONFIG_WRITES = [
-  ...["--unset", "--unset-all", "--add", "--replace-all", "--rename-section", "--remove-section", "-e"],
-  "--edit",
-];
-
-/** `git config`: reading is read-only; setting a key that can run code writes .git/config: destructive. */
-export function gitConfigRule(opts: Opt[], operands: ShellWord[]): Verdict {
-  const first = operands[0]?.value;
-  const reads = has(opts, ...CONFIG_READS) || first === "get" || first === "list";
-  if (reads || (operands.length <= 1 && !has(opts, ...CONFIG_WRITES))) {
-    return v("read-only", "git config reads settings");
-  }
-  const key = ((first === "set" || first === "unset" ? operands[1] : operands[0])?.value ?? "").toLowerCase();
-  if (has(opts, "--global", "--system"))
-    return v("destructive", "git config --global writes outside the workspace");
-  if (safeGitKey(key)) return v("workspace", `git config sets ${key}`);
-  return v("destructive", `git config ${key} can make git run programs (writes .git/config)`);
-}
 
 export function killRule(name: string, args: ShellWord[]): Verdict {
   if (args.some((w) => w.value === "-l" || w.value === "-L"))

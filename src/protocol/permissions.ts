@@ -23,6 +23,13 @@ export type CommandClassification = {
    * (`git diff --output=~/.bashrc`, `--ext-diff`). Says why, in a few words.
    */
   allowRuleUnsafe?: string;
+  /**
+   * Set when the command writes outside the workspace without destroying anything (appends to a file, creates
+   * one: `echo x >> /tmp/log`, `mkdir /tmp/x`, `cp -n a ~/b`): such a write needs a human yes in every mode,
+   * like the write tool's writes outside the workspace. (Deleting, overwriting or changing a file outside the
+   * workspace is destructive instead.) Says what and where: "appends outside the workspace: /tmp/log".
+   */
+  writesOutside?: string;
 };
 
 /** Permission rules as written in settings: `bash(npm test:*)`, `edit(src/**)`, `read(**\/.env)`, `ls`. */

@@ -5,6 +5,7 @@
  */
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { classifierReaders } from "../../policy/classify-readers.ts";
 import { hiddenPathFilter } from "../../policy/hidden-paths.ts";
 import {
   type CommandSandboxState,
@@ -79,6 +80,7 @@ export async function createHeadlessPolicy(input: {
   // The classifier (and its shell parser) load on the first command, not at start-up.
   let classifier: Promise<typeof import("../../policy/command-classifier.ts")> | undefined;
   let commandPaths: Promise<typeof import("../../policy/command-paths.ts")> | undefined;
+  const readers = classifierReaders({ home, env: process.env });
 
   const policy: ToolPolicy = async (tool, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
@@ -102,6 +104,7 @@ export async function createHeadlessPolicy(input: {
         cwd: workspace.root,
         workspaceRoot: workspace.root,
         home,
+        ...readers, // the classifier reads git aliases and the SQL files a client runs through these
       });
       commandPaths ??= import("../../policy/command-paths.ts");
       const { resolveCommandPaths } = await commandPaths;
