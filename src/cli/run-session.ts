@@ -166,6 +166,9 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
             },
           });
           break;
+        case "continuation_requested":
+          writer.append({ type: "message", turn, ts: event.ts, message: event.message });
+          break;
         case "turn_ended":
           writer.sync();
           break;

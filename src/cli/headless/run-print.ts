@@ -33,6 +33,7 @@ import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
 import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
+import { createDenialLog, denialSummary } from "./permission-denials.ts";
 import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
@@ -145,6 +146,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     ),
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
+  const denialLog = createDenialLog();
   const { mode, policy, hidden } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
@@ -152,7 +154,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     extraRoots: roots,
     configDir: paths.configDir,
     userSettingsLabel: paths.userSettings,
-    say,
+    say: denialLog.say(say),
   });
   const sandbox = createCommandSandbox({
     settings,
@@ -184,7 +186,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
-  const runtime = createToolRuntime({ tools, spillDir, policy, redact });
+  const runtime = createToolRuntime({ tools, spillDir, policy: denialLog.policy(policy), redact });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, writeOutput);
@@ -227,11 +229,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       http,
       tools: {
         specs: runPrompt.specs,
-        run: (call, signal) => runtime.run(call, signal),
+        run: (call, signal) => denialLog.during(call, () => runtime.run(call, signal)),
         isConcurrencySafe: (name) => readOnly.has(name),
       },
       maxTurns: options.maxTurns ?? settings.maxTurns,
-      idleTimeoutMs: (settings.requestIdleTimeout ?? 300) * 1000,
+      // Unset: the defaults of the provider kind (agent/response-limits.ts).
+      idleTimeoutMs: settings.requestIdleTimeout && settings.requestIdleTimeout * 1000,
+      retryBudgetMs: settings.requestRetryBudget && settings.requestRetryBudget * 1000,
       context: contextLimits(model, settings.maxOutputTokens),
     },
     controller.signal,
@@ -265,7 +269,10 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     model: modelName,
     durationMs: Date.now() - startedAt,
     costUsd: estimateCost(model.provider, model.id, result.usage),
+    denials: denialLog.denials,
   });
+  const refused = denialSummary(denialLog.denials);
+  if (refused) say(refused);
   await afterRun({ dataDir: paths.dataDir, retentionDays: settings.sessions?.retentionDays, say });
   if (sessionFailed) return EXIT_FAILED;
   switch (result.reason) {
@@ -275,6 +282,11 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       return EXIT_INTERRUPTED;
     case "max_turns":
       say(`stopped after ${result.turns} turns (--max-turns); the task may be unfinished`);
+      return EXIT_FAILED;
+    case "max_output_tokens":
+      say(
+        "the answer was cut off by the output token limit, also after asking the model to continue; raise maxOutputTokens in settings, or ask for a shorter answer",
+      );
       return EXIT_FAILED;
     default:
       say(result.error?.message ?? "the run failed");
