@@ -1,12 +1,14 @@
 /**
  * The agent loop. `runAgent` sends the conversation to the model, runs the tool calls it asks for, and repeats
  * until the model answers without tools, an error ends the run, the turn budget runs out, or the signal aborts.
- * When the server refuses native tools, it switches to the text tool protocol for the rest of the run.
+ * When the server refuses native tools, it switches to the text tool protocol for the rest of the run. When the
+ * server refuses a request as too long, the history is compacted and the request sent once more. An answer cut
+ * off by the output limit gets one request to continue; cut off again, the run ends with `max_output_tokens`.
  * Everything it needs is injected; it reports through events and never calls a UI, a store or a logger.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { AgentEndReason, AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
-import type { Message, ToolCallPart, Usage } from "../protocol/messages.ts";
+import type { Message, ToolCallPart, Usage, UserMessage } from "../protocol/messages.ts";
 import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
 import {
   type ContextLimits,
@@ -16,6 +18,8 @@ import {
   historyBytes,
   messageBytes,
   needsCompaction,
+  shrunkLimits,
+  type TokenEstimator,
 } from "./context-budget.ts";
 import { createEventChannel } from "./event-channel.ts";
 import { requestResponse, responseDeps } from "./model-response.ts";
@@ -41,7 +45,10 @@ export type AgentDeps = {
   maxTurns?: number;
   maxOutputTokens?: number;
   retry?: RetryPolicy;
+  /** Replaces the provider kind's first-byte and idle timeouts (response-limits.ts). */
   idleTimeoutMs?: number;
+  /** Replaces the provider kind's retry budget: wall-clock time across the attempts of one request. */
+  retryBudgetMs?: number;
   /** The model's context window: requests are kept inside it (compacting the history when needed). */
   context?: ContextLimits;
   now?: () => number;
@@ -58,6 +65,10 @@ export type AgentResult = {
 export type AgentRun = { events: AsyncIterable<AgentEvent>; result: Promise<AgentResult> };
 
 type Payload<K extends AgentEventType> = Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">;
+
+/** What the model is asked after a response cut off by the output limit. */
+export const CONTINUE_PROMPT =
+  "Your last response was cut off by the output token limit. Continue exactly where it stopped, without repeating anything; keep the rest short.";
 
 export function runAgent(context: AgentContext, deps: AgentDeps, signal: AbortSignal): AgentRun {
   const channel = createEventChannel<AgentEvent>();
@@ -90,7 +101,7 @@ async function loop(
   };
 
   emit("agent_started", { model: `${deps.model.provider}/${deps.model.id}` });
-  const estimator = createTokenEstimator();
+  const estimator: TokenEstimator = createTokenEstimator();
   const limits = deps.context;
   // The system prompt and tool list do not change during a run: measured once.
   const fixed = fixedBytes(context.system, deps.tools.specs);
@@ -105,34 +116,40 @@ async function loop(
     );
     if (problem) return end("error", { kind: "context_length", message: problem, retryable: false });
   }
+  /** Compacts the history to fit `to`; null when nothing was done (or the run was aborted meanwhile). */
+  const compact = async (to: ContextLimits, cause?: "server") => {
+    // Loaded only when a conversation gets near the window.
+    const { fitToWindow, summarise } = await import("./compaction.ts");
+    const compaction = await fitToWindow(history, {
+      limits: to,
+      fixedTokens,
+      estimator,
+      signal,
+      summarise: (text, summarySignal) => summarise(text, deps, summarySignal),
+    });
+    if (!compaction || signal.aborted) return null;
+    history.splice(0, history.length, ...compaction.messages);
+    emit("context_compacted", {
+      method: compaction.method,
+      beforeTokens: compaction.beforeTokens,
+      afterTokens: compaction.afterTokens,
+      window: to.window,
+      ...(cause ? { cause } : {}),
+      ...compaction.replacement,
+    });
+    return compaction;
+  };
+  // Consecutive responses cut off by the output limit: the first gets a request to continue.
+  let cutOff = 0;
   while (true) {
     if (signal.aborted) return end("aborted");
     if (deps.maxTurns !== undefined && turn >= deps.maxTurns) return end("max_turns");
     turn++;
     emit("turn_started", {});
     if (limits && needsCompaction(history, limits, fixedTokens, estimator)) {
-      // Loaded only when a conversation gets near the window.
-      const { fitToWindow, summarise } = await import("./compaction.ts");
-      const compaction = await fitToWindow(history, {
-        limits,
-        fixedTokens,
-        estimator,
-        signal,
-        summarise: (text, summarySignal) => summarise(text, deps, summarySignal),
-      });
+      await compact(limits);
       if (signal.aborted) return end("aborted");
-      if (compaction) {
-        history.splice(0, history.length, ...compaction.messages);
-        emit("context_compacted", {
-          method: compaction.method,
-          beforeTokens: compaction.beforeTokens,
-          afterTokens: compaction.afterTokens,
-          window: limits.window,
-          ...compaction.replacement,
-        });
-      }
     }
-    const requestBytes = fixed + historyBytes(history);
     const ask = () =>
       requestResponse(
         {
@@ -161,7 +178,16 @@ async function loop(
       emit("tool_protocol_switched", { to: "text", reason: outcome.error.message });
       outcome = await ask();
     }
+    if (!outcome.ok && outcome.error.kind === "context_length") {
+      // The server knows its window better than our estimate: compact below what it refused, and ask once more.
+      const historyTokens = estimator.tokens(historyBytes(history));
+      const compaction = await compact(shrunkLimits(limits, historyTokens, fixedTokens), "server");
+      if (signal.aborted) return end("aborted");
+      if (compaction && compaction.afterTokens < compaction.beforeTokens) outcome = await ask();
+      else outcome = { ok: false, error: withoutRoom(outcome.error) };
+    }
     if (!outcome.ok) return end(outcome.error.kind === "aborted" ? "aborted" : "error", outcome.error);
+    const requestBytes = fixed + historyBytes(history);
     const { message, timing } = outcome;
     estimator.calibrate(requestBytes, message.usage);
     addUsage(usage, message.usage);
@@ -170,9 +196,22 @@ async function loop(
 
     const calls = message.content.filter((p): p is ToolCallPart => p.type === "tool_call");
     if (calls.length === 0) {
+      if (message.stopReason !== "length") {
+        emit("turn_ended", {});
+        return end("done");
+      }
+      cutOff++;
+      if (cutOff > 1) {
+        emit("turn_ended", {});
+        return end("max_output_tokens");
+      }
+      const prompt: UserMessage = { role: "user", content: CONTINUE_PROMPT };
+      append(prompt);
+      emit("continuation_requested", { message: prompt });
       emit("turn_ended", {});
-      return end("done");
+      continue;
     }
+    cutOff = 0;
     const results = await runToolCalls(calls, outcome, deps.tools, guard, signal, {
       started: (call) => emit("tool_call_started", { call }),
       loopDetected: (call, repeats) => emit("tool_loop_detected", { call, repeats }),
@@ -190,6 +229,14 @@ async function loop(
     emit("turn_ended", {});
     if (signal.aborted) return end("aborted");
   }
+}
+
+/** A context-length error that compacting could not help with. */
+function withoutRoom(error: ProviderError): ProviderError {
+  return {
+    ...error,
+    message: `${error.message}; compacting the history could not make it fit (the prompt, tools and your message alone are too long): use a model with a larger context window, or --profile lean`,
+  };
 }
 
 function addUsage(total: Usage, more: Usage | undefined): void {

@@ -87,3 +87,20 @@ export function fixedPromptProblem(
   const source = limits.source ? ` (${limits.source})` : "";
   return `${model} runs with a ${thousands(limits.window)}-token context window${source}; hearth needs about ${thousands(needed)} (prompt and tools ${thousands(fixedTokens)}, your message ${thousands(firstMessageTokens)}, ${thousands(limits.reserveOutput)} for the answer): ${advice}`;
 }
+
+/** The share of its estimated size the history is cut to after the server refused a request as too long. */
+const SHRINK_AFTER_REFUSAL = 0.7;
+
+/**
+ * Limits to compact to after the server refused a request as too long: the history must fit in about 70% of its
+ * estimated size (the estimate was evidently too low), and never beyond the known window.
+ */
+export function shrunkLimits(
+  limits: ContextLimits | undefined,
+  historyTokens: number,
+  fixedTokens: number,
+): ContextLimits {
+  const reserveOutput = limits?.reserveOutput ?? 0;
+  const window = fixedTokens + reserveOutput + Math.floor(historyTokens * SHRINK_AFTER_REFUSAL);
+  return { window: limits ? Math.min(limits.window, window) : window, reserveOutput, source: limits?.source };
+}

@@ -1,15 +1,17 @@
 /**
- * One model response: send the request, stream it into an AssistantMessage, retry on retryable errors, and
- * record timing. Tool calls are repaired against the request's tool specs (tool-call-repair.ts); with the text tool
- * protocol they are read out of the text (text-tool-calls.ts). Emits text/reasoning deltas and retries through
- * `emit`; never throws.
+ * One model response: send the request, stream it into an AssistantMessage, retry on retryable errors within the
+ * retry budget, and record timing. The first-byte and idle clocks (response-limits.ts) watch the bytes on the wire
+ * as well as the adapter's events. Tool calls are repaired against the request's tool specs (tool-call-repair.ts)
+ * and each gets an id no other call in the conversation has; with the text tool protocol they are read out of the
+ * text (text-tool-calls.ts). Emits text/reasoning deltas and retries through `emit`; never throws.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { ResponseTiming } from "../protocol/events.ts";
 import { newCallId } from "../protocol/ids.ts";
 import type { AssistantMessage, ReasoningPart, TextPart, ToolCallPart, Usage } from "../protocol/messages.ts";
 import type { HttpClient, ModelRequest, ResolvedModel, StreamFunction } from "../providers/provider.ts";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay, sleep } from "./retry.ts";
+import { type LimitOverrides, responseLimits } from "./response-limits.ts";
+import { type RetryPolicy, retryDecision, seconds, sleep } from "./retry.ts";
 import { createToolCallTextFilter, extractTextToolCalls } from "./text-tool-calls.ts";
 import { isToolSupportError, type ToolCallMode, toTextToolRequest } from "./text-tool-protocol.ts";
 import { type RepairedCall, repairToolCall } from "./tool-call-repair.ts";
@@ -31,25 +33,26 @@ export type ResponseDeps = {
   stream: StreamFunction;
   http: HttpClient;
   retry: RetryPolicy;
-  /** Abort a request when no event arrives for this long (ms). */
+  /** Abort an attempt when nothing of the response has arrived this long after sending it (ms). */
+  firstByteTimeoutMs: number;
+  /** Abort an attempt when its response, once started, goes silent for this long (ms). */
   idleTimeoutMs: number;
   now: () => number;
   /** "text": the tools go in the system prompt and calls come back as text (text-tool-protocol.ts). */
   toolCalls?: ToolCallMode;
 };
 
-/** What a caller of the loop may leave out, filled with the defaults. */
+/** What a caller of the loop may leave out, filled with the defaults of the provider kind. */
 export type ResponseOptions = Pick<ResponseDeps, "model" | "stream" | "http"> &
-  Partial<Pick<ResponseDeps, "retry" | "idleTimeoutMs" | "now">>;
+  LimitOverrides & { now?: () => number };
 
-/** Response deps from the loop's options: the one place the retry policy and idle timeout defaults are applied. */
+/** Response deps from the loop's options: the one place the timeouts and retry policy defaults are applied. */
 export function responseDeps(options: ResponseOptions, toolCalls: ToolCallMode): ResponseDeps {
   return {
     model: options.model,
     stream: options.stream,
     http: options.http,
-    retry: options.retry ?? DEFAULT_RETRY_POLICY,
-    idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+    ...responseLimits(options.model, options),
     now: options.now ?? Date.now,
     toolCalls,
   };
@@ -62,20 +65,62 @@ export async function requestResponse(
   signal: AbortSignal,
 ): Promise<ResponseOutcome> {
   const wire = deps.toolCalls === "text" ? toTextToolRequest(request) : request;
+  const takenIds = callIdsIn(request);
+  const startedAt = Date.now();
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptOnce(wire, request.tools, deps, emit, signal, attempt);
+    // A retry waits for its first byte only as long as the budget lasts; the first attempt has its own timeout.
+    const left = deps.retry.budgetMs - (Date.now() - startedAt);
+    const firstByteMs = attempt === 1 ? deps.firstByteTimeoutMs : Math.min(deps.firstByteTimeoutMs, left);
+    const outcome = await attemptOnce(wire, request.tools, deps, emit, signal, {
+      attempt,
+      firstByteMs: Math.max(1, firstByteMs),
+      takenIds: new Set(takenIds),
+    });
     if (outcome.ok) return outcome;
     if (signal.aborted)
       return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
     // The caller switches to the text protocol; asking again the same way cannot help.
     if (wire.tools.length > 0 && isToolSupportError(outcome.error)) return outcome;
-    const delay = retryDelay(outcome.error, attempt, deps.retry);
-    if (delay === null) return outcome;
-    emit.retryScheduled(attempt, delay, outcome.error);
-    await sleep(delay, signal);
+    const decision = retryDecision(outcome.error, attempt, Date.now() - startedAt, deps.retry);
+    if (!decision.retry) return { ok: false, error: decision.error };
+    emit.retryScheduled(attempt, decision.delayMs, outcome.error);
+    await sleep(decision.delayMs, signal);
     if (signal.aborted)
       return { ok: false, error: { kind: "aborted", retryable: false, message: "interrupted" } };
   }
+}
+
+type Attempt = {
+  attempt: number;
+  firstByteMs: number;
+  /** Tool call ids already used in the conversation; a call that repeats one (or has none) gets a new id. */
+  takenIds: Set<string>;
+};
+
+function callIdsIn(request: ModelRequest): Set<string> {
+  const ids = new Set<string>();
+  for (const message of request.messages)
+    if (message.role === "assistant")
+      for (const part of message.content) if (part.type === "tool_call") ids.add(part.id);
+  return ids;
+}
+
+/** The HTTP client with every response byte (headers included) reported to `onActivity`. */
+function watchedHttp(http: HttpClient, onActivity: () => void): HttpClient {
+  return async (request) => {
+    const response = await http(request);
+    onActivity();
+    const body = response.body;
+    return {
+      ...response,
+      body: (async function* () {
+        for await (const chunk of body) {
+          onActivity();
+          yield chunk;
+        }
+      })(),
+    };
+  };
 }
 
 async function attemptOnce(
@@ -84,19 +129,26 @@ async function attemptOnce(
   deps: ResponseDeps,
   emit: ResponseEmit,
   outerSignal: AbortSignal,
-  attempt: number,
+  { attempt, firstByteMs, takenIds }: Attempt,
 ): Promise<ResponseOutcome> {
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   outerSignal.addEventListener("abort", onOuterAbort, { once: true });
+  // Until the first byte, the first-byte clock runs; after it, the idle clock restarts on every byte and event.
   let idleTimer: NodeJS.Timeout | undefined;
-  let idleFired = false;
+  let silence: { ms: number; started: boolean } | null = null;
+  let started = false;
   const armIdle = () => {
     clearTimeout(idleTimer);
+    const ms = started ? deps.idleTimeoutMs : firstByteMs;
     idleTimer = setTimeout(() => {
-      idleFired = true;
+      silence = { ms, started };
       controller.abort();
-    }, deps.idleTimeoutMs);
+    }, ms);
+  };
+  const activity = () => {
+    started = true;
+    if (!silence) armIdle();
   };
 
   const content: Array<TextPart | ToolCallPart | ReasoningPart> = [];
@@ -118,9 +170,9 @@ async function attemptOnce(
   try {
     for await (const event of deps.stream(deps.model, request, {
       signal: controller.signal,
-      http: deps.http,
+      http: watchedHttp(deps.http, activity),
     })) {
-      armIdle();
+      activity();
       switch (event.type) {
         case "text_delta": {
           markToken();
@@ -143,28 +195,17 @@ async function attemptOnce(
         case "tool_call": {
           markToken();
           const call = repairToolCall(event.name, event.argumentsJson, specs);
-          content.push(toolCallPart(call, event.id, checks, event.signature));
+          content.push(toolCallPart(call, uniqueId(event.id, takenIds), checks, event.signature));
           break;
         }
         case "usage":
           usage = event.usage;
           break;
-        case "error": {
-          if (idleFired) {
-            return {
-              ok: false,
-              error: {
-                kind: "timeout",
-                retryable: true,
-                message: `${deps.model.provider} sent nothing for ${Math.round(deps.idleTimeoutMs / 1000)} s; retrying`,
-              },
-            };
-          }
-          return { ok: false, error: event.error };
-        }
+        case "error":
+          return { ok: false, error: silence ? silenceError(deps.model, silence) : event.error };
         case "done": {
           showText(shown.flush());
-          const parts = textMode ? withTextToolCalls(content, specs, checks) : content;
+          const parts = textMode ? withTextToolCalls(content, specs, checks, takenIds) : content;
           const endedAt = deps.now();
           const outputTokens = usage?.outputTokens ?? 0;
           const genMs = firstTokenAt === null ? 0 : endedAt - firstTokenAt;
@@ -214,6 +255,21 @@ async function attemptOnce(
   }
 }
 
+/** The error for an attempt stopped by the first-byte or idle clock. */
+function silenceError(model: ResolvedModel, silence: { ms: number; started: boolean }): ProviderError {
+  const what = silence.started
+    ? `went silent for ${seconds(silence.ms)} in the middle of its response`
+    : `sent nothing for ${seconds(silence.ms)}`;
+  return { kind: "timeout", retryable: true, message: `${model.provider} ${what}` };
+}
+
+/** The provider's id, unless it is missing or already used in this conversation: then a new one. */
+function uniqueId(id: string, taken: Set<string>): string {
+  const unique = id && !taken.has(id) ? id : newCallId();
+  taken.add(unique);
+  return unique;
+}
+
 /** A repaired call as a message part; its error or repairs are noted in `checks` under its id. */
 function toolCallPart(call: RepairedCall, id: string, checks: CallChecks, signature?: string): ToolCallPart {
   if (call.error) checks.argumentErrors.set(id, call.error);
@@ -232,6 +288,7 @@ function withTextToolCalls(
   content: Array<TextPart | ToolCallPart | ReasoningPart>,
   specs: ModelRequest["tools"],
   checks: CallChecks,
+  takenIds: Set<string>,
 ): Array<TextPart | ToolCallPart | ReasoningPart> {
   const out: Array<TextPart | ToolCallPart | ReasoningPart> = [];
   for (const part of content) {
@@ -241,7 +298,7 @@ function withTextToolCalls(
     }
     const extracted = extractTextToolCalls(part.text, specs);
     if (extracted.visible) out.push({ type: "text", text: extracted.visible });
-    for (const call of extracted.calls) out.push(toolCallPart(call, newCallId(), checks));
+    for (const call of extracted.calls) out.push(toolCallPart(call, uniqueId("", takenIds), checks));
   }
   return out;
 }

@@ -45,7 +45,7 @@ async function runOn(stream: StreamFunction, model: ResolvedModel) {
         run: (call, signal) => runtime.run(call, signal),
         isConcurrencySafe: () => true,
       },
-      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, budgetMs: 60_000 },
     },
     new AbortController().signal,
   );

@@ -174,6 +174,14 @@ describe("hearth keys (file backend)", () => {
       `hearth: ${file}: refusing to read keys from a file other users can access (mode 644); run \`chmod 600 ${file}\` (and consider rotating the keys in it)\n`,
     );
     assert.ok(!list.stdout.includes(anthropicKey));
+    // The real mode, not the one the file should have.
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `keys are stored in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(mode 0644: other users can access it; run \`chmod 600 `,
+      ),
+    );
+    assert.doesNotMatch(list.stdout, /0600/);
     const set = await run(["set", "anthropic"], Readable.from(["sk-ant-new"]));
     assert.equal(set.code, EXIT_FAILED);
     assert.match(set.stderr, /chmod 600/);

@@ -10,6 +10,7 @@
 import type { Readable } from "node:stream";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { BUILTIN_PROVIDERS } from "../providers/model-resolution.ts";
+import { describeKeyFileMode } from "../secrets/key-file.ts";
 import { isValidProviderName, type KeyStore, KeyStoreError, openKeyStore } from "../secrets/key-store.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
 import { subcommandOutput } from "./subcommand.ts";
@@ -125,7 +126,7 @@ async function listKeys(
   if (store.backend === "keychain") say(`keys are stored in the OS keychain (${store.keychainLabel})`);
   else {
     say(`the OS keychain is not available: ${store.keychainProblem}`);
-    say(`keys are stored in ${store.filePath} (mode 0600) instead`);
+    say(`keys are stored in ${store.filePath} (${describeKeyFileMode(store.filePath)}) instead`);
   }
   const { keys, problems } = await store.list();
   for (const problem of problems) err(`hearth: ${problem}\n`);
@@ -143,7 +144,9 @@ async function listKeys(
 }
 
 function place(store: KeyStore, where: "keychain" | "file"): string {
-  return where === "keychain" ? `the OS keychain (${store.keychainLabel})` : `${store.filePath} (mode 0600)`;
+  return where === "keychain"
+    ? `the OS keychain (${store.keychainLabel})`
+    : `${store.filePath} (${describeKeyFileMode(store.filePath)})`;
 }
 
 function builtinNames(): string[] {

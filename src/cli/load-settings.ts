@@ -60,6 +60,8 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
   const trust =
     layers.has(PROJECT_LABEL) || claude ? isTrustedFolder(trustedFoldersPath(env), cwd) : { trusted: false };
   if (trust.problem) writeError(`hearth: ${trust.problem}\n`);
+  // A trusted folder whose project files changed since: untrusted, in one line that says what changed.
+  if ("notice" in trust && trust.notice) writeError(`hearth: ${trust.notice}\n`);
   const safeProject: Record<string, unknown> = { ...project };
   if (!trust.trusted) {
     const ignored = TRUST_ONLY_KEYS.filter(

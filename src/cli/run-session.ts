@@ -103,6 +103,8 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         else if (record.type === "mode") previousMode = record.mode;
       }
       writer = appendToSessionFile(path, { redact });
+      if (writer.backup)
+        notes.push(`the session file was copied to ${writer.backup} before hearth repaired it`);
       // Calls that were running when hearth died are recorded as interrupted, so the file itself is whole again.
       for (const message of interruptedResults(parsed.records))
         writer.append({ type: "message", turn: Math.max(previousTurn, 1), ts: Date.now(), message });
@@ -165,6 +167,9 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
               isError: event.isError,
             },
           });
+          break;
+        case "continuation_requested":
+          writer.append({ type: "message", turn, ts: event.ts, message: event.message });
           break;
         case "turn_ended":
           writer.sync();

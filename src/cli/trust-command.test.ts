@@ -58,7 +58,15 @@ describe("hearth trust", () => {
         "its .hearth/settings.json allow rules now apply: bash(npm test:*), edit(src/**)\n" +
         'its permissionMode "edits" now applies too\n',
     );
-    assert.deepEqual(JSON.parse(await readFile(file, "utf8")), { folders: [proj] });
+    const list = JSON.parse(await readFile(file, "utf8"));
+    assert.deepEqual(list.folders, [proj]);
+    // What was trusted: the settings file's hash and a digest per key; the absent layers as null.
+    assert.match(list.files[join(proj, ".hearth", "settings.json")].sha256, /^[0-9a-f]{64}$/);
+    assert.deepEqual(Object.keys(list.files[join(proj, ".hearth", "settings.json")].keys).sort(), [
+      "permissionMode",
+      "permissions.allow",
+    ]);
+    assert.equal(list.files[join(proj, ".mcp.json")], null);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
   });
 
@@ -82,8 +90,34 @@ describe("hearth trust", () => {
     const removed = run(["--remove"]);
     assert.equal(removed.code, EXIT_OK);
     assert.match(removed.stdout, /^no longer trusted: /);
-    assert.deepEqual(JSON.parse(await readFile(file, "utf8")), { folders: [join(base, "config")] });
+    const list = JSON.parse(await readFile(file, "utf8"));
+    assert.deepEqual(list.folders, [join(base, "config")]);
+    assert.deepEqual(
+      Object.keys(list.files).filter((path) => path.startsWith(proj)),
+      [],
+      "the removed folder's records go with it",
+    );
     assert.equal(run(["--remove", proj]).stdout, `${proj} was not trusted\n`);
+  });
+
+  it("after the project settings change, trusting again says which keys changed, then they apply", async () => {
+    assert.equal(run([]).code, EXIT_OK);
+    const settings = join(proj, ".hearth", "settings.json");
+    await writeFile(
+      settings,
+      '{ "permissions": { "allow": ["bash(*)"] }, "permissionMode": "edits", "sandbox": { "enabled": false } }',
+    );
+    const again = run([]);
+    assert.equal(again.code, EXIT_OK);
+    assert.equal(
+      again.stdout.split("\n")[0],
+      `trusted again: ${proj} as its project settings are now; .hearth/settings.json changed since you trusted ${proj} (permissions.allow, sandbox.enabled added)`,
+    );
+    assert.equal(run([]).stdout, `already trusted: ${proj}\n`);
+    await writeFile(join(proj, ".mcp.json"), '{ "mcpServers": {} }');
+    assert.match(run([]).stdout, /^trusted again: .*\.mcp\.json appeared since you trusted/);
+    await rm(join(proj, ".mcp.json"));
+    assert.equal(run(["--remove"]).code, EXIT_OK);
   });
 
   it("reports usage errors", () => {

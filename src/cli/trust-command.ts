@@ -1,7 +1,8 @@
 /**
  * `hearth trust`: manage the folders whose `.hearth/settings.json` may loosen permissions (allow rules,
  * permissionMode). Without trust a project file can only add ask and deny rules, because a cloned
- * repository is untrusted input.
+ * repository is untrusted input. Trust records the content of the folder's project settings files: after they
+ * change, `hearth trust` again says what changed and trusts them as they are now.
  *
  *   hearth trust [dir]            trust dir (default: the current directory) and everything below it
  *   hearth trust --list           print the trusted folders, one per line
@@ -9,11 +10,14 @@
  */
 
 import { readFileSync, realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { projectSettingsPath } from "../store/paths.ts";
 import { parseSettingsText } from "../store/settings.ts";
 import {
+  describeChanges,
+  layerChanges,
+  layerFingerprints,
   readTrustedFolders,
   trustedFoldersPath,
   trustingFolder,
@@ -74,10 +78,13 @@ export function runTrust(args: string[], env: NodeJS.ProcessEnv, io: TrustIo = {
       say(`${dir} was not trusted`);
       return EXIT_OK;
     }
-    const problem = writeTrustedFolders(
-      file,
-      current.folders.filter((f) => f !== dir),
+    const files = Object.fromEntries(
+      Object.entries(current.files).filter(([path]) => !path.startsWith(`${dir}${sep}`)),
     );
+    const problem = writeTrustedFolders(file, {
+      folders: current.folders.filter((f) => f !== dir),
+      files,
+    });
     if (problem) return fail(problem, EXIT_FAILED);
     say(`no longer trusted: ${dir} (its .hearth/settings.json allow rules no longer apply)`);
     return EXIT_OK;
@@ -91,13 +98,18 @@ export function runTrust(args: string[], env: NodeJS.ProcessEnv, io: TrustIo = {
     return fail(`${given} is not a directory`, EXIT_USAGE);
   }
   const via = trustingFolder(current.folders, dir);
-  if (via) {
+  const changes = layerChanges(current.files, dir);
+  if (via && changes.length === 0) {
     say(via === dir ? `already trusted: ${dir}` : `already trusted: ${dir} (through ${via})`);
     return EXIT_OK;
   }
-  const problem = writeTrustedFolders(file, [...current.folders, dir]);
+  const problem = writeTrustedFolders(file, {
+    folders: via ? current.folders : [...current.folders, dir],
+    files: { ...current.files, ...layerFingerprints(dir) },
+  });
   if (problem) return fail(problem, EXIT_FAILED);
-  say(`trusted: ${dir} (and the folders below it)`);
+  if (via) say(`trusted again: ${dir} as its project settings are now; ${describeChanges(changes, via)}`);
+  else say(`trusted: ${dir} (and the folders below it)`);
   for (const line of describeProjectSettings(dir)) say(line);
   return EXIT_OK;
 }

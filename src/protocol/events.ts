@@ -4,7 +4,7 @@
  * Types are snake_case past tense: they are facts.
  */
 import type { ProviderError } from "./errors.ts";
-import type { AssistantMessage, Message, ToolCallPart, Usage } from "./messages.ts";
+import type { AssistantMessage, Message, ToolCallPart, Usage, UserMessage } from "./messages.ts";
 
 /** Per-response timing, recorded for every model response. */
 export type ResponseTiming = {
@@ -21,7 +21,8 @@ export type ResponseTiming = {
   promptTokensPerSecond: number | null;
 };
 
-export type AgentEndReason = "done" | "error" | "aborted" | "max_turns";
+/** `max_output_tokens`: the last response was cut off by the output limit, also after asking the model to continue. */
+export type AgentEndReason = "done" | "error" | "aborted" | "max_turns" | "max_output_tokens";
 
 type EventMap = {
   agent_started: { model: string };
@@ -46,12 +47,16 @@ type EventMap = {
   /** The server refused native tool calls (`reason`); tools go through the text protocol for the rest of the run. */
   tool_protocol_switched: { to: "text"; reason: string };
   turn_ended: Record<string, never>;
+  /** The response was cut off by the output limit; `message` (added to the conversation) asks the model to go on. */
+  continuation_requested: { message: UserMessage };
   /** The history was made smaller to fit the model's context window (see agent/compaction.ts). */
   context_compacted: {
     method: "elided" | "summarised" | "dropped" | "truncated";
     beforeTokens: number;
     afterTokens: number;
     window: number;
+    /** "server": the server refused the request as too long, and the request is sent again once compacted. */
+    cause?: "server";
     /** For summarised/dropped: the message now standing for the older turns, followed by the last `keepLast`. */
     summary?: string;
     keepLast?: number;

@@ -17,7 +17,7 @@ import type {
   StreamFunction,
   StreamOptions,
 } from "./provider.ts";
-import { cutShort, malformed, oneLine, serverName } from "./provider-errors.ts";
+import { cutShort, isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 const API_VERSION = "2023-06-01";
@@ -81,7 +81,7 @@ const ERROR_KINDS: Record<string, { kind: ProviderErrorKind; retryable: boolean 
   permission_error: { kind: "auth", retryable: false },
   not_found_error: { kind: "not_found", retryable: false },
   invalid_request_error: { kind: "bad_request", retryable: false },
-  request_too_large: { kind: "bad_request", retryable: false },
+  request_too_large: { kind: "context_length", retryable: false },
 };
 
 export const streamAnthropicMessages: StreamFunction = (model, request, options) =>
@@ -304,7 +304,9 @@ function* fromMessageBody(model: ResolvedModel, text: string): Generator<Provide
 
 function errorFromBody(model: ResolvedModel, error: WireError | undefined): ProviderError {
   const type = error?.type ?? "unknown_error";
-  const { kind, retryable } = ERROR_KINDS[type] ?? { kind: "server", retryable: true };
+  const { kind, retryable } = isContextOverflow(error?.message ?? "")
+    ? { kind: "context_length" as const, retryable: false }
+    : (ERROR_KINDS[type] ?? { kind: "server", retryable: true });
   const detail = error?.message ? `: ${oneLine(error.message)}` : "";
   const fix = kind === "auth" ? `check ${model.apiKeyEnv ?? "the API key"}` : retryable ? "retry later" : "";
   const message = `${serverName(model)} reported ${type}${detail}${fix ? `; ${fix}` : ""}`;

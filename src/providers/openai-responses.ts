@@ -8,7 +8,7 @@ import type { ProviderError } from "../protocol/errors.ts";
 import type { Message } from "../protocol/messages.ts";
 import { errorFromFailure, jsonHeaders, parseJson, postModelRequest } from "./model-request.ts";
 import type { HttpResponse, ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, malformed, oneLine, serverName } from "./provider-errors.ts";
+import { cutShort, isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 // --- Vendor wire types (only the fields hearth reads or writes) ---
@@ -289,7 +289,7 @@ function failedError(
       message: `${who} is rate limiting requests: ${detail}; wait and retry`,
     };
   }
-  if (/context_length|context window|too long/i.test(text)) {
+  if (isContextOverflow(text)) {
     return {
       kind: "context_length",
       retryable: false,

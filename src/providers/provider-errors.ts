@@ -50,6 +50,15 @@ export function errorFromStatus(
     };
   }
   const retryAfterMs = parseRetryAfter(headers);
+  // Before the 5xx branch: some servers (older llama.cpp) report an overflow as a server error, which no retry fixes.
+  if (status !== 429 && (status === 413 || isContextOverflow(`${detail} ${bodyText.slice(0, 2000)}`))) {
+    return {
+      kind: "context_length",
+      status,
+      retryable: false,
+      message: `${who}: the request does not fit the model's context window (HTTP ${status})${suffix}`,
+    };
+  }
   if (status === 429) {
     return {
       kind: "rate_limit",
@@ -75,14 +84,6 @@ export function errorFromStatus(
       retryable: true,
       retryAfterMs,
       message: `${who} had a server error (HTTP ${status})${suffix}; retry later`,
-    };
-  }
-  if (/context|too long|too many tokens|maximum.*tokens|exceeds/i.test(detail)) {
-    return {
-      kind: "context_length",
-      status,
-      retryable: false,
-      message: `${who}: the request does not fit the model's context window (HTTP ${status})${suffix}`,
     };
   }
   return {
@@ -155,7 +156,7 @@ export function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
     return errorFromStatus(model, status, JSON.stringify({ error: { message: detail } }), {});
   }
   const who = serverName(model);
-  if (/context|too long|too many tokens|exceeds/i.test(detail)) {
+  if (isContextOverflow(detail)) {
     return {
       kind: "context_length",
       retryable: false,
@@ -163,6 +164,28 @@ export function errorInBody(model: ResolvedModel, raw: unknown): ProviderError {
     };
   }
   return { kind: "server", retryable: false, message: `${who} reported an error: ${oneLine(detail)}` };
+}
+
+/**
+ * How each server words "the request does not fit the context window". Specific on purpose: a loose match (any
+ * "exceeds") would send errors about other limits to compaction.
+ */
+const CONTEXT_OVERFLOW: RegExp[] = [
+  /prompt is too long/i, // Anthropic
+  /context_length_exceeded|maximum context length/i, // OpenAI, vLLM, OpenRouter and other compatible servers
+  /input token count.*exceeds the maximum/i, // Gemini
+  /exceed_context_size_error|exceeds the available context size/i, // llama.cpp server
+  /prompt too long; exceeded (?:max )?context length|input length exceeds the context length/i, // Ollama
+  /context length is only \d+ tokens|input length.*exceeds.*context length/i, // vLLM
+  /context length of only \d+ tokens|context overflow|context is full/i, // LM Studio
+  /model_context_window_exceeded|exceeds the context window|context window (?:is )?exceeded/i, // OpenAI Responses, others
+  /too large for model with \d+ maximum context length/i, // Mistral
+  /too many tokens in (?:the )?(?:request|prompt)|prompt tokens? limit exceeded/i,
+];
+
+/** Is this server message a context overflow (the request is too long for the model's window)? */
+export function isContextOverflow(text: string): boolean {
+  return CONTEXT_OVERFLOW.some((pattern) => pattern.test(text));
 }
 
 function parseRetryAfter(headers: Record<string, string>): number | undefined {

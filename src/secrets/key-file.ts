@@ -13,6 +13,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
@@ -41,6 +42,22 @@ export function keyFilePath(env: NodeJS.ProcessEnv, home: string = homedir()): s
 
 /** Modes the file must not have: any access for group or others. */
 const LOOSE_MODE = 0o077;
+
+/**
+ * How the file's mode reads for a person: "mode 0600", or "mode 0644: other users can read it; run `chmod 600 …`"
+ * when group or others have access. A missing file is described by the mode it will be created with.
+ */
+export function describeKeyFileMode(file: string): string {
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    return "mode 0600";
+  }
+  const shown = `mode 0${mode.toString(8).padStart(3, "0")}`;
+  if (process.platform === "win32" || (mode & LOOSE_MODE) === 0) return shown;
+  return `${shown}: other users can access it; run \`chmod 600 ${file}\``;
+}
 
 /** Read the keys. A missing file has none; an unsafe, unreadable or malformed one is a `problem`. */
 export function readKeyFile(file: string): KeyFileContents {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeSync as fsWriteSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { writeSync as fsWriteSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -97,6 +97,34 @@ test("appending after a torn tail starts a fresh line", () => {
   const parsed = readSessionFile(path);
   assert.equal(parsed.records.length, 1);
   assert.deepEqual(parsed.problems, [`${path}:2: damaged line skipped`]);
+});
+
+test("repairing a torn tail first keeps a byte-exact copy of the original beside the session", () => {
+  const root = dir();
+  const path = join(root, "s1.jsonl");
+  const original = `${JSON.stringify(header)}\n{"type":"message","turn":1,"ts":1,"message":{"role":"user","content":"half a li`;
+  writeFileSync(path, original, { mode: 0o600 });
+  const writer = appendToSessionFile(path, { redact: noRedact, now: Date.UTC(2026, 0, 2, 3, 4, 5) });
+  writer.append({ type: "model", turn: 1, ts: 1, model: "b" });
+  writer.close();
+  assert.equal(writer.backup, join(root, "s1", "backups", "2026-01-02T03-04-05-000Z.jsonl"));
+  assert.equal(readFileSync(writer.backup ?? "", "utf8"), original);
+  assert.equal(statSync(writer.backup ?? "").mode & 0o777, 0o600);
+  assert.ok(readFileSync(path, "utf8").startsWith(`${original}\n`), "the session itself only grew");
+
+  // A second repair at the same moment does not overwrite the first copy.
+  writeFileSync(path, `${original}x`);
+  const again = appendToSessionFile(path, { redact: noRedact, now: Date.UTC(2026, 0, 2, 3, 4, 5) });
+  again.close();
+  assert.equal(again.backup, join(root, "s1", "backups", "2026-01-02T03-04-05-000Z-1.jsonl"));
+  assert.equal(readFileSync(writer.backup ?? "", "utf8"), original);
+
+  // A whole file needs no repair and gets no copy.
+  const wholePath = join(root, "s2.jsonl");
+  writeFileSync(wholePath, `${JSON.stringify(header)}\n`);
+  const whole = appendToSessionFile(wholePath, { redact: noRedact });
+  whole.close();
+  assert.equal(whole.backup, undefined);
 });
 
 test("replay gives every tool call exactly one result, in call order", () => {

@@ -4,7 +4,7 @@
  * it was writing. A failed write (a full disk) is cut back to the last whole record and reported.
  */
 import * as fs from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import {
   type ParsedSession,
   parseSession,
@@ -28,6 +28,8 @@ export type SessionWriter = {
   /** Flushes to the disk (fdatasync): after a turn, so a power cut keeps it too. */
   sync(): void;
   close(): void;
+  /** Where the file was copied, byte for byte, before opening it repaired it (a torn last line); else undefined. */
+  readonly backup?: string;
 };
 
 export type SessionFileOptions = {
@@ -57,9 +59,13 @@ export function createSessionFile(
 
 /**
  * Opens an existing session file for appending. A torn last line (a crash mid-write) is closed with a newline
- * first, so it stays a skipped line rather than being glued to the next record.
+ * first, so it stays a skipped line rather than being glued to the next record; before that repair the file is
+ * copied as it was to `<id>/backups/` beside it (removed with the session), so no byte of it is lost.
  */
-export function appendToSessionFile(path: string, options: SessionFileOptions): SessionWriter {
+export function appendToSessionFile(
+  path: string,
+  options: SessionFileOptions & { now?: number },
+): SessionWriter {
   let fd: number;
   try {
     fd = fs.openSync(path, "r+");
@@ -71,9 +77,38 @@ export function appendToSessionFile(path: string, options: SessionFileOptions): 
   if (size > 0) {
     const last = Buffer.alloc(1);
     fs.readSync(fd, last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) writer.appendRaw("\n");
+    if (last[0] !== 0x0a) {
+      let backup: string;
+      try {
+        backup = backupSessionFile(path, options.now ?? Date.now());
+      } catch (error) {
+        writer.close();
+        throw new SessionWriteError(
+          `${path} has a torn last line, and copying it aside before repairing it failed: ${(error as Error).message}`,
+        );
+      }
+      writer.appendRaw("\n");
+      return Object.assign(writer, { backup });
+    }
   }
   return writer;
+}
+
+/** Copies a session file to `<id>/backups/<time>.jsonl` next to it (never over an existing copy). */
+function backupSessionFile(path: string, now: number): string {
+  const dir = join(dirname(path), basename(path, ".jsonl"), "backups");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, "-");
+  for (let n = 0; ; n++) {
+    const target = join(dir, `${stamp}${n ? `-${n}` : ""}.jsonl`);
+    try {
+      fs.copyFileSync(path, target, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(target, 0o600);
+      return target;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || n >= 100) throw error;
+    }
+  }
 }
 
 function writerFor(

@@ -97,8 +97,10 @@ export const SettingsSchema = z.object({
       retentionDays: z.optional(z.int().check(z.minimum(0))),
     }),
   ),
-  /** Seconds without any data from the model before a request is retried. */
+  /** Seconds without any data from the model before a request is retried (default: by provider kind). */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
+  /** Seconds across all attempts of one model request after which no new attempt starts (default: by kind). */
+  requestRetryBudget: z.optional(z.number().check(z.positive())),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   isTrustedFolder,
+  layerFingerprints,
   readTrustedFolders,
   trustedFoldersPath,
   trustingFolder,
@@ -30,15 +31,18 @@ describe("trusted folders", () => {
   });
 
   it("a missing file is an empty list", () => {
-    assert.deepEqual(readTrustedFolders(join(base, "nope", "trusted-folders.json")), { folders: [] });
+    assert.deepEqual(readTrustedFolders(join(base, "nope", "trusted-folders.json")), {
+      folders: [],
+      files: {},
+    });
   });
 
   it("round-trips, with mode 0600, through a temp file and a rename", async () => {
-    assert.equal(writeTrustedFolders(file, ["/a/b", "/c"]), null);
-    assert.deepEqual(readTrustedFolders(file), { folders: ["/a/b", "/c"] });
+    assert.equal(writeTrustedFolders(file, { folders: ["/a/b", "/c"] }), null);
+    assert.deepEqual(readTrustedFolders(file), { folders: ["/a/b", "/c"], files: {} });
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     const before = (await stat(file)).ino;
-    assert.equal(writeTrustedFolders(file, ["/c"]), null);
+    assert.equal(writeTrustedFolders(file, { folders: ["/c"] }), null);
     // A rename puts a new file in place; writing in place would keep the inode.
     assert.notEqual((await stat(file)).ino, before);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -50,7 +54,7 @@ describe("trusted folders", () => {
     const dir = join(base, "blocked");
     const target = join(dir, "trusted-folders.json");
     await mkdir(target, { recursive: true }); // a directory where the file should be: rename fails
-    const problem = writeTrustedFolders(target, ["/x"]);
+    const problem = writeTrustedFolders(target, { folders: ["/x"] });
     assert.match(problem ?? "", /trusted-folders\.json: cannot write: E/);
     assert.deepEqual(await readdir(dir), ["trusted-folders.json"]);
   });
@@ -66,13 +70,55 @@ describe("trusted folders", () => {
     }
   });
 
+  it("trust is bound to the project files' content: a change, a new file or an unrecorded one untrusts", async () => {
+    const proj = join(base, "bound");
+    const settings = join(proj, ".hearth", "settings.json");
+    await mkdir(join(proj, ".hearth"), { recursive: true });
+    await writeFile(settings, '{ "permissions": { "allow": ["bash(npm test:*)"] }, "model": "a/b" }');
+    // Trusted before contents were recorded (an older hearth): the file is not among what was trusted.
+    assert.equal(writeTrustedFolders(file, { folders: [proj] }), null);
+    const old = isTrustedFolder(file, proj);
+    assert.equal(old.trusted, false);
+    assert.match(
+      old.notice ?? "",
+      /^\.hearth\/settings\.json is not among what you trusted in .*bound; the project settings are untrusted until you review them and run `hearth trust` again$/,
+    );
+
+    assert.equal(writeTrustedFolders(file, { folders: [proj], files: layerFingerprints(proj) }), null);
+    assert.deepEqual(isTrustedFolder(file, proj), { trusted: true });
+    // Same size, other content: the hash, not the size or time, decides.
+    await writeFile(settings, '{ "permissions": { "allow": ["bash(rm -rf:*)"] }, "model": "a/b" }');
+    const changed = isTrustedFolder(file, proj);
+    assert.equal(changed.trusted, false);
+    assert.match(
+      changed.notice ?? "",
+      /settings\.json changed since you trusted .*bound \(permissions\.allow\)/,
+    );
+    await writeFile(settings, '{ "permissions": { "allow": ["bash(npm test:*)"] }, "model": "a/b" }');
+    assert.equal(isTrustedFolder(file, proj).trusted, true, "back as it was: trusted again");
+
+    await mkdir(join(proj, ".claude"));
+    await writeFile(join(proj, ".claude", "settings.json"), "{}");
+    assert.match(isTrustedFolder(file, proj).notice ?? "", /\.claude\/settings\.json appeared since/);
+    await rm(join(proj, ".claude"), { recursive: true });
+    // A subfolder's own settings were never reviewed.
+    await mkdir(join(proj, "pkg", ".hearth"), { recursive: true });
+    await writeFile(join(proj, "pkg", ".hearth", "settings.json"), '{ "permissionMode": "auto" }');
+    assert.match(
+      isTrustedFolder(file, join(proj, "pkg")).notice ?? "",
+      /is not among what you trusted in .*bound;/,
+    );
+    await rm(settings);
+    assert.match(isTrustedFolder(file, proj).notice ?? "", /settings\.json was removed since/);
+  });
+
   it("trusting a folder trusts the folders below it, not its siblings or parents", () => {
     const folders = ["/srv/proj"];
     assert.equal(trustingFolder(folders, "/srv/proj"), "/srv/proj");
     assert.equal(trustingFolder(folders, "/srv/proj/pkg/a"), "/srv/proj");
     assert.equal(trustingFolder(folders, "/srv/projx"), null);
     assert.equal(trustingFolder(folders, "/srv"), null);
-    assert.equal(writeTrustedFolders(file, folders), null);
+    assert.equal(writeTrustedFolders(file, { folders: folders }), null);
     assert.deepEqual(isTrustedFolder(file, "/srv/proj/pkg"), { trusted: true });
   });
 });

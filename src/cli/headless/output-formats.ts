@@ -121,7 +121,10 @@ export function streamJsonEvent(event: AgentEvent): Record<string, unknown> | nu
         before_tokens: event.beforeTokens,
         after_tokens: event.afterTokens,
         window: event.window,
+        ...(event.cause ? { cause: event.cause } : {}),
       };
+    case "continuation_requested":
+      return { type: "continued", ...base, reason: "max_output_tokens" };
     case "tool_loop_detected":
       return { type: "tool_loop", ...base, id: event.call.id, name: event.call.name, repeats: event.repeats };
     case "tool_protocol_switched":

@@ -37,6 +37,7 @@ import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
 import { extraRoots, runWorkspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
+import { createDenialLog, denialSummary } from "./permission-denials.ts";
 import { createHeadlessPolicy } from "./permission-policy.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
@@ -156,6 +157,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     ),
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
+  const denialLog = createDenialLog();
   const { mode, policy, hidden, refuseWrite } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
@@ -165,7 +167,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     userSettingsLabel: paths.userSettings,
     // Called with the first command, when `sandbox` (below) exists.
     sandboxAvailable: () => sandbox?.available() ?? Promise.resolve(false),
-    say,
+    say: denialLog.say(say),
   });
   const sandbox = createCommandSandbox({
     settings,
@@ -198,7 +200,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
-  const runtime = createToolRuntime({ tools, spillDir, policy, redact });
+  const runtime = createToolRuntime({ tools, spillDir, policy: denialLog.policy(policy), redact });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, writeOutput);
@@ -254,11 +256,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       http,
       tools: {
         specs: runPrompt.specs,
-        run: (call, signal) => runtime.run(call, signal),
+        run: (call, signal) => denialLog.during(call, () => runtime.run(call, signal)),
         isConcurrencySafe: (name) => readOnly.has(name),
       },
       maxTurns: options.maxTurns ?? settings.maxTurns,
-      idleTimeoutMs: (settings.requestIdleTimeout ?? 300) * 1000,
+      // Unset: the defaults of the provider kind (agent/response-limits.ts).
+      idleTimeoutMs: settings.requestIdleTimeout && settings.requestIdleTimeout * 1000,
+      retryBudgetMs: settings.requestRetryBudget && settings.requestRetryBudget * 1000,
       context: limits,
     },
     controller.signal,
@@ -293,7 +297,10 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     model: modelName,
     durationMs: Date.now() - startedAt,
     costUsd: estimateCost(model.provider, model.id, result.usage),
+    denials: denialLog.denials,
   });
+  const refused = denialSummary(denialLog.denials);
+  if (refused) say(refused);
   await afterRun({ dataDir: paths.dataDir, retentionDays: settings.sessions?.retentionDays, say });
   if (sessionFailed) return EXIT_FAILED;
   switch (result.reason) {
@@ -303,6 +310,11 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       return EXIT_INTERRUPTED;
     case "max_turns":
       say(`stopped after ${result.turns} turns (--max-turns); the task may be unfinished`);
+      return EXIT_FAILED;
+    case "max_output_tokens":
+      say(
+        "the answer was cut off by the output token limit, also after asking the model to continue; raise maxOutputTokens in settings, or ask for a shorter answer",
+      );
       return EXIT_FAILED;
     default:
       say(result.error?.message ?? "the run failed");

@@ -16,8 +16,12 @@ export function reportEvent(event: AgentEvent, say: (line: string) => void, opti
   }
   if (event.type === "context_compacted")
     say(
-      `context: ${COMPACTED[event.method]} to fit the ${count(event.window)}-token window (about ${count(event.beforeTokens)} → ${count(event.afterTokens)} tokens of history)`,
+      event.cause === "server"
+        ? `context: the server refused the request as too long; ${COMPACTED[event.method]} and sending it once more (about ${count(event.beforeTokens)} → ${count(event.afterTokens)} tokens of history)`
+        : `context: ${COMPACTED[event.method]} to fit the ${count(event.window)}-token window (about ${count(event.beforeTokens)} → ${count(event.afterTokens)} tokens of history)`,
     );
+  if (event.type === "continuation_requested")
+    say("the response was cut off by the output token limit; asking the model to continue");
   if (event.type === "tool_protocol_switched")
     say(
       `${event.reason}; using the text tool protocol for the rest of this run (set "toolCalls": "text" for this provider to skip this)`,
