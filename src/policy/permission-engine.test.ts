@@ -133,6 +133,20 @@ describe("reasons and causes", () => {
     assert.match(ask.reason, /writes outside the workspace/);
   });
 
+  it("a command that writes outside the workspace asks in every mode, as the write tool does", async () => {
+    const append = bash("echo x >> /tmp/log", "unknown", [["echo", "x"]]);
+    const why = "appends outside the workspace: /tmp/log";
+    append.command!.classification = {
+      ...append.command!.classification,
+      writesOutside: why,
+      allowRuleUnsafe: why,
+    };
+    for (const mode of ["ask", "edits", "auto"] as const) {
+      const ask = asAsk(await decide(append, mode));
+      assert.deepEqual([ask.cause, ask.reason, ask.suggestedMode], ["outside", why, undefined], mode);
+    }
+  });
+
   it("mode asks say which mode and why", async () => {
     const ask = asAsk(await decide(bash("npm install", "network", undefined, "downloads packages"), "edits"));
     assert.equal(ask.cause, "mode");

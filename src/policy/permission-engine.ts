@@ -22,7 +22,8 @@
  * 8. without an OS sandbox (and not turned off by the user) a command that is not read-only -> ask, in every
  *    mode; reading a `.env` file or hearth's config -> ask, in every mode;
  * 9. the mode: ask (reads free), edits (+ edits in the workspace), auto (everything but writes outside the
- *    workspace). Read-only commands count as reads and workspace-class commands as edits in the workspace.
+ *    workspace, by a file tool or by a command the classifier marks `writesOutside`). Read-only commands count
+ *    as reads and workspace-class commands as edits in the workspace.
  * Project rules (.hearth/settings.json, e.g. from a cloned repository) add deny and ask rules; their allow
  * rules count only when the folder is trusted (`hearth trust`).
  */
@@ -312,6 +313,9 @@ function decideByMode(request: PermissionRequest, mode: PermissionMode): Permiss
     return { decision: "ask", reason: `${mode} mode asks before ${what}`, cause: "mode" };
   }
   const classification = request.command?.classification;
+  // A command that writes outside the workspace needs the same yes as the write tool there, in every mode.
+  if (classification?.writesOutside)
+    return { decision: "ask", reason: classification.writesOutside, cause: "outside" };
   const commandClass = classification?.class ?? "unknown";
   if (commandClass === "read-only" || mode === "auto") return allow;
   if (commandClass === "workspace" && mode === "edits") return allow;
