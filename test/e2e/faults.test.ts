@@ -190,8 +190,8 @@ test("ask mode headless: a command is refused, the model is told, stderr says ho
   assert.ok(!existsSync(join(sandbox.project, "out.txt")));
   const result = run.events.find((e) => e.type === "tool_result")!;
   assert.equal(result.is_error, true);
-  assert.match(String(result.content), /permission needed: .*nobody to ask.*--permission-mode auto/);
-  assert.match(run.stderr, /refused bash "echo done > out.txt": .*\(allow with --permission-mode auto/);
+  assert.match(String(result.content), /permission needed: .*nobody to ask.*--permission-mode edits/);
+  assert.match(run.stderr, /refused bash "echo done > out.txt": .*\(allow with --permission-mode edits/);
 });
 
 test("plan mode: edits are refused; reads work", async () => {

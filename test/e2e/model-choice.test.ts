@@ -89,7 +89,8 @@ test("a GGUF file given by a relative path is recorded by its absolute path: -r 
   assert.equal(header.model, `local/${join(sandbox.project, "tiny.gguf")}`);
 
   // Resumed from another directory: the recorded model resolves (the run then starts, or the engine says why not).
-  const elsewhere = { ...sandbox, project: sandbox.home };
+  const elsewhere = { ...sandbox, project: join(sandbox.home, "..", "elsewhere") };
+  mkdirSync(elsewhere.project);
   const again = await runHearth(elsewhere, ["-p", "-r", header.id.slice(-8), "again"], {
     env,
     timeoutMs: 60_000,

@@ -45,7 +45,7 @@ test("a server that accepts and never answers: exit 1 within the retry budget, '
   assert.ok(attempts >= 2 && attempts < 5, `${attempts} attempts`);
   assert.ok(result.durationMs < 10_000, `took ${result.durationMs} ms`);
   const final = lastLine(result.stderr);
-  assert.match(final, new RegExp(`sent nothing for 0\\.3 s; gave up after ${attempts} attempts`));
+  assert.match(final, new RegExp(`sent nothing for 0\\.[0-3] s; gave up after ${attempts} attempts`));
   assert.doesNotMatch(final, /retrying/);
   const end = result.events.at(-1);
   assert.equal(end?.subtype, "error");
@@ -101,7 +101,7 @@ test("refused actions in text mode: the last stderr line counts them and says ho
   );
   assert.match(
     final,
-    /--permission-mode auto or edits, or the rules "bash\(npm test:\*\)", "edit\(\/notes\.md\)" in permissions\.allow$/,
+    /--permission-mode edits, or the rules "bash\(npm test:\*\)", "edit\(\/notes\.md\)" in permissions\.allow$/,
   );
 
   const stream = await run([npmTest, { text: "ok" }], ["--output-format", "stream-json", "go"]);

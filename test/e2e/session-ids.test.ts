@@ -47,7 +47,7 @@ test("short ids: the list shows the random end, which resumes, shows, forks, und
 
   // The start of an id is shared by sessions of the same minute: ambiguous, and the message says what to give.
   const byPrefix = await runHearth(sandbox, ["-r", id.slice(0, 8), "-p", "x"]);
-  assert.equal(byPrefix.code, 1);
+  assert.equal(byPrefix.code, 2, "an ambiguous id is a usage error");
   assert.match(
     byPrefix.stderr,
     /2 sessions match .*give the short id hearth sessions shows \(the end of the id\)/,
