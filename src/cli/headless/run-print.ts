@@ -26,11 +26,12 @@ import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
-import { processRedactor, writeError, writeOutput } from "../redaction.ts";
+import { learnKeychainKeys, processRedactor, redactForModel, writeError, writeOutput } from "../redaction.ts";
 import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
+import { terminalText } from "../terminal-text.ts";
 import { extraRoots, workspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { createHeadlessPolicy } from "./permission-policy.ts";
@@ -58,14 +59,16 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const startedAt = Date.now();
   mark("headless loaded");
   const { env } = deps;
-  const say = (line: string) => writeError(`hearth: ${line}\n`);
+  // Lines quote the model and servers (refused commands, error messages): no escape sequence reaches the terminal.
+  const say = (line: string) => writeError(`hearth: ${terminalText(line)}\n`);
 
   const cwd = workspaceRoot(options.cwd);
   const layers = loadWorkspaceSettings(cwd, env);
   if (!layers) return EXIT_USAGE;
   const settings = layers.merged;
   mark("settings read");
-  const prompt = await readPrompt(options.prompt, deps.stdin);
+  // What goes to the model carries no key hearth knows (the keychain's are learnt later, see redaction.ts).
+  const prompt = processRedactor().redactKnown(await readPrompt(options.prompt, deps.stdin));
 
   const paths = hearthPaths(env);
   // Everything hearth writes to disk passes through the one redactor (see cli/redaction.ts).
@@ -184,7 +187,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
-  const runtime = createToolRuntime({ tools, spillDir, policy, redact });
+  const runtime = createToolRuntime({ tools, spillDir, policy, redact, redactForModel });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, writeOutput);
@@ -203,7 +206,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const { profile } = chooseProfile(options.profile, settings, model);
   const runPrompt = buildRunPrompt({ cwd, env, profile, permissionMode: mode, tools });
   for (const problem of runPrompt.problems) say(problem);
-  const system = runPrompt.system;
+  const system = processRedactor().redactKnown(runPrompt.system);
   let sessionFailed = false;
   const sessionFailure = (error: unknown) => {
     if (sessionFailed) return;
@@ -244,6 +247,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       deferredStarted = true;
       sandbox?.start();
       journal.load();
+      void learnKeychainKeys();
     }
     try {
       session.record(event);
