@@ -13,6 +13,7 @@ import { forkSession, removeSession, resolveSessionId, sessionPath } from "../st
 import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
+import { terminalText } from "./terminal-text.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
 const USAGE = `Usage: hearth sessions [list] [--here] [--limit N] [--json]   sessions, newest first
@@ -90,7 +91,7 @@ export async function runSessions(
           if (values.json) output.out(`${JSON.stringify(rows, null, 2)}\n`);
           else if (rows.length === 0)
             output.say(action === "list" ? "no sessions yet" : `no session mentions "${rest.join(" ")}"`);
-          else output.out(table(rows, Date.now()));
+          else output.out(terminalText(table(rows, Date.now()))); // titles and snippets quote the model
           return EXIT_OK;
         });
       }
@@ -98,7 +99,8 @@ export async function runSessions(
         const id = needId();
         const file = readSessionFile(sessionPath(dataDir, id));
         for (const problem of file.problems) output.err(`hearth: ${problem}\n`);
-        output.out(redact(sessionMarkdown(file.header, file.records)));
+        // Read on a terminal: the model's escape sequences go (an export keeps every byte).
+        output.out(redact(terminalText(sessionMarkdown(file.header, file.records))));
         return EXIT_OK;
       }
       case "export": {

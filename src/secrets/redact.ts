@@ -124,17 +124,28 @@ type Rule = (text: string, spans: Span[]) => void;
 
 /**
  * A rule that runs a global `pattern` over the text (only when the cheap `when` test passes) and asks `span`
- * what to replace for each match (nothing when the match is not a secret after all).
+ * what to replace for each match (nothing when the match is not a secret after all). With `wordAfter`, a match
+ * counts only where a word may start (see startsWord), as with a lookbehind; checked here rather than in the
+ * pattern, so that the pattern starts with its literal and is found fast.
  */
 function patternRule(
   pattern: RegExp,
   span: (match: RegExpExecArray, text: string) => Span | undefined,
   when?: (text: string) => boolean,
+  wordAfter?: RegExp,
 ): Rule {
   return (text, spans) => {
     if (when !== undefined && !when(text)) return;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      if (wordAfter !== undefined && !startsWord(text, match.index, wordAfter)) {
+        // Go on from the next place inside the match where a word may start, so nothing is scanned twice over.
+        const end = match.index + match[0].length;
+        let next = match.index + 1;
+        while (next < end && !startsWord(text, next, wordAfter)) next++;
+        pattern.lastIndex = next;
+        continue;
+      }
       const found = span(match, text);
       if (found !== undefined) spans.push(found);
       if (match[0].length === 0) pattern.lastIndex++;
@@ -178,12 +189,20 @@ function rebuild(text: string, spans: Span[]): string {
 const ALREADY_REDACTED = /^(?:[A-Za-z0-9_-]*…)?\[REDACTED/;
 
 /**
- * Where a word may start: not after a letter, digit or one of `extra`, except that a JSON escape (`\n`, `\t`,
- * `\r`, `\b`, `\f`, `\u001b`) ends with a letter or digit yet stands for a separator. A lookbehind, so it can
- * lead a global pattern without making it scan back.
+ * Whether a word may start at `at`: not after a character `wordChar` matches (a letter, a digit, ...), except
+ * that a JSON escape (`\n`, `\t`, `\r`, `\b`, `\f`, `\u001b`) ends with a letter or digit yet stands for a
+ * separator.
  */
-const wordStart = (extra: string): string =>
-  String.raw`(?:(?<![A-Za-z0-9_${extra}])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+function startsWord(text: string, at: number, wordChar: RegExp): boolean {
+  const before = text[at - 1];
+  if (before === undefined || !wordChar.test(before)) return true;
+  if (text[at - 2] === "\\" && "nrtbf".includes(before)) return true;
+  return text[at - 6] === "\\" && text[at - 5] === "u" && HEX4.test(text.slice(at - 4, at));
+}
+const HEX4 = /^[0-9A-Fa-f]{4}$/;
+/** What continues a word before a key prefix or `bearer`; `authorization` may follow a `-` (`Proxy-…`). */
+const KEY_WORD = /[A-Za-z0-9_\]-]/;
+const HEADER_WORD = /[A-Za-z0-9_\]]/;
 
 // ---- 1. PEM private key blocks ----------------------------------------------------------------------------
 
@@ -241,7 +260,7 @@ const KEY_SHAPES = new Map<string, KeyShape>([
  * prefixes come first, so `sk-ant-` wins over `sk-`.
  */
 const PROVIDER_KEY = new RegExp(
-  `${wordStart(String.raw`\]-`)}(` +
+  "(" +
     [...KEY_SHAPES.keys()]
       .sort((a, b) => b.length - a.length)
       .map((prefix) => prefix.replace(/-/g, "\\-"))
@@ -263,10 +282,7 @@ function providerKeySpan(match: RegExpExecArray): Span | undefined {
  * A JSON Web Token: a base64url header that starts `{"` (`eyJ`), a payload and a signature, each of some length.
  * Replaced whole: no part of it is safe to keep (the payload names the user).
  */
-const JWT = new RegExp(
-  `${wordStart("-")}eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}(?![A-Za-z0-9_-])`,
-  "g",
-);
+const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?![A-Za-z0-9_-])/g;
 
 // ---- 4. URLs with a password ------------------------------------------------------------------------------
 
@@ -290,8 +306,7 @@ function urlPasswordSpan(match: RegExpExecArray): Span | undefined {
  * credential goes whatever its shape, the scheme word stays.
  */
 const AUTHORIZATION = new RegExp(
-  wordStart(String.raw`\]`) +
-    String.raw`authorization(?:\\*["'${"`"}])?[ \t]*[:=][ \t]*(?:\\*["'${"`"}])?` +
+  String.raw`authorization(?:\\*["'${"`"}])?[ \t]*[:=][ \t]*(?:\\*["'${"`"}])?` +
     String.raw`(?:(bearer|basic|token|digest|negotiate|bot)(?:[ \t]|\\+t)+)?([^\s"'${"`"}\\,;(){}<>]+)`,
   "gi",
 );
@@ -308,10 +323,7 @@ function authorizationSpan(match: RegExpExecArray, text: string): Span | undefin
 }
 
 /** `Bearer <token>` outside a header (a curl command, a log line). The token must look like one (see below). */
-const BEARER = new RegExp(
-  String.raw`${wordStart(String.raw`\]-`)}bearer(?:[ \t]|\\+t)+([A-Za-z0-9._~+/-]+=*)`,
-  "gi",
-);
+const BEARER = /bearer(?:[ \t]|\\+t)+([A-Za-z0-9._~+/-]+=*)/gi;
 
 function bearerSpan(match: RegExpExecArray, text: string): Span | undefined {
   const token = match[1];
@@ -553,9 +565,10 @@ const jwts = patternRule(
   (t) => t.includes("eyJ"),
 );
 const urlPasswords = patternRule(URL_PASSWORD, urlPasswordSpan, (t) => t.includes("://"));
-const authorizations = patternRule(AUTHORIZATION, authorizationSpan);
-const bearers = patternRule(BEARER, bearerSpan);
-const RULES_BEFORE_KNOWN: Rule[] = [pemBlocks, patternRule(PROVIDER_KEY, providerKeySpan), jwts];
+const authorizations = patternRule(AUTHORIZATION, authorizationSpan, undefined, HEADER_WORD);
+const bearers = patternRule(BEARER, bearerSpan, undefined, KEY_WORD);
+const providerKeys = patternRule(PROVIDER_KEY, providerKeySpan, undefined, KEY_WORD);
+const RULES_BEFORE_KNOWN: Rule[] = [pemBlocks, providerKeys, jwts];
 const RULES_AFTER_KNOWN: Rule[] = [
   urlPasswords,
   authorizations,

@@ -201,9 +201,16 @@ test("escape sequences from the model and the server never reach the terminal", 
   assert.equal(run.stdout, "Answer with a link here, a reset and a bell.\nEnd\n");
   assert.match(run.stderr, /refused bash/);
   assert.match(run.stderr, /overloaded/);
+  // The session, read back on a terminal.
+  const list = await runHearth(sandbox, ["sessions", "--json"], { env: setup.env });
+  const [{ id }] = JSON.parse(list.stdout) as Array<{ id: string }>;
+  const show = await runHearth(sandbox, ["sessions", "show", id], { env: setup.env });
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /Answer with a link here/);
   for (const [where, text] of [
     ["stdout", run.stdout],
     ["stderr", run.stderr],
+    ["sessions show", show.stdout],
   ])
     assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, `a control character reached ${where}`);
 });
