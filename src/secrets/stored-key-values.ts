@@ -8,7 +8,6 @@
  */
 import { readFileSync } from "node:fs";
 import { keyFilePath } from "./key-file.ts";
-import { openKeyStore } from "./key-store.ts";
 
 /**
  * Every string value under `keys` in the key file. Unlike reading keys to use them (key-file.ts), a file that
@@ -32,6 +31,8 @@ const KEYCHAIN_DEADLINE_MS = 2000;
 export async function keychainValues(env: NodeJS.ProcessEnv): Promise<string[]> {
   try {
     const deadline = { probeTimeoutMs: KEYCHAIN_DEADLINE_MS, timeoutMs: KEYCHAIN_DEADLINE_MS };
+    // Loaded here, not at start-up: only the deferred call needs the keychain's code.
+    const { openKeyStore } = await import("./key-store.ts");
     const store = await openKeyStore(env, { keychain: deadline });
     if (store.backend !== "keychain") return [];
     const { keys } = await store.list();
