@@ -6,7 +6,8 @@
  * The key file is read at once (one small file); the keychain costs tens of milliseconds to open (a native module
  * and a D-Bus round trip), so it is its own call, made after start-up.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { keyFilePath } from "./key-file.ts";
 
 /**
@@ -29,6 +30,7 @@ const KEYCHAIN_DEADLINE_MS = 2000;
 
 /** The values of the keys hearth keeps in the OS keychain (none when it is off or does not answer). */
 export async function keychainValues(env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (noSessionBus(env)) return [];
   try {
     const deadline = { probeTimeoutMs: KEYCHAIN_DEADLINE_MS, timeoutMs: KEYCHAIN_DEADLINE_MS };
     // Loaded here, not at start-up: only the deferred call needs the keychain's code.
@@ -50,4 +52,13 @@ export async function keychainValues(env: NodeJS.ProcessEnv): Promise<string[]> 
   } catch {
     return [];
   }
+}
+
+/**
+ * Linux reaches the Secret Service over the D-Bus session bus; with none (a server, CI, a container, ssh without a
+ * desktop session) no keychain can answer, so its binding (about 40 ms to load) is not even loaded.
+ */
+function noSessionBus(env: NodeJS.ProcessEnv): boolean {
+  if (process.platform !== "linux" || env.DBUS_SESSION_BUS_ADDRESS) return false;
+  return !(env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, "bus")));
 }

@@ -227,7 +227,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     {
       model,
       stream,
-      http,
+      // The keychain's keys are learnt while the first response streams, ready before its tool results.
+      http: (request) => http(request).finally(() => void learnKeychainKeys()),
       tools: {
         specs: runPrompt.specs,
         run: (call, signal) => runtime.run(call, signal),
@@ -247,7 +248,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       deferredStarted = true;
       sandbox?.start();
       journal.load();
-      void learnKeychainKeys();
     }
     try {
       session.record(event);
