@@ -24,6 +24,7 @@ import { closestName } from "./closest-name.ts";
 import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
+import { terminalText } from "./terminal-text.ts";
 import { workspaceRoot } from "./workspace-root.ts";
 
 const USAGE = `Usage: hearth sessions [list] [--here] [--limit N|--all] [--json]   sessions, newest first
@@ -124,7 +125,7 @@ export async function runSessions(
               rows.map((r) => r.id),
               listSessionIds(dataDir),
             );
-            output.out(table(rows, short, Date.now()));
+            output.out(terminalText(table(rows, short, Date.now()))); // titles and snippets quote the model
           }
           if (more) {
             const of = action === "list" && !cwd ? ` of ${index.count()}` : "";
@@ -140,7 +141,8 @@ export async function runSessions(
         const id = needId();
         const file = readSessionFile(sessionPath(dataDir, id));
         for (const problem of file.problems) output.err(`hearth: ${problem}\n`);
-        output.out(redact(sessionMarkdown(file.header, file.records)));
+        // Read on a terminal: the model's escape sequences go (an export keeps every byte).
+        output.out(redact(terminalText(sessionMarkdown(file.header, file.records))));
         return EXIT_OK;
       }
       case "export": {

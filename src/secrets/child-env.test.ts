@@ -97,6 +97,33 @@ describe("scrubChildEnv", () => {
     });
   });
 
+  it("drops credential-shaped values under harmless names, unless the name is allowed", () => {
+    const random = "Q7kP2xZ9mB4nL8vR3tY6wC1sD5fG0hJ";
+    const env = {
+      NOTES: `sk-ant-api03-${random}${random}`,
+      CI_VALUE: `AKIA${"IOSFODNN7EXAMPLE"}`,
+      GH: `ghp_${random}abcde`,
+      LAB: `glpat-${random}`,
+      CHAT: `xoxb-123456789012-${random}`,
+      MAPS: `AIza${random}abcd`,
+      FINE: `github_pat_${random}${random}`,
+      DEPLOY: `-----BEGIN OPENSSH PRIVATE KEY-----\n${random}\n-----END OPENSSH PRIVATE KEY-----`,
+      SESSION_INFO: `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.${random}`,
+      HEADER: `Authorization: Bearer ${random}`,
+      PATH: "/usr/bin:/bin",
+      TERM: "xterm-256color",
+      LOOSE: random,
+    };
+    assert.deepEqual(scrubChildEnv(env), { PATH: "/usr/bin:/bin", TERM: "xterm-256color", LOOSE: random });
+    assert.deepEqual(Object.keys(scrubChildEnv(env, [], ["NOTES", "DEPLOY"])), [
+      "NOTES",
+      "DEPLOY",
+      "PATH",
+      "TERM",
+      "LOOSE",
+    ]);
+  });
+
   it("drops extra secret names, such as the configured provider's key variable", () => {
     const out = scrubChildEnv({ MY_LLM: "k", OTHER: "v" }, ["MY_LLM"]);
     assert.deepEqual(out, { OTHER: "v" });
@@ -116,6 +143,7 @@ describe("scrubChildEnv", () => {
     const env = scrubChildEnv({
       PATH: process.env.PATH,
       SENTINEL_TOKEN: "secret-1",
+      INNOCENT: `secret-4 sk-proj-${"Q7kP2xZ9mB4nL8vR3tY6w"}`,
       PGPASSWORD: "secret-2",
       AWS_SECRET_ACCESS_KEY: "secret-3",
       VISIBLE: "yes",

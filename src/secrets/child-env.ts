@@ -1,8 +1,11 @@
 /**
  * The environment child processes get: the user's environment minus anything that looks like a credential, so a
- * command the model runs cannot read provider keys, tokens, passwords or cloud credentials from its env. A name
- * the user allow-lists (settings `env.allow`) passes even when it looks secret.
+ * command the model runs cannot read provider keys, tokens, passwords or cloud credentials from its env. A
+ * variable goes when its name looks secret or when its value is shaped like a credential whatever it is called
+ * (`NOTES=sk-ant-…`, a key block, a JWT, a URL with a password: the redactor's shape rules). A name the user
+ * allow-lists (settings `env.allow`) passes even then.
  */
+import { secretShaped } from "./redact.ts";
 
 /** Names that look like a credential: matched against the whole name, case-insensitively. */
 const SECRET_NAME = new RegExp(
@@ -19,8 +22,6 @@ const SECRET_NAME = new RegExp(
   ].join("|"),
   "i",
 );
-/** A URL with a password in it (`postgres://user:pass@host/db`), whatever the variable is called. */
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 const ALWAYS_DROP = new Set([
   "ANTHROPIC_API_KEY",
   "OPENAI_API_KEY",
@@ -59,5 +60,5 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
 }
 
 function looksSecret(name: string, value: string, drop: Set<string>): boolean {
-  return drop.has(name) || SECRET_NAME.test(name) || URL_WITH_PASSWORD.test(value);
+  return drop.has(name) || SECRET_NAME.test(name) || secretShaped(value);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createRedactor, looksRandom } from "./redact.ts";
+import { createRedactor, looksRandom, secretShaped } from "./redact.ts";
 
 /**
  * A deterministic random-looking key body of `n` characters from `alphabet` (capitals, small letters and digits
@@ -342,6 +342,11 @@ describe("createRedactor: adversarial input", () => {
   const inputs: [string, string][] = [
     ["one long word", fill("a")],
     ["repeated key prefixes", fill("sk-")],
+    ["escapes before key prefixes", fill("\\nsk-\\tAKIA\\u0001ghp_\\tBearer\\t")],
+    ["JWT-like segments", fill("eyJabcdefghijkl.")],
+    ["key prefixes glued to a word", `x${fill("sk-")}`],
+    ["JWT-like segments glued to a word", fill("xeyJabcdefghijkl.")],
+    ["bearer glued to words", fill("xbearer bearer ")],
     ["BEGIN without END", fill(`${BEGIN("RSA ")}\n`)],
     ["BEGIN then dashes", BEGIN("RSA ") + fill("-")],
     ["BEGIN then an unterminated body", BEGIN("") + fill("Ab0+/")],
@@ -386,5 +391,101 @@ describe("looksRandom", () => {
       "https://example.com/A1b2C3d4E5f6G7h8",
     ])
       assert.equal(looksRandom(value), false, value);
+  });
+});
+
+describe("createRedactor: secrets right after a JSON escape", () => {
+  const redactor = createRedactor({ knownSecrets: [] });
+  // Each escape ends with a letter or digit that would otherwise glue to the secret: `\nAKIA…`, `\u001bghp_…`.
+  const escapes = ["\n", "\t", "\r", "\b", "\f", "\u0001", "\u001b", "\u007f"];
+  const secrets: Array<[string, string]> = [
+    ["AWS key id", `AKIA${"IOSFODNN7EXAMPLE"}`],
+    ["Anthropic key", k("sk-ant-api03-", 93, 31)],
+    ["OpenAI key", k("sk-", 48, 32)],
+    ["GitHub token", k("ghp_", 36, 33)],
+    ["GitHub fine-grained token", k("github_pat_", 82, 34)],
+    ["Slack token", `xoxb-123456789012-${body(24, 35)}`],
+    ["GitLab token", k("glpat-", 20, 36)],
+    ["Google key", k("AIza", 35, 37)],
+    ["JWT", JWT],
+    ["bearer token", `Bearer ${body(32, 38)}`],
+    ["Authorization header", `Authorization: Basic ${body(24, 39)}`],
+  ];
+  for (const [what, secret] of secrets) {
+    it(`removes a ${what} after every separator, in JSON and in JSON inside JSON`, () => {
+      for (const separator of escapes) {
+        const plain = `output${separator}${secret}`;
+        const expected = redactor.redact(plain);
+        assert.notEqual(expected, plain, `the plain text is redacted (${JSON.stringify(separator)})`);
+        const once = redactor.redact(JSON.stringify({ output: plain }));
+        assert.equal((JSON.parse(once) as { output: string }).output, expected, once);
+        const twice = redactor.redact(JSON.stringify({ line: JSON.stringify({ output: plain }) }));
+        const inner = (JSON.parse(twice) as { line: string }).line;
+        assert.equal((JSON.parse(inner) as { output: string }).output, expected, twice);
+      }
+    });
+  }
+  it("removes a random .env value after an escaped line break and indent", () => {
+    const value = body(32, 40);
+    for (const start of ["\n", "\r", "\r\n", "\n\t", "\n  \t"]) {
+      const plain = `# config${start}DEPLOY_ID=${value}`;
+      const out = redactor.redact(JSON.stringify(plain));
+      assert.ok(!out.includes(value), out);
+      assert.equal(JSON.parse(out), redactor.redact(plain));
+    }
+  });
+});
+
+describe("createRedactor: redactKnown (what a model sees)", () => {
+  const canary = `hearth-canary-${body(24, 51)}`;
+  const redactor = createRedactor({ knownSecrets: [canary] });
+
+  it("removes known values and private key blocks, and nothing shaped like a secret", () => {
+    const key = `${BEGIN("RSA ")}\n${body(64, 52)}\n${body(40, 53)}\n${END("RSA ")}`;
+    const shaped = `password: "hunter2xyz"\nTOKEN=${body(32, 54)}\n${k("sk-ant-api03-", 93, 55)}`;
+    assert.equal(
+      redactor.redactKnown(`a ${canary} b\n${key}\n${shaped}`),
+      `a [REDACTED] b\n[REDACTED PRIVATE KEY]\n${shaped}`,
+    );
+  });
+
+  it("removes a known value with a quote or backslash also in its JSON-escaped form", () => {
+    const odd = `p"a\\ss${body(12, 56)}`;
+    const withOdd = createRedactor({ knownSecrets: [odd] });
+    assert.equal(withOdd.redact(JSON.stringify({ v: `<${odd}>` })), '{"v":"<[REDACTED]>"}');
+    assert.equal(withOdd.redactKnown(`<${odd}>`), "<[REDACTED]>");
+  });
+
+  it("leaves text without secrets as it is", () => {
+    const text = 'const password = "x";\n-----BEGIN PUBLIC KEY-----\nabc\n';
+    assert.equal(redactor.redactKnown(text), text);
+  });
+});
+
+describe("secretShaped", () => {
+  it("recognises provider keys, key blocks, JWTs, URL passwords and bearer tokens", () => {
+    for (const value of [
+      k("sk-ant-api03-", 93, 61),
+      `prefix ${k("ghp_", 36, 62)}`,
+      `AKIA${"IOSFODNN7EXAMPLE"}`,
+      `${BEGIN("")}\n${body(64, 63)}`,
+      JWT,
+      `postgres://app:${body(16, 64)}@db/app`,
+      `Authorization: Bearer ${body(32, 65)}`,
+    ])
+      assert.equal(secretShaped(value), true, value);
+  });
+  it("leaves paths, words, ids and ordinary values", () => {
+    for (const value of [
+      "/usr/local/bin:/usr/bin",
+      "en_US.UTF-8",
+      SHA,
+      UUID,
+      "xterm-256color",
+      "risk-free",
+      body(32, 66), // random, but no shape: only a secret-looking name makes it a secret
+      "https://example.com/path",
+    ])
+      assert.equal(secretShaped(value), false, value);
   });
 });

@@ -3,7 +3,7 @@
  * messages, crash reports, exported sessions). It removes:
  *
  * 1. PEM private key blocks, whole;
- * 2. provider key shapes (`sk-ant-…`, `ghp_…`, `AKIA…`), keeping the non-secret prefix;
+ * 2. provider key shapes (`sk-ant-…`, `ghp_…`, `AKIA…`), keeping the non-secret prefix, and JWTs;
  * 3. known secret values (the keys hearth holds, from env vars and the key store), exactly, anywhere;
  * 4. the password in a URL (`https://user:[REDACTED]@host`);
  * 5. `Authorization:` header values (keeping the scheme) and `Bearer <token>` anywhere;
@@ -16,7 +16,8 @@
  * `sk-ant-` prefix even when it is also a known value and a `x-api-key:` header).
  *
  * Input may be plain text or already JSON-serialized text (a transcript line): no rule consumes half of a
- * backslash escape, so redacting a JSON document leaves valid JSON. Every pattern is linear: each repetition
+ * backslash escape, so redacting a JSON document leaves valid JSON, and a word starts after an escape as it
+ * does after the character the escape stands for (`\nAKIA…`, `\tsk-ant-…`, `\u0007ghp_…`). Every pattern is linear: each repetition
  * is a single character class or an unrolled loop with one way to match, and open-ended scans start only at a
  * literal or a word or line start, so adversarial input cannot make a pattern backtrack quadratically. Every
  * rule leaves the redactor's own output alone, and redact() runs the rules to a fixed point, so redacting twice
@@ -31,6 +32,12 @@ const PRIVATE_KEY_REDACTED = "[REDACTED PRIVATE KEY]";
 export type Redactor = {
   /** `text` with every known secret and every secret-shaped string replaced. */
   redact(text: string): string;
+  /**
+   * `text` with only the known secret values and private key blocks replaced: what goes to a model (a tool
+   * result, the prompt). The shape rules stay out of it, so the model still sees the code, configs and test
+   * fixtures it works on byte for byte, and never a key hearth holds.
+   */
+  redactKnown(text: string): string;
   /** Also remove `secret` exactly from now on (ignored when shorter than 8 characters, see below). */
   add(secret: string): void;
 };
@@ -49,22 +56,36 @@ const MIN_KNOWN_SECRET = 8;
 export function createRedactor(options: RedactorOptions): Redactor {
   const known = new Set<string>();
   const add = (secret: string): void => {
-    if (secret.length >= MIN_KNOWN_SECRET && !collidesWithMarker(secret)) known.add(secret);
+    if (secret.length < MIN_KNOWN_SECRET || collidesWithMarker(secret)) return;
+    known.add(secret);
+    // Inside a JSON string (a transcript line) a value with a quote, backslash or control character is escaped.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) known.add(escaped);
   };
   for (const secret of options.knownSecrets) add(secret);
-  /** One pass of every rule over `text`: the new text, or nothing when no rule found anything. */
-  const once = (text: string): string | undefined => {
-    const spans: Span[] = [];
-    for (const rule of RULES_BEFORE_KNOWN) rule(text, spans);
+  const knownSpans: Rule = (text, spans) => {
     for (const secret of known) {
       for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + secret.length))
         spans.push({ start: at, end: at + secret.length, text: REDACTED });
     }
+  };
+  /** One pass of every rule over `text`: the new text, or nothing when no rule found anything. */
+  const once = (text: string): string | undefined => {
+    const spans: Span[] = [];
+    for (const rule of RULES_BEFORE_KNOWN) rule(text, spans);
+    knownSpans(text, spans);
     for (const rule of RULES_AFTER_KNOWN) rule(text, spans);
     return spans.length === 0 ? undefined : rebuild(text, spans);
   };
   return {
     add,
+    redactKnown(text) {
+      // One pass is a fixed point here: a marker is never part of a known value nor of a key block.
+      const spans: Span[] = [];
+      pemBlocks(text, spans);
+      knownSpans(text, spans);
+      return spans.length === 0 ? text : rebuild(text, spans);
+    },
     redact(text) {
       // A replacement can end a word early and so expose a new match (`AKIA…` glued to a known key ends at the
       // marker the second time), so run to a fixed point: that is what makes redact(redact(x)) === redact(x).
@@ -103,17 +124,28 @@ type Rule = (text: string, spans: Span[]) => void;
 
 /**
  * A rule that runs a global `pattern` over the text (only when the cheap `when` test passes) and asks `span`
- * what to replace for each match (nothing when the match is not a secret after all).
+ * what to replace for each match (nothing when the match is not a secret after all). With `wordAfter`, a match
+ * counts only where a word may start (see startsWord), as with a lookbehind; checked here rather than in the
+ * pattern, so that the pattern starts with its literal and is found fast.
  */
 function patternRule(
   pattern: RegExp,
   span: (match: RegExpExecArray, text: string) => Span | undefined,
   when?: (text: string) => boolean,
+  wordAfter?: RegExp,
 ): Rule {
   return (text, spans) => {
     if (when !== undefined && !when(text)) return;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      if (wordAfter !== undefined && !startsWord(text, match.index, wordAfter)) {
+        // Go on from the next place inside the match where a word may start, so nothing is scanned twice over.
+        const end = match.index + match[0].length;
+        let next = match.index + 1;
+        while (next < end && !startsWord(text, next, wordAfter)) next++;
+        pattern.lastIndex = next;
+        continue;
+      }
       const found = span(match, text);
       if (found !== undefined) spans.push(found);
       if (match[0].length === 0) pattern.lastIndex++;
@@ -155,6 +187,22 @@ function rebuild(text: string, spans: Span[]): string {
  * left as it is, so redacting twice changes nothing. What follows a marker there was not secret the first time.
  */
 const ALREADY_REDACTED = /^(?:[A-Za-z0-9_-]*…)?\[REDACTED/;
+
+/**
+ * Whether a word may start at `at`: not after a character `wordChar` matches (a letter, a digit, ...), except
+ * that a JSON escape (`\n`, `\t`, `\r`, `\b`, `\f`, `\u001b`) ends with a letter or digit yet stands for a
+ * separator.
+ */
+function startsWord(text: string, at: number, wordChar: RegExp): boolean {
+  const before = text[at - 1];
+  if (before === undefined || !wordChar.test(before)) return true;
+  if (text[at - 2] === "\\" && "nrtbf".includes(before)) return true;
+  return text[at - 6] === "\\" && text[at - 5] === "u" && HEX4.test(text.slice(at - 4, at));
+}
+const HEX4 = /^[0-9A-Fa-f]{4}$/;
+/** What continues a word before a key prefix or `bearer`; `authorization` may follow a `-` (`Proxy-…`). */
+const KEY_WORD = /[A-Za-z0-9_\]-]/;
+const HEADER_WORD = /[A-Za-z0-9_\]]/;
 
 // ---- 1. PEM private key blocks ----------------------------------------------------------------------------
 
@@ -212,7 +260,7 @@ const KEY_SHAPES = new Map<string, KeyShape>([
  * prefixes come first, so `sk-ant-` wins over `sk-`.
  */
 const PROVIDER_KEY = new RegExp(
-  "(?<![A-Za-z0-9_\\]-])(" +
+  "(" +
     [...KEY_SHAPES.keys()]
       .sort((a, b) => b.length - a.length)
       .map((prefix) => prefix.replace(/-/g, "\\-"))
@@ -229,6 +277,12 @@ function providerKeySpan(match: RegExpExecArray): Span | undefined {
   if (shape.exact ? !shape.exact.test(body) : !/[A-Z0-9]/.test(body)) return undefined;
   return tail(match, whole.length, `${prefix}…${REDACTED}`);
 }
+
+/**
+ * A JSON Web Token: a base64url header that starts `{"` (`eyJ`), a payload and a signature, each of some length.
+ * Replaced whole: no part of it is safe to keep (the payload names the user).
+ */
+const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?![A-Za-z0-9_-])/g;
 
 // ---- 4. URLs with a password ------------------------------------------------------------------------------
 
@@ -251,8 +305,11 @@ function urlPasswordSpan(match: RegExpExecArray): Span | undefined {
  * An `Authorization` (or `Proxy-Authorization`) header as a header line, a JSON field or a JS object key: the
  * credential goes whatever its shape, the scheme word stays.
  */
-const AUTHORIZATION =
-  /(?<![A-Za-z0-9_\]])authorization(?:\\*["'`])?[ \t]*[:=][ \t]*(?:\\*["'`])?(?:(bearer|basic|token|digest|negotiate|bot)[ \t]+)?([^\s"'`\\,;(){}<>]+)/gi;
+const AUTHORIZATION = new RegExp(
+  String.raw`authorization(?:\\*["'${"`"}])?[ \t]*[:=][ \t]*(?:\\*["'${"`"}])?` +
+    String.raw`(?:(bearer|basic|token|digest|negotiate|bot)(?:[ \t]|\\+t)+)?([^\s"'${"`"}\\,;(){}<>]+)`,
+  "gi",
+);
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate|bot)$/i;
 
 function authorizationSpan(match: RegExpExecArray, text: string): Span | undefined {
@@ -266,7 +323,7 @@ function authorizationSpan(match: RegExpExecArray, text: string): Span | undefin
 }
 
 /** `Bearer <token>` outside a header (a curl command, a log line). The token must look like one (see below). */
-const BEARER = /(?<![A-Za-z0-9_\]-])bearer[ \t]+([A-Za-z0-9._~+/-]+=*)/gi;
+const BEARER = /bearer(?:[ \t]|\\+t)+([A-Za-z0-9._~+/-]+=*)/gi;
 
 function bearerSpan(match: RegExpExecArray, text: string): Span | undefined {
   const token = match[1];
@@ -294,7 +351,7 @@ const envLines: Rule = (text, spans) => {
   for (let eq = text.indexOf("="); eq !== -1; eq = text.indexOf("=", eq + 1)) {
     let start = eq;
     while (start > 0 && isNameChar(text.charCodeAt(start - 1))) start--;
-    if (text[start] === "n" && text[start - 1] === "\\") start++; // after a `\n` escape
+    if (isEscapeLetter(text[start]) && text[start - 1] === "\\") start++; // after a `\n`, `\r` or `\t` escape
     if (start === eq || isDigitOrDot(text.charCodeAt(start)) || !atLineStart(text, start)) continue;
     ENV_VALUE.lastIndex = eq + 1;
     const value = ENV_VALUE.exec(text)![1];
@@ -312,16 +369,29 @@ const isDigitOrDot = (c: number): boolean => (c >= 48 && c <= 57) || c === 46;
 
 /** Whether only blanks, maybe with `export `, stand between a line start and `at`. */
 function atLineStart(text: string, at: number): boolean {
-  let p = at;
-  while (p > 0 && (text[p - 1] === " " || text[p - 1] === "\t")) p--;
-  if (p < at && p >= 6 && text.startsWith("export", p - 6)) {
-    p -= 6;
-    while (p > 0 && (text[p - 1] === " " || text[p - 1] === "\t")) p--;
-  }
+  let p = skipBlanks(text, at);
+  if (p < at && p >= 6 && text.startsWith("export", p - 6)) p = skipBlanks(text, p - 6);
   if (p === 0) return true;
   const before = text[p - 1];
-  return before === "\n" || before === "\r" || before === '"' || (before === "n" && text[p - 2] === "\\");
+  return (
+    before === "\n" ||
+    before === "\r" ||
+    before === '"' ||
+    ((before === "n" || before === "r") && text[p - 2] === "\\")
+  );
 }
+
+/** Where the run of blanks (spaces, tabs, `\t` escapes) that ends at `at` starts. */
+function skipBlanks(text: string, at: number): number {
+  let p = at;
+  for (;;) {
+    if (p > 0 && (text[p - 1] === " " || text[p - 1] === "\t")) p--;
+    else if (p > 1 && text[p - 1] === "t" && text[p - 2] === "\\") p -= 2;
+    else return p;
+  }
+}
+
+const isEscapeLetter = (ch: string | undefined): boolean => ch === "n" || ch === "r" || ch === "t";
 
 function envValueSpan(name: string, value: string, valueStart: number): Span | undefined {
   // The secret part: without a ` # comment` and surrounding blanks.
@@ -484,18 +554,45 @@ const PLACEHOLDER = new RegExp(
 );
 
 /** The rules, in priority order; the known values go between these two lists (see the module comment). */
-const RULES_BEFORE_KNOWN: Rule[] = [
-  patternRule(
-    PEM_BLOCK,
-    (m) => tail(m, m[0].length, PRIVATE_KEY_REDACTED),
-    (t) => t.includes("PRIVATE KEY"),
-  ),
-  patternRule(PROVIDER_KEY, providerKeySpan),
-];
+const pemBlocks = patternRule(
+  PEM_BLOCK,
+  (m) => tail(m, m[0].length, PRIVATE_KEY_REDACTED),
+  (t) => t.includes("PRIVATE KEY"),
+);
+const jwts = patternRule(
+  JWT,
+  (m) => tail(m, m[0].length, REDACTED),
+  (t) => t.includes("eyJ"),
+);
+const urlPasswords = patternRule(URL_PASSWORD, urlPasswordSpan, (t) => t.includes("://"));
+const authorizations = patternRule(AUTHORIZATION, authorizationSpan, undefined, HEADER_WORD);
+const bearers = patternRule(BEARER, bearerSpan, undefined, KEY_WORD);
+const providerKeys = patternRule(PROVIDER_KEY, providerKeySpan, undefined, KEY_WORD);
+const RULES_BEFORE_KNOWN: Rule[] = [pemBlocks, providerKeys, jwts];
 const RULES_AFTER_KNOWN: Rule[] = [
-  patternRule(URL_PASSWORD, urlPasswordSpan, (t) => t.includes("://")),
-  patternRule(AUTHORIZATION, authorizationSpan),
-  patternRule(BEARER, bearerSpan),
+  urlPasswords,
+  authorizations,
+  bearers,
   envLines,
   patternRule(SECRET_PAIR, secretPairSpan),
 ];
+
+/**
+ * The rules that recognise a credential by its shape alone, whatever names it: key blocks, provider keys, JWTs,
+ * a password in a URL, an Authorization header or bearer token. Not the rules that need a name (`.env` lines,
+ * `password=` pairs) or randomness, which only make sense with a name beside the value.
+ */
+const SHAPE_RULES: Rule[] = [...RULES_BEFORE_KNOWN, urlPasswords, authorizations, bearers];
+
+/**
+ * Whether `value` holds something shaped like a credential (see SHAPE_RULES): what the child environment drops
+ * even under a harmless variable name.
+ */
+export function secretShaped(value: string): boolean {
+  const spans: Span[] = [];
+  for (const rule of SHAPE_RULES) {
+    rule(value, spans);
+    if (spans.length > 0) return true;
+  }
+  return false;
+}

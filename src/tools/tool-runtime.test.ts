@@ -183,6 +183,54 @@ describe("tool runtime", () => {
     assert.equal(await readFile(match[2], "utf8"), text);
   });
 
+  it("gives the model only redacted results, redacted before the cut, and withholds one it cannot redact", async () => {
+    const secret = "canary-0123456789abcdef";
+    const redactForModel = async (text: string) => text.replaceAll(secret, "[REDACTED]");
+    const runtime = createToolRuntime({
+      tools: [echo],
+      policy: allowAll,
+      spillDir,
+      maxChars: 1000,
+      redactForModel,
+    });
+    const short = await runtime.run(
+      { id: "1", name: "echo", arguments: { text: `a ${secret} b` } },
+      signal(),
+    );
+    assert.deepEqual(short, { content: "a [REDACTED] b", isError: false, details: { echoed: true } });
+    // The secret straddles the cut: no piece of it survives, in the result or in the spill file.
+    const long = `${"x".repeat(490)}${secret}${"y".repeat(2000)}`;
+    const cut = await runtime.run({ id: "2", name: "echo", arguments: { text: long } }, signal());
+    assert.ok(!cut.content.includes("canary-01"), cut.content.slice(0, 600));
+    const spill = /the full output is in (\S+);/.exec(cut.content)?.[1];
+    assert.ok(spill);
+    assert.ok(!(await readFile(spill, "utf8")).includes(secret));
+    // Error results too: a denial that quotes the arguments, an unknown tool's name.
+    const denying = createToolRuntime({
+      tools: [echo],
+      policy: async (_tool, args) => ({
+        decision: "deny",
+        reason: `not for ${(args as { text: string }).text}`,
+      }),
+      spillDir,
+      redactForModel,
+    });
+    const denied = await denying.run({ id: "3", name: "echo", arguments: { text: secret } }, signal());
+    assert.deepEqual(denied, { content: "echo was not run: not for [REDACTED]", isError: true });
+    const broken = createToolRuntime({
+      tools: [echo],
+      policy: allowAll,
+      spillDir,
+      redactForModel: () => {
+        throw new Error("boom");
+      },
+    });
+    const withheld = await broken.run({ id: "4", name: "echo", arguments: { text: secret } }, signal());
+    assert.equal(withheld.isError, true);
+    assert.ok(!withheld.content.includes(secret));
+    assert.match(withheld.content, /withheld/);
+  });
+
   it("never throws, and does not run a call whose signal already fired", async () => {
     executed = [];
     const runtime = createToolRuntime({ tools: [echo], policy: allowAll, spillDir });

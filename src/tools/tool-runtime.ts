@@ -1,6 +1,7 @@
 /**
- * The tool runtime: look up -> validate -> policy -> execute -> cap. Every failure becomes an isError
- * result with a message that says how to recover; `run` never throws.
+ * The tool runtime: look up -> validate -> policy -> execute -> redact -> cap. Every failure becomes an isError
+ * result with a message that says how to recover; `run` never throws. What `run` returns is what the model
+ * sees, and what every front shows as the tool's result: it has passed `redactForModel`.
  */
 
 import { writeFile } from "node:fs/promises";
@@ -36,6 +37,11 @@ export type ToolRuntimeOptions = {
   maxChars?: number;
   /** Applied to what is written to spill files (hearth writes nothing to disk unredacted). */
   redact?: (text: string) => string;
+  /**
+   * Applied to every result before the model sees it (the secrets hearth knows go). Applied before the result
+   * is cut, so a cut never leaves half a secret; if it throws, the result is withheld.
+   */
+  redactForModel?: (text: string) => string | Promise<string>;
 };
 
 export const DEFAULT_MAX_CHARS = 40_000;
@@ -44,11 +50,29 @@ const NOTE_BUDGET = 500;
 
 export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const { tools, policy, spillDir } = options;
+  const redactForModel = options.redactForModel ?? ((text: string) => text);
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   let specs: ToolSpec[] | undefined;
 
   async function run(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult> {
+    const outcome = await execute(call, signal);
+    let content: string;
+    try {
+      content = await redactForModel(outcome.content);
+    } catch (error) {
+      return failure(
+        `${call.name}: its result was withheld, because removing secrets from it failed (${messageOf(error)})`,
+      );
+    }
+    content = await capContent(content, call, maxChars, spillDir, options.redact);
+    const out: ToolRunResult = { content, isError: outcome.isError };
+    if (outcome.details !== undefined) out.details = outcome.details;
+    return out;
+  }
+
+  /** Look up, validate, decide and execute: the raw result (not yet redacted nor cut). Never throws. */
+  async function execute(call: ToolCall, signal: AbortSignal): Promise<ToolRunResult> {
     try {
       const tool = byName.get(call.name);
       if (!tool) {
@@ -82,14 +106,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
           error instanceof ToolError ? error.message : `${tool.name} failed: ${messageOf(error)}`;
         return failure(message);
       }
-      const content = await capContent(
-        String(result.content ?? ""),
-        call,
-        maxChars,
-        spillDir,
-        options.redact,
-      );
-      const out: ToolRunResult = { content, isError: result.isError === true };
+      const out: ToolRunResult = { content: String(result.content ?? ""), isError: result.isError === true };
       if (result.details !== undefined) out.details = result.details;
       return out;
     } catch (error) {

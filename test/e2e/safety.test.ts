@@ -162,15 +162,21 @@ test("commands see no keys or secrets in their environment, unless the user allo
     DB_PASSWORD: "canary-7f3a9c-password",
     GITHUB_TOKEN: "canary-7f3a9c-github",
     HARMLESS_SETTING: "visible-value",
+    // A harmless name with a key in it: dropped for the value's shape.
+    BUILD_NOTES: "sk-proj-canary7f3a9cQ7kP2xZ9mB4nL8vR3",
   };
   const sandbox = makeSandbox();
   writeSettings(sandbox, "user", { env: { allow: ["GITHUB_TOKEN"] } });
-  const { result, fake } = await run([bash("env")], { env, sandbox });
-  // What the command printed reached the model as it was (the second request carries the tool result)...
+  const { result, fake } = await run([bash("env | tee child-env.txt")], { env, sandbox });
+  // What the command really had: the model only ever sees it redacted.
+  const childEnv = readFileSync(join(sandbox.project, "child-env.txt"), "utf8");
+  assert.match(childEnv, /^HARMLESS_SETTING=visible-value$/m);
+  assert.match(childEnv, /^GITHUB_TOKEN=canary-7f3a9c-github$/m, "allow-listed by the user");
+  // The allow-listed variable reached the command; the model saw the redacted text (the second request carries
+  // the tool result), as hearth's own output (stdout here) does: the redactor knows the user's secrets.
   const seenByModel = JSON.stringify(fake.modelRequests[1].body);
   assert.match(seenByModel, /HARMLESS_SETTING=visible-value/);
-  assert.match(seenByModel, /GITHUB_TOKEN=canary-7f3a9c-github/, "allow-listed by the user");
-  // ...while hearth's own output (stdout here) passes through the redactor, which knows the user's secrets.
+  assert.match(seenByModel, /GITHUB_TOKEN=\[REDACTED\]/, "allow-listed by the user, hidden from the model");
   const printed = String(toolResults(result.events)[0].content);
   assert.match(printed, /HARMLESS_SETTING=visible-value/);
   assert.match(printed, /GITHUB_TOKEN=\[REDACTED\]/);
@@ -179,9 +185,11 @@ test("commands see no keys or secrets in their environment, unless the user allo
     "canary-7f3a9c-api",
     "canary-7f3a9c-token",
     "canary-7f3a9c-password",
+    "canary7f3a9cQ7kP2xZ9mB4nL8vR3",
     "test-anthropic-key",
   ]) {
-    assert.ok(!seenByModel.includes(secret), `${secret} leaked into the child's env`);
+    assert.ok(!childEnv.includes(secret), `${secret} leaked into the child's env`);
+    assert.ok(!seenByModel.includes(secret), `${secret} reached the model`);
   }
 });
 

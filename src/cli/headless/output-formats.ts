@@ -1,9 +1,11 @@
 /**
  * The three headless output formats, each a small event processor writing to stdout:
- * text (the answer at the end), json (one result object at the end), stream-json (one event a line).
+ * text (the answer at the end, without control or escape sequences), json (one result object at the end),
+ * stream-json (one event a line). JSON escapes control characters itself, so the JSON formats keep every byte.
  */
 import type { AgentEvent } from "../../protocol/events.ts";
 import type { OutputFormat } from "../args.ts";
+import { terminalText } from "../terminal-text.ts";
 import { createClaudeStreamJsonOutput } from "./claude-stream-json.ts";
 import { finalText, type RunSummary, resultObject } from "./run-summary.ts";
 
@@ -51,7 +53,8 @@ export function createOutput(format: OutputFormat, write: (text: string) => void
     init() {},
     event() {},
     finish: (s) => {
-      const text = finalText(s.result.messages);
+      // The answer goes to a terminal as it is: no escape sequence of the model's reaches it.
+      const text = terminalText(finalText(s.result.messages));
       if (text) write(text.endsWith("\n") ? text : `${text}\n`);
     },
   };

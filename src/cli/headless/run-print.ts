@@ -29,12 +29,13 @@ import { createCommandSandbox } from "../command-sandbox.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { promptFitProblem } from "../prompt-fit.ts";
-import { processRedactor, writeError, writeOutput } from "../redaction.ts";
+import { learnKeychainKeys, processRedactor, redactForModel, writeError, writeOutput } from "../redaction.ts";
 import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
 import { withRunRules } from "../run-rules.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
+import { terminalText } from "../terminal-text.ts";
 import { extraRoots, runWorkspaceRoot } from "../workspace-root.ts";
 import { createOutput } from "./output-formats.ts";
 import { createDenialLog, denialSummary } from "./permission-denials.ts";
@@ -64,7 +65,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const startedAt = Date.now();
   mark("headless loaded");
   const { env } = deps;
-  const say = (line: string) => writeError(`hearth: ${line}\n`);
+  // Lines quote the model and servers (refused commands, error messages): no escape sequence reaches the terminal.
+  const say = (line: string) => writeError(`hearth: ${terminalText(line)}\n`);
 
   const cwd = runWorkspaceRoot(options.cwd, options.allowHomeWorkspace);
   const loaded = loadWorkspaceSettings(cwd, env);
@@ -72,7 +74,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const layers = withRunRules(loaded, options);
   const settings = layers.merged;
   mark("settings read");
-  const prompt = await readPrompt(options.prompt, deps.stdin, { notice: say });
+  // What goes to the model carries no key hearth knows (the keychain's are learnt later, see redaction.ts).
+  const prompt = processRedactor().redactKnown(await readPrompt(options.prompt, deps.stdin, { notice: say }));
 
   const paths = hearthPaths(env);
   const unusable = unusableDirectory(paths, env);
@@ -200,7 +203,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
   });
-  const runtime = createToolRuntime({ tools, spillDir, policy: denialLog.policy(policy), redact });
+  const runtime = createToolRuntime({
+    tools,
+    spillDir,
+    policy: denialLog.policy(policy),
+    redact,
+    redactForModel,
+  });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
   const output = createOutput(options.outputFormat, writeOutput);
@@ -221,9 +230,9 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const { profile } = chooseProfile(options.profile, settings, model);
   const runPrompt = buildRunPrompt({ cwd, env, profile, permissionMode: mode, tools });
   for (const problem of runPrompt.problems) say(problem);
-  const system = options.appendSystemPrompt
-    ? `${runPrompt.system}\n\n${options.appendSystemPrompt}`
-    : runPrompt.system;
+  const system = processRedactor().redactKnown(
+    options.appendSystemPrompt ? `${runPrompt.system}\n\n${options.appendSystemPrompt}` : runPrompt.system,
+  );
   const limits = contextLimits(model, settings.maxOutputTokens);
   const doesNotFit = promptFitProblem({ model, limits, profile, system, specs: runPrompt.specs, prompt });
   if (doesNotFit) {
@@ -253,7 +262,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     {
       model,
       stream,
-      http,
+      // The keychain's keys are learnt while the first response streams, ready before its tool results.
+      http: (request) => http(request).finally(() => void learnKeychainKeys()),
       tools: {
         specs: runPrompt.specs,
         run: (call, signal) => denialLog.during(call, () => runtime.run(call, signal)),

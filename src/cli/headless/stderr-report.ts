@@ -1,4 +1,8 @@
-/** Human lines on stderr during a headless run (refusals are reported by the permission policy). */
+/**
+ * Human lines on stderr during a headless run (refusals are reported by the permission policy). They quote the
+ * model and servers (error messages, tool names); `say` strips their control and escape sequences
+ * (cli/terminal-text.ts), so a line here can pass such text as it is.
+ */
 import type { AgentEvent, ResponseTiming } from "../../protocol/events.ts";
 import type { Usage } from "../../protocol/messages.ts";
 
