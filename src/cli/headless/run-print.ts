@@ -3,8 +3,6 @@
  * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
  */
 
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
 import type { ContextLimits } from "../../agent/context-budget.ts";
 import { createHttpClient } from "../../egress/http-client.ts";
@@ -19,8 +17,10 @@ import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
 import { hearthPaths } from "../../store/paths.ts";
+import { sessionSpillDir } from "../../store/session-store.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
+import { createProcessReaper } from "../../tools/process-reaper.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
@@ -134,7 +134,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const modelName = `${model.provider}/${model.id}`;
 
   const sessionId = session.id;
-  const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
+  const spillDir = sessionSpillDir(paths.dataDir, sessionId);
   const roots = [
     ...extraRoots(options.addDirs, cwd, "--add-dir"),
     // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
@@ -160,9 +160,16 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     workspaceRoot: workspace.root,
     extraRoots: roots,
     readOnlyPaths: [spillDir],
+    readDeny: hidden && {
+      hidden,
+      rules: [...(layers.user.permissions?.deny ?? []), ...(layers.project.permissions?.deny ?? [])],
+    },
     offline,
     say,
   });
+  // Nothing a command starts outlives the run (stopped below, or at exit after a second Ctrl-C).
+  const reaper = createProcessReaper();
+  process.on("exit", reaper.killAll);
   journal = createRunJournal({
     stateDir: paths.stateDir,
     dataDir: paths.dataDir,
@@ -183,6 +190,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     hidden,
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
+    reaper,
   });
   const runtime = createToolRuntime({ tools, spillDir, policy, redact });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
@@ -255,6 +263,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     reportEvent(event, say, { latency: model.local });
   }
   const result = await run.result;
+  await reaper.stopAll();
+  process.off("exit", reaper.killAll);
   session.close();
   journal.end();
   process.off("SIGINT", onSigint);
