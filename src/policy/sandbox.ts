@@ -55,8 +55,11 @@ export type AvailableSandbox = {
 export type UnavailableSandbox = { available: false; reason: string };
 export type SandboxStatus = AvailableSandbox | UnavailableSandbox;
 
-/** The program to spawn; `cleanup` runs once the command and everything it started are gone. */
-export type Invocation = { file: string; args: string[]; cleanup?: () => void };
+/**
+ * The program to spawn; `cleanup` runs once the command and everything it started are gone; `contained`: nothing
+ * the command starts outlives it (bwrap's pid namespace).
+ */
+export type Invocation = { file: string; args: string[]; cleanup?: () => void; contained?: boolean };
 
 const TRIAL_TIMEOUT_MS = 5000;
 
@@ -219,7 +222,7 @@ function bwrapInvocation(
   args.push("--chdir", plan.workspace);
   if (plan.tmp) args.push("--setenv", "TMPDIR", plan.tmp);
   args.push("--", "bash", "-c", command);
-  return { file: sandbox.path, args };
+  return { file: sandbox.path, args, contained: true };
 }
 
 /**

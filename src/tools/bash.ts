@@ -16,10 +16,11 @@ import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
 /**
- * How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it), and what to
- * tidy once it has ended.
+ * How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it), what to tidy
+ * once it has ended, and whether everything it starts ends with it (a sandbox's pid namespace), so that there is
+ * nothing for the reaper to look for.
  */
-export type Invocation = { file: string; args: string[]; cleanup?: () => void };
+export type Invocation = { file: string; args: string[]; cleanup?: () => void; contained?: boolean };
 
 export type BashToolDeps = {
   workspace: Workspace;
@@ -213,7 +214,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    if (child.pid !== undefined) options.reaper?.track(child.pid);
+    if (child.pid !== undefined && !invocation.contained) options.reaper?.track(child.pid);
     const collector = createCollector({
       limits: LIMITS,
       spillPath: options.spillPath,

@@ -263,7 +263,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     reportEvent(event, say, { latency: model.local });
   }
   const result = await run.result;
-  await reaper.stopAll();
+  // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
+  await reaper.stopAll(controller.signal.aborted ? 0 : 500);
   process.off("exit", reaper.killAll);
   session.close();
   journal.end();
