@@ -14,9 +14,15 @@ export type CommandWrap = (command: string) => Promise<Invocation>;
 
 /**
  * `wrap` for the bash tool; `start` begins detection early (call it once the first model request is out);
- * `available` says whether commands really run in an OS sandbox (detection runs on the first call).
+ * `available` says whether commands really run in an OS sandbox (detection runs on the first call); `close` at the
+ * end of the run removes the empty folders that stood in for missing protected paths (policy/sandbox-mounts.ts).
  */
-export type CommandSandbox = { wrap: CommandWrap; start(): void; available(): Promise<boolean> };
+export type CommandSandbox = {
+  wrap: CommandWrap;
+  start(): void;
+  available(): Promise<boolean>;
+  close(): void;
+};
 
 export function createCommandSandbox(input: {
   /** Settings as they apply (a project file's sandbox keys count only in a trusted folder). */
@@ -40,6 +46,8 @@ export function createCommandSandbox(input: {
     return undefined;
   }
   const { configDir } = hearthPaths(input.env);
+  const placeholders = new Set<string>();
+  let release: ((held: Set<string>) => void) | undefined;
   let finder: Promise<() => string[]> | undefined;
   const readDenied = async (): Promise<string[]> => {
     const deny = input.readDeny;
@@ -67,8 +75,10 @@ export function createCommandSandbox(input: {
   const wrap: CommandWrap = async (command) => {
     const found = await start();
     if (!found.available) return { file: "bash", args: ["-c", command] };
-    const { wrapCommand } = await import("../policy/sandbox.ts");
+    const { releasePlaceholders, wrapCommand } = await import("../policy/sandbox.ts");
+    release = releasePlaceholders;
     return wrapCommand({
+      placeholders,
       sandbox: found,
       command,
       workspaceRoot: input.workspaceRoot,
@@ -80,7 +90,12 @@ export function createCommandSandbox(input: {
       hostEnv: input.env,
     });
   };
-  return { wrap, start: () => void start(), available: async () => (await start()).available };
+  return {
+    wrap,
+    start: () => void start(),
+    available: async () => (await start()).available,
+    close: () => release?.(placeholders),
+  };
 }
 
 function realHome(env: NodeJS.ProcessEnv): string {

@@ -12,7 +12,13 @@ import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { waitNoneNamed } from "../../test/support/processes.ts";
 import { type BashDetails, createBashTool } from "../tools/bash.ts";
-import { type AvailableSandbox, detectSandbox, type SandboxSpec, sandboxWrapper } from "./sandbox.ts";
+import {
+  type AvailableSandbox,
+  detectSandbox,
+  releasePlaceholders,
+  type SandboxSpec,
+  sandboxWrapper,
+} from "./sandbox.ts";
 import { planMounts } from "./sandbox-mounts.ts";
 import { createWorkspace } from "./workspace.ts";
 
@@ -131,6 +137,30 @@ describe("protected names in the workspace", () => {
     for (const moved of ["c2", "v2", "h2"]) assert.equal(existsSync(join(box.ws, moved)), false);
   });
 
+  it("a run keeps its stand-ins from command to command, and removes the ones still empty at its end", async (t) => {
+    const box = await makeBox();
+    const before = listing(box.ws);
+    const placeholders = new Set<string>();
+    const first = await run(t, box, "true", { placeholders });
+    if (!first) return;
+    const standIns = [".claude", ".envrc", ".hearth", ".idea", ".mcp.json", ".vscode"];
+    assert.deepEqual(listing(box.ws), [...before, ...standIns].sort(), "kept for the next command");
+    // The user saves editor settings meanwhile: that folder is theirs now.
+    await writeFile(join(box.ws, ".vscode", "settings.json"), "{}\n");
+    const second = await run(
+      t,
+      box,
+      "echo '{}' > .mcp.json; mkdir -p .claude/commands; echo x > .claude/settings.json; " +
+        "echo evil > .vscode/settings.json; echo '{}' > .hearth/settings.json",
+      { placeholders },
+    );
+    assert.equal(second?.output.match(/Read-only file system|Is a directory/g)?.length, 5, second?.output);
+    assert.deepEqual(listing(join(box.ws, ".claude")), []);
+    releasePlaceholders(placeholders);
+    assert.deepEqual(listing(box.ws), [...before, ".vscode"].sort());
+    assert.equal(readFileSync(join(box.ws, ".vscode", "settings.json"), "utf8"), "{}\n");
+  });
+
   it("an empty folder where a protected file belongs (left by a killed run) is taken away", async (t) => {
     const box = await makeBox();
     await mkdir(join(box.ws, ".mcp.json"));
@@ -229,13 +259,13 @@ describe("processes", () => {
         t,
         box,
         "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c HEARTH_PID_NAMESPACE_CANARY; " +
-          'echo "ppid=$PPID"; ls /proc | grep -c "^[0-9]"',
+          'ls /proc | grep -c "^[0-9]"; echo "$$"',
       );
       if (!result) return;
-      const [found, ppid, count] = result.output.split("\n");
+      const [found, count, shell] = result.output.split("\n");
       assert.equal(found, "0", result.output);
-      assert.equal(ppid, "ppid=1");
       assert.ok(Number(count) < 10, `${count} processes visible`);
+      assert.equal(shell, "1", "the command's shell is the namespace's first process");
     } finally {
       delete process.env.HEARTH_PID_NAMESPACE_CANARY;
     }

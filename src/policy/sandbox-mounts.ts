@@ -4,10 +4,13 @@
  * (secret stores, read deny rules, sockets that lead out), and which folders are pinned so that renaming a parent
  * cannot carry a protected or hidden path away. The bwrap and Seatbelt builders (sandbox.ts) only translate it.
  *
- * A missing protected path gets an empty read-only folder at its first missing ancestor while the command runs
- * (bwrap must create the mount point; a folder, unlike an empty file, is invisible to `git status` and `git add`),
- * and `removePlaceholders` takes it away afterwards. One exception: a missing `.git` is left creatable, so that
- * `git init` works; its hooks and config are read-only from the next command on.
+ * A missing protected path gets an empty read-only folder at its first missing ancestor while commands run
+ * (bwrap must create the mount point on the host; a folder, unlike an empty file, is invisible to `git status`
+ * and `git add`). Made and removed for every command, those folders cost ~2 ms each on a busy ext4 and make file
+ * watchers fire, so a run keeps the ones it made (`SandboxSpec.placeholders`) until it ends and then removes them
+ * with `releasePlaceholders`; without that set they are removed after each command. An empty folder where a file
+ * belongs that no run holds is a stand-in a killed run left behind, and is removed. One exception: a missing `.git`
+ * is left creatable, so that `git init` works; its hooks and config are read-only from the next command on.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, rmdirSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -32,6 +35,11 @@ export type SandboxSpec = {
   tmpDir: string;
   /** The host environment, for HOME, XDG_RUNTIME_DIR and SSH_AUTH_SOCK. Defaults to process.env. */
   hostEnv?: NodeJS.ProcessEnv;
+  /**
+   * The stand-in folders this run made, kept from one command to the next (wrapCommand adds to it); remove them
+   * with releasePlaceholders when the run ends. Absent: each command's stand-ins are removed after it.
+   */
+  placeholders?: Set<string>;
 };
 
 export type MountPlan = {
@@ -76,7 +84,7 @@ export function planMounts(spec: SandboxSpec): MountPlan {
   const roots = unique([workspace, ...spec.writableRoots.map(real)]).sort((a, b) => a.length - b.length);
   const writableAll = tmp ? [tmp, ...roots] : roots;
 
-  const protect: Protection = { readOnly: [], placeholders: [] };
+  const protect: Protection = { readOnly: [], placeholders: [], held: spec.placeholders };
   for (const root of roots) {
     protectNames(root, WORKSPACE_PROTECTED, protect);
     const git = join(root, ".git");
@@ -130,6 +138,12 @@ export function removePlaceholders(plan: MountPlan): void {
   removeEmptyFolders(plan.placeholders);
 }
 
+/** At the end of a run: takes away the stand-ins it kept (only while still empty). */
+export function releasePlaceholders(held: Set<string>): void {
+  removeEmptyFolders([...held].sort((a, b) => a.length - b.length));
+  held.clear();
+}
+
 function removeEmptyFolders(paths: string[]): void {
   for (const path of [...paths].reverse()) {
     try {
@@ -140,14 +154,21 @@ function removeEmptyFolders(paths: string[]): void {
   }
 }
 
-type Protection = { readOnly: string[]; placeholders: string[] };
+type Protection = { readOnly: string[]; placeholders: string[]; held?: Set<string> };
 
 function protectNames(root: string, names: readonly ProtectedName[], out: Protection): void {
   for (const name of names) {
     const parts = name.path.split("/");
     const path = join(root, ...parts);
     let stat = lstat(path);
-    if (stat && name.kind === "file" && stat.isDirectory() && isEmptyDirectory(path)) {
+    const standIn = stat?.isDirectory() === true && isEmptyDirectory(path);
+    if (out.held?.has(path)) {
+      if (standIn) {
+        out.placeholders.push(path);
+        continue;
+      }
+      out.held.delete(path); // someone filled it: theirs now, protected as an existing path
+    } else if (standIn && name.kind === "file") {
       // An empty folder where a file belongs is a stand-in a killed run left behind.
       removeEmptyFolders([path]);
       stat = lstat(path);
@@ -156,20 +177,24 @@ function protectNames(root: string, names: readonly ProtectedName[], out: Protec
       out.readOnly.push(path);
       continue;
     }
-    const missing = firstMissing(root, parts);
+    const missing = firstMissing(root, parts, out.held);
     // A missing `.git` stays creatable: `git init` must work.
     if (missing !== null && missing !== join(root, ".git")) out.placeholders.push(missing);
   }
 }
 
-/** The first missing path from `root` down to `parts`, or null when an existing part is not a folder. */
-function firstMissing(root: string, parts: string[]): string | null {
+/**
+ * The first missing path from `root` down to `parts` (or a stand-in this run holds on the way, which covers it),
+ * or null when an existing part is not a folder.
+ */
+function firstMissing(root: string, parts: string[], held?: Set<string>): string | null {
   let path = root;
   for (const part of parts) {
     path = join(path, part);
     const stat = lstat(path);
     if (!stat) return path;
     if (!stat.isDirectory()) return null;
+    if (held?.has(path) && isEmptyDirectory(path)) return path;
   }
   return null;
 }
@@ -198,7 +223,8 @@ function linkedGitDir(root: string, dotGit: string): string | null {
 
 /** The real path, or "" when there is none (`unique` drops empty strings). */
 function real(path: string | undefined): string {
-  if (!path) return "";
+  // Most candidates do not exist: a failed lstat is much cheaper than the error realpath throws.
+  if (!path || !lstat(path)) return "";
   try {
     return realpathSync.native(path);
   } catch {

@@ -22,8 +22,10 @@
  * group kill reaches only bwrap and a backgrounded grandchild survives (checked). It is not needed: the bash
  * tool spawns detached, so bwrap already leads a new session without a controlling terminal.
  * One pid namespace per command (`--unshare-pid`, with a fresh /proc): the command cannot see hearth or any
- * other process (`/proc/$PPID/environ` is bwrap's, with the scrubbed environment), and when the command ends
- * bwrap's init goes and the kernel kills everything left in the namespace, daemons that called setsid included.
+ * other process, and when it ends the kernel kills everything left in the namespace, daemons that called setsid
+ * included. The command's shell is the namespace's pid 1 (`--as-pid-1`: bwrap's own init process cost ~2 ms a
+ * command): it ignores signals it has no handler for from inside, but the bash tool's SIGTERM reaches bwrap
+ * outside, whose death kills it (`--die-with-parent`), and SIGKILL always reaches it.
  * So nothing a command starts outlives it. One namespace for the whole run was the alternative (a server started
  * by one command, used by the next); it was not taken because each command already has its own network
  * namespace (loopback included) when the network is off, so such a server was unreachable anyway, and joining
@@ -38,7 +40,7 @@ import { tmpdir } from "node:os";
 import { findExecutable } from "./find-executable.ts";
 import { type MountPlan, planMounts, removePlaceholders, type SandboxSpec } from "./sandbox-mounts.ts";
 
-export type { SandboxSpec } from "./sandbox-mounts.ts";
+export { releasePlaceholders, type SandboxSpec } from "./sandbox-mounts.ts";
 
 export type SandboxKind = "bwrap" | "seatbelt";
 
@@ -192,6 +194,10 @@ export function wrapCommand(spec: SandboxSpec & { sandbox: AvailableSandbox; com
   if (spec.sandbox.kind === "seatbelt")
     return seatbeltInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command);
   const invocation = bwrapInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command);
+  if (spec.placeholders) {
+    for (const path of plan.placeholders) spec.placeholders.add(path);
+    return invocation;
+  }
   return plan.placeholders.length > 0
     ? { ...invocation, cleanup: () => removePlaceholders(plan) }
     : invocation;
@@ -203,7 +209,8 @@ function bwrapInvocation(
   allowNetwork: boolean,
   command: string,
 ): Invocation {
-  const args = ["--die-with-parent", "--cap-drop", "ALL", "--unshare-pid"];
+  // The command itself is pid 1 of its namespace (`--as-pid-1`): bwrap's own init costs ~2 ms a command.
+  const args = ["--die-with-parent", "--cap-drop", "ALL", "--unshare-pid", "--as-pid-1"];
   if (!allowNetwork) args.push("--unshare-net");
   args.push("--ro-bind", "/", "/", "--dev", "/dev");
   if (sandbox.mountProc) args.push("--proc", "/proc");
@@ -215,7 +222,8 @@ function bwrapInvocation(
   for (const dir of plan.pinned) args.push("--bind", dir, dir);
   for (const dir of plan.socketDirs) args.push("--tmpfs", dir);
   for (const path of plan.readOnly) args.push("--ro-bind", path, path);
-  // bwrap creates each missing mount point (an empty folder) on the host; removePlaceholders takes it away.
+  // bwrap creates each missing mount point (an empty folder) on the host; removePlaceholders or
+  // releasePlaceholders takes it away.
   for (const dir of [...plan.placeholders, ...plan.hiddenDirs])
     args.push("--tmpfs", dir, "--remount-ro", dir);
   for (const file of [...plan.socketFiles, ...plan.hiddenFiles]) args.push("--ro-bind", "/dev/null", file);

@@ -80,7 +80,7 @@ test("secret stores, hearth's key file and hearth's environment never reach the 
   const { run, results, requests } = await attack(
     [
       "cat ~/.ssh/id_rsa ~/.aws/credentials ~/.netrc ~/.config/hearth/keys.json; grep -rh canary- ~ | head",
-      "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -a API_KEY; echo \"parent: $PPID\"",
+      "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -a API_KEY; echo \"processes: $(ls -d /proc/[0-9]* | wc -l)\"",
     ],
     {
       setup: (box) => {
@@ -105,7 +105,7 @@ test("secret stores, hearth's key file and hearth's environment never reach the 
   }
   // hearth's own environment (with the provider key) is not readable through /proc.
   assert.ok(!results[1].includes("ANTHROPIC_API_KEY="), results[1]);
-  assert.match(results[1], /^parent: 1$/m);
+  assert.match(results[1], /^processes: [1-5]$/m, "the command sees only its own processes");
 });
 
 test("a read deny rule holds for cat and grep in commands", async (t) => {

@@ -167,9 +167,14 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     offline,
     say,
   });
-  // Nothing a command starts outlives the run (stopped below, or at exit after a second Ctrl-C).
+  // Nothing a command starts outlives the run (stopped below, or at exit after a second Ctrl-C), and the
+  // sandbox's stand-ins for missing protected paths go with it.
   const reaper = createProcessReaper();
-  process.on("exit", reaper.killAll);
+  const atExit = () => {
+    reaper.killAll();
+    sandbox?.close();
+  };
+  process.on("exit", atExit);
   journal = createRunJournal({
     stateDir: paths.stateDir,
     dataDir: paths.dataDir,
@@ -265,7 +270,8 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const result = await run.result;
   // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
   await reaper.stopAll(controller.signal.aborted ? 0 : 500);
-  process.off("exit", reaper.killAll);
+  sandbox?.close();
+  process.off("exit", atExit);
   session.close();
   journal.end();
   process.off("SIGINT", onSigint);
