@@ -59,7 +59,7 @@ export type MountPlan = {
   socketDirs: string[];
   /** Socket files to cover with /dev/null. */
   socketFiles: string[];
-  /** Folders to show empty and read-only (secret stores, read deny rules). */
+  /** Folders to show empty (secret stores, read deny rules); writes there vanish with the command. */
   hiddenDirs: string[];
   /** Files to show as /dev/null (secret stores, read deny rules). */
   hiddenFiles: string[];

@@ -224,8 +224,10 @@ function bwrapInvocation(
   for (const path of plan.readOnly) args.push("--ro-bind", path, path);
   // bwrap creates each missing mount point (an empty folder) on the host; removePlaceholders or
   // releasePlaceholders takes it away.
-  for (const dir of [...plan.placeholders, ...plan.hiddenDirs])
-    args.push("--tmpfs", dir, "--remount-ro", dir);
+  for (const dir of plan.placeholders) args.push("--tmpfs", dir, "--remount-ro", dir);
+  // Hidden folders are empty and writable, and what is written there is gone with the command: making each
+  // read-only costs bwrap another pass over the mount table (~0.2 ms), for nothing a later run could see.
+  for (const dir of plan.hiddenDirs) args.push("--tmpfs", dir);
   for (const file of [...plan.socketFiles, ...plan.hiddenFiles]) args.push("--ro-bind", "/dev/null", file);
   args.push("--chdir", plan.workspace);
   if (plan.tmp) args.push("--setenv", "TMPDIR", plan.tmp);
