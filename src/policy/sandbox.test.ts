@@ -85,6 +85,26 @@ describe("sandbox detection", () => {
     }
   });
 
+  it("leaves nothing in the temp dir after its trial run", async (t) => {
+    if (process.platform !== "linux" || spawnSync("bwrap", ["--version"]).error)
+      return t.skip("bwrap not installed");
+    const tmp = await mkdtemp(join(tmpdir(), "hearth-trial-tmp-"));
+    const fresh = await mkdtemp(join(tmpdir(), "hearth-trial-path-"));
+    try {
+      // A PATH of its own, so that detection runs again instead of answering from the cache.
+      const status = await detectSandbox({
+        ...process.env,
+        TMPDIR: tmp,
+        PATH: `${fresh}:${process.env.PATH}`,
+      });
+      assert.equal(status.available, true);
+      assert.deepEqual(await readdir(tmp), []);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it("reports unavailable on a platform without a sandbox", async () => {
     const status = await detectSandbox({ PATH: process.env.PATH }, "win32");
     assert.deepEqual(status, { available: false, reason: "no OS sandbox is supported on win32" });

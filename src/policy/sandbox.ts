@@ -35,8 +35,9 @@
  * simply remount `/` read-write (checked).
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { findExecutable } from "./find-executable.ts";
 import { type MountPlan, planMounts, removePlaceholders, type SandboxSpec } from "./sandbox-mounts.ts";
 
@@ -139,8 +140,29 @@ async function detect(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promis
   return { available: false, reason: `no OS sandbox is supported on ${platform}` };
 }
 
-/** Null when `true` runs in the sandbox, else what went wrong. */
+/**
+ * Null when `true` runs in the sandbox, else what went wrong. The trial's workspace is a fresh folder of its own,
+ * so that the stand-ins for missing protected paths land there and not in the temp dir another hearth shares.
+ */
 async function trial(
+  sandbox: AvailableSandbox,
+  spec: SandboxSpec,
+  env: NodeJS.ProcessEnv,
+): Promise<string | null> {
+  let own: string | undefined;
+  try {
+    own = mkdtempSync(join(spec.tmpDir, "hearth-sandbox-trial-"));
+  } catch {
+    // an unwritable temp dir: try in it anyway, and take the stand-ins away after
+  }
+  try {
+    return await trialIn(sandbox, { ...spec, workspaceRoot: own ?? spec.workspaceRoot }, env);
+  } finally {
+    if (own) rmSync(own, { recursive: true, force: true });
+  }
+}
+
+async function trialIn(
   sandbox: AvailableSandbox,
   spec: SandboxSpec,
   env: NodeJS.ProcessEnv,
@@ -159,6 +181,7 @@ async function trial(
       invocation.args,
       { env, timeout: TRIAL_TIMEOUT_MS, cwd: "/" },
       (error, _stdout, stderr) => {
+        invocation.cleanup?.();
         if (!error) return done(null);
         const said = stderr.trim().split("\n")[0];
         done(said || error.message);

@@ -147,6 +147,33 @@ for (const sandboxed of [true, false]) {
   });
 }
 
+test("SIGTERM in the middle of a run still stops what its commands left running (without a sandbox)", async () => {
+  const marker = `hearth-e2e-term-${process.pid}`;
+  const fake = await startFakeServer({
+    script: [bash(`setsid bash -c '(exec -a ${marker} sleep 1000) &'; echo started`), { hang: true }],
+  });
+  servers.push(fake);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", { sandbox: { enabled: false } });
+  const setup = providerSetup("anthropic-messages", fake.url);
+  try {
+    const run = await runHearth(
+      sandbox,
+      ["-p", "--model", setup.model, "--permission-mode", "auto", "--output-format", "stream-json", "go"],
+      {
+        env: setup.env,
+        onLine: (line, child) => {
+          if (line.includes('"type":"tool_result"')) setTimeout(() => child.kill("SIGTERM"), 200);
+        },
+      },
+    );
+    assert.equal(run.code, 130, run.stderr);
+    assert.ok(await waitNoneNamed(marker, 1000), "the daemon outlived hearth");
+  } finally {
+    for (const pid of processesNamed(marker)) process.kill(pid, "SIGKILL");
+  }
+});
+
 test("spill files are capped, kept with the session and removed with it", async () => {
   const { run, sandbox } = await attack(["yes | head -c 100000000"], {
     setup: (box) => writeSettings(box, "user", { sandbox: { enabled: false } }),
