@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { protectedPathReason } from "./protected-paths.ts";
+import { HOME_PROTECTED, protectedPathReason, WORKSPACE_PROTECTED } from "./protected-paths.ts";
 
 const HOME = join("/", "home", "u");
 const ROOT = join(HOME, "proj");
@@ -32,6 +32,19 @@ describe("protectedPathReason", () => {
     [join(HOME, ".ssh", "authorized_keys"), "ssh keys and config (~/.ssh/authorized_keys)"],
     [join(HOME, ".gitconfig"), "the global git config (~/.gitconfig)"],
     [join(ROOT, ".envrc"), `a direnv script that runs on cd (${join(ROOT, ".envrc")})`],
+    [join(ROOT, ".mcp.json"), "MCP server settings, which start programs (.mcp.json)"],
+    [join(ROOT, ".vscode", "tasks.json"), "VS Code workspace settings and tasks (.vscode/tasks.json)"],
+    [
+      join(ROOT, ".idea", "workspace.xml"),
+      "JetBrains project settings and run configurations (.idea/workspace.xml)",
+    ],
+    [join(ROOT, ".claude", "settings.json"), "Claude Code settings, which run hooks (.claude/settings.json)"],
+    [
+      join(ROOT, "sub", ".Claude", "settings.local.json"),
+      "Claude Code settings, which run hooks (.Claude/settings.local.json)",
+    ],
+    [join(ROOT, ".claude", "commands", "review.md"), null],
+    [join(ROOT, "docs", "vscode.md"), null],
     [join(ROOT, ".gitignore"), null],
     [join(ROOT, ".github", "workflows", "ci.yml"), null],
     [join(ROOT, "src", "hooks", "config"), null],
@@ -43,6 +56,15 @@ describe("protectedPathReason", () => {
   for (const [path, expected] of cases) {
     it(`${path} -> ${expected}`, () => assert.equal(protectedPathReason(path, context), expected));
   }
+
+  it("refuses every name the command sandbox keeps read-only (one list for both)", () => {
+    for (const entry of WORKSPACE_PROTECTED) {
+      assert.notEqual(protectedPathReason(join(ROOT, ...entry.path.split("/")), context), null, entry.path);
+    }
+    for (const entry of HOME_PROTECTED) {
+      assert.notEqual(protectedPathReason(join(HOME, ...entry.path.split("/")), context), null, entry.path);
+    }
+  });
 
   it("uses the given config dir for hearth's own files", () => {
     const configDir = join("/", "xdg", "hearth");

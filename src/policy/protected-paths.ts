@@ -1,7 +1,10 @@
 /**
  * Paths whose change can run code later or change hearth's own permissions: git internals (hooks, config),
- * hearth's settings, shell start-up files, ssh and global git config, direnv scripts. Writing one always needs
- * an explicit yes, in every mode (auto included), and no allow rule pre-approves it. Pure: no fs, no env.
+ * hearth's settings, other tools' project settings that start programs (MCP servers, editor tasks), shell
+ * start-up files, ssh and global git config, direnv scripts. Writing one through a file tool always needs an
+ * explicit yes, in every mode (auto included), and no allow rule pre-approves it; commands see the workspace
+ * ones and (when home is writable) the home ones read-only, whether or not they exist yet (policy/sandbox.ts).
+ * Pure: no fs, no env.
  */
 import { isAbsolute, relative, sep } from "node:path";
 
@@ -37,11 +40,47 @@ export const SHELL_STARTUP = new Set([
   ".envrc",
 ]);
 
+/** What another program reads and acts on, relative to the workspace (and each writable root). */
+export type ProtectedName = {
+  /** Posix path relative to the root. */
+  path: string;
+  /** What it is, for messages. */
+  what: string;
+  /** What it is when it exists: an empty folder standing in for a missing "file" is a leftover (sandbox.ts). */
+  kind: "file" | "dir";
+};
+
+/**
+ * The one list of protected names in a workspace: the file tools refuse them (protectedPathReason) and the
+ * command sandbox keeps them read-only, existing or not. Each is matched at any depth by the file tools.
+ */
+export const WORKSPACE_PROTECTED: readonly ProtectedName[] = [
+  { path: ".git/hooks", what: "a git hook", kind: "dir" },
+  { path: ".git/config", what: "the repository's git config", kind: "file" },
+  { path: ".hearth", what: "hearth project settings", kind: "dir" },
+  { path: ".mcp.json", what: "MCP server settings, which start programs", kind: "file" },
+  { path: ".vscode", what: "VS Code workspace settings and tasks", kind: "dir" },
+  { path: ".idea", what: "JetBrains project settings and run configurations", kind: "dir" },
+  { path: ".envrc", what: "a direnv script that runs on cd", kind: "file" },
+  { path: ".claude/settings.json", what: "Claude Code settings, which run hooks", kind: "file" },
+  { path: ".claude/settings.local.json", what: "Claude Code settings, which run hooks", kind: "file" },
+];
+
 /** Directories below home whose every file is protected, with what to call them. */
 const HOME_DIRS: Array<[string, string]> = [
   [".config/fish", "a fish start-up file"],
   [".ssh", "ssh keys and config"],
   [".config/git", "the global git config"],
+];
+
+/**
+ * Relative to home: protected for commands too when home lies inside a writable root (otherwise all of home is
+ * read-only to them already).
+ */
+export const HOME_PROTECTED: readonly ProtectedName[] = [
+  ...[...SHELL_STARTUP].map((path): ProtectedName => ({ path, what: "a shell start-up file", kind: "file" })),
+  { path: ".gitconfig", what: "the global git config", kind: "file" },
+  ...HOME_DIRS.map(([path, what]): ProtectedName => ({ path, what, kind: "dir" })),
 ];
 
 /**
@@ -69,6 +108,8 @@ export function protectedPathReason(realPath: string, context: ProtectedPathCont
 
   const name = lower[lower.length - 1] ?? "";
   if (name === ".envrc") return `a direnv script that runs on cd (${realPath})`;
+  const named = namedInPath(segments, lower);
+  if (named) return named;
 
   const inHome = below(realPath, context.home);
   if (inHome === null) return null;
@@ -77,6 +118,18 @@ export function protectedPathReason(realPath: string, context: ProtectedPathCont
   if (home === ".gitconfig") return "the global git config (~/.gitconfig)";
   for (const [dir, what] of HOME_DIRS) {
     if (home === dir || home.startsWith(`${dir}/`)) return `${what} (~/${home})`;
+  }
+  return null;
+}
+
+/** The first WORKSPACE_PROTECTED name found in the path, at any depth ("VS Code ... (.vscode/tasks.json)"). */
+function namedInPath(segments: string[], lower: string[]): string | null {
+  for (const entry of WORKSPACE_PROTECTED) {
+    const parts = entry.path.split("/");
+    for (let i = 0; i + parts.length <= lower.length; i++) {
+      if (parts.every((part, j) => lower[i + j] === part))
+        return `${entry.what} (${segments.slice(i).join("/")})`;
+    }
   }
   return null;
 }

@@ -1,7 +1,9 @@
 /**
  * The OS sandbox every `bash` command runs in when one is available: bubblewrap on Linux, Seatbelt
- * (`sandbox-exec`) on macOS. Writes reach only the workspace, the extra roots and the temp dir; `.git/hooks`,
- * `.git/config` and `.hearth` stay read-only inside them; the network is off unless allowed.
+ * (`sandbox-exec`) on macOS. Writes reach only the workspace, the extra roots and the temp dir; the protected
+ * names (`.git/hooks`, `.hearth`, `.mcp.json`, ...: protected-paths.ts) stay read-only inside them whether or not
+ * they exist; secret stores and read-denied files look empty; the network is off unless allowed. What goes
+ * where is planned in sandbox-mounts.ts; this file detects the sandbox and builds its command line.
  *
  * Why our own bwrap argument builder and not `@anthropic-ai/sandbox-runtime` (DESIGN prefers a maintained
  * library if it fits; measured here with 0.0.78 on Node 20, bwrap 0.8.0, median of 20 runs of `true`):
@@ -18,17 +20,28 @@
  *
  * Process control: no `--new-session`. With it the command gets its own process group, so the bash tool's
  * group kill reaches only bwrap and a backgrounded grandchild survives (checked). It is not needed: the bash
- * tool spawns detached, so bwrap already leads a new session without a controlling terminal. No pid
- * namespace either: a command's background processes keep living after it, as without the sandbox.
+ * tool spawns detached, so bwrap already leads a new session without a controlling terminal.
+ * One pid namespace per command (`--unshare-pid`, with a fresh /proc): the command cannot see hearth or any
+ * other process, and when it ends the kernel kills everything left in the namespace, daemons that called setsid
+ * included. The command's shell is the namespace's pid 1 (`--as-pid-1`: bwrap's own init process cost ~2 ms a
+ * command): it ignores signals it has no handler for from inside, but the bash tool's SIGTERM reaches bwrap
+ * outside, whose death kills it (`--die-with-parent`), and SIGKILL always reaches it.
+ * So nothing a command starts outlives it. One namespace for the whole run was the alternative (a server started
+ * by one command, used by the next); it was not taken because each command already has its own network
+ * namespace (loopback included) when the network is off, so such a server was unreachable anyway, and joining
+ * namespaces would need a long-lived helper per run. The model is told to start a server and its client in one
+ * command (bash.ts).
  * `--cap-drop ALL` matters when hearth runs as root: without it the command keeps CAP_SYS_ADMIN and can
  * simply remount `/` read-write (checked).
  */
 
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { findExecutable } from "./find-executable.ts";
-import { isInside } from "./workspace.ts";
+import { type MountPlan, planMounts, removePlaceholders, type SandboxSpec } from "./sandbox-mounts.ts";
+
+export { releasePlaceholders, type SandboxSpec } from "./sandbox-mounts.ts";
 
 export type SandboxKind = "bwrap" | "seatbelt";
 
@@ -45,32 +58,12 @@ export type AvailableSandbox = {
 export type UnavailableSandbox = { available: false; reason: string };
 export type SandboxStatus = AvailableSandbox | UnavailableSandbox;
 
-export type SandboxSpec = {
-  workspaceRoot: string;
-  /** Extra directories that may be written (`--add-dir`), besides the workspace and the temp dir. */
-  writableRoots: string[];
-  /** Paths that stay read-only even inside a writable root (only those that exist are bound). */
-  readOnlyPaths?: string[];
-  allowNetwork: boolean;
-  /** The writable temp dir (the user's TMPDIR or /tmp); TMPDIR points at it inside. */
-  tmpDir: string;
-  /** The host environment, for HOME, XDG_RUNTIME_DIR and SSH_AUTH_SOCK. Defaults to process.env. */
-  hostEnv?: NodeJS.ProcessEnv;
-};
+/**
+ * The program to spawn; `cleanup` runs once the command and everything it started are gone; `contained`: nothing
+ * the command starts outlives it (bwrap's pid namespace).
+ */
+export type Invocation = { file: string; args: string[]; cleanup?: () => void; contained?: boolean };
 
-export type Invocation = { file: string; args: string[] };
-
-/** Relative to each writable root: kept read-only inside it. */
-const PROTECTED = [".git/hooks", ".git/config", ".hearth"];
-/** Unix sockets that lead out of any sandbox (container engines, init, the system bus). */
-const HOST_SOCKETS = [
-  "/run/docker.sock",
-  "/var/run/docker.sock",
-  "/run/podman/podman.sock",
-  "/run/containerd/containerd.sock",
-  "/run/dbus/system_bus_socket",
-  "/run/systemd/private",
-];
 const TRIAL_TIMEOUT_MS = 5000;
 
 const detected = new Map<string, Promise<SandboxStatus>>();
@@ -147,8 +140,29 @@ async function detect(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promis
   return { available: false, reason: `no OS sandbox is supported on ${platform}` };
 }
 
-/** Null when `true` runs in the sandbox, else what went wrong. */
+/**
+ * Null when `true` runs in the sandbox, else what went wrong. The trial's workspace is a fresh folder of its own,
+ * so that the stand-ins for missing protected paths land there and not in the temp dir another hearth shares.
+ */
 async function trial(
+  sandbox: AvailableSandbox,
+  spec: SandboxSpec,
+  env: NodeJS.ProcessEnv,
+): Promise<string | null> {
+  let own: string | undefined;
+  try {
+    own = mkdtempSync(join(spec.tmpDir, "hearth-sandbox-trial-"));
+  } catch {
+    // an unwritable temp dir: try in it anyway, and take the stand-ins away after
+  }
+  try {
+    return await trialIn(sandbox, { ...spec, workspaceRoot: own ?? spec.workspaceRoot }, env);
+  } finally {
+    if (own) rmSync(own, { recursive: true, force: true });
+  }
+}
+
+async function trialIn(
   sandbox: AvailableSandbox,
   spec: SandboxSpec,
   env: NodeJS.ProcessEnv,
@@ -167,6 +181,7 @@ async function trial(
       invocation.args,
       { env, timeout: TRIAL_TIMEOUT_MS, cwd: "/" },
       (error, _stdout, stderr) => {
+        invocation.cleanup?.();
         if (!error) return done(null);
         const said = stderr.trim().split("\n")[0];
         done(said || error.message);
@@ -195,79 +210,20 @@ export function sandboxWrapper(
 
 /**
  * Turns `bash -c command` into the sandboxed invocation. Paths are looked up on every call (a command may
- * have run `git init` since the last one), which costs a few stat calls.
+ * have run `git init` since the last one), which costs a few dozen stat calls.
  */
 export function wrapCommand(spec: SandboxSpec & { sandbox: AvailableSandbox; command: string }): Invocation {
   const plan = planMounts(spec);
-  return spec.sandbox.kind === "bwrap"
-    ? bwrapInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command)
-    : seatbeltInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command);
-}
-
-type MountPlan = {
-  workspace: string;
-  tmp: string | null;
-  /** HOME, when it lies inside the temp dir (it must stay read-only there). */
-  home: string | null;
-  /** Writable roots, parents before children. */
-  writable: string[];
-  /** Existing `.git` directories inside writable roots: bound onto themselves so they cannot be renamed. */
-  gitDirs: string[];
-  /** Existing paths to keep read-only. */
-  readOnly: string[];
-  /** `.git/hooks` directories that do not exist yet but whose `.git` does. */
-  missingHooks: string[];
-  /** Directories full of sockets to cover with an empty tmpfs. */
-  hiddenDirs: string[];
-  /** Socket files to cover with /dev/null. */
-  hiddenFiles: string[];
-};
-
-function planMounts(spec: SandboxSpec): MountPlan {
-  const hostEnv = spec.hostEnv ?? process.env;
-  const workspace = realpathSync(spec.workspaceRoot);
-  const tmp = real(spec.tmpDir) || null;
-  const homeReal = real(hostEnv.HOME);
-  const home = homeReal && tmp && homeReal !== tmp && isInside(homeReal, tmp) ? homeReal : null;
-  const roots = unique([workspace, ...spec.writableRoots.map(real)]).sort((a, b) => a.length - b.length);
-
-  const gitDirs: string[] = [];
-  const readOnly: string[] = [];
-  const missingHooks: string[] = [];
-  for (const root of roots) {
-    const git = join(root, ".git");
-    if (isDirectory(git)) {
-      gitDirs.push(git);
-      if (!existsSync(join(git, "hooks"))) missingHooks.push(join(git, "hooks"));
-    } else if (isFile(git)) {
-      // A worktree or submodule: `.git` names the real git dir, whose hooks and config matter.
-      const gitDir = linkedGitDir(root, git);
-      if (gitDir) readOnly.push(join(gitDir, "hooks"), join(gitDir, "config"));
-    }
-    for (const relative of PROTECTED) readOnly.push(join(root, relative));
+  if (spec.sandbox.kind === "seatbelt")
+    return seatbeltInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command);
+  const invocation = bwrapInvocation(spec.sandbox, plan, spec.allowNetwork, spec.command);
+  if (spec.placeholders) {
+    for (const path of plan.placeholders) spec.placeholders.add(path);
+    return invocation;
   }
-  readOnly.push(...(spec.readOnlyPaths ?? []));
-
-  const writableAll = tmp ? [tmp, ...roots] : roots;
-  const runtimeDir = hostEnv.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? ""}`;
-  const hiddenDirs = unique([runtimeDir, "/tmp/.X11-unix"].map(real)).filter(
-    (dir) => isDirectory(dir) && !writableAll.some((root) => isInside(root, dir)),
-  );
-  const hiddenFiles = unique([...HOST_SOCKETS, hostEnv.SSH_AUTH_SOCK ?? ""].map(real)).filter(
-    (file) => !hiddenDirs.some((dir) => isInside(file, dir)),
-  );
-
-  return {
-    workspace,
-    tmp,
-    home,
-    writable: roots,
-    gitDirs: unique(gitDirs.map(real)),
-    readOnly: unique(readOnly.map(real)),
-    missingHooks,
-    hiddenDirs,
-    hiddenFiles,
-  };
+  return plan.placeholders.length > 0
+    ? { ...invocation, cleanup: () => removePlaceholders(plan) }
+    : invocation;
 }
 
 function bwrapInvocation(
@@ -276,7 +232,8 @@ function bwrapInvocation(
   allowNetwork: boolean,
   command: string,
 ): Invocation {
-  const args = ["--die-with-parent", "--cap-drop", "ALL"];
+  // The command itself is pid 1 of its namespace (`--as-pid-1`): bwrap's own init costs ~2 ms a command.
+  const args = ["--die-with-parent", "--cap-drop", "ALL", "--unshare-pid", "--as-pid-1"];
   if (!allowNetwork) args.push("--unshare-net");
   args.push("--ro-bind", "/", "/", "--dev", "/dev");
   if (sandbox.mountProc) args.push("--proc", "/proc");
@@ -285,17 +242,20 @@ function bwrapInvocation(
   if (plan.home) args.push("--ro-bind", plan.home, plan.home);
   for (const root of plan.writable) args.push("--bind", root, root);
   // A mount point cannot be renamed, so `mv .git x` cannot carry the protected paths away from `.git`.
-  for (const git of plan.gitDirs) args.push("--bind", git, git);
-  for (const dir of plan.hiddenDirs) args.push("--tmpfs", dir);
-  for (const file of plan.hiddenFiles) args.push("--ro-bind", "/dev/null", file);
+  for (const dir of plan.pinned) args.push("--bind", dir, dir);
+  for (const dir of plan.socketDirs) args.push("--tmpfs", dir);
   for (const path of plan.readOnly) args.push("--ro-bind", path, path);
-  // An empty read-only hooks directory, so a command cannot create the first hook (bwrap creates the
-  // mount point, an empty `.git/hooks`, on the host: git would have made the same directory).
-  for (const hooks of plan.missingHooks) args.push("--tmpfs", hooks, "--remount-ro", hooks);
+  // bwrap creates each missing mount point (an empty folder) on the host; removePlaceholders or
+  // releasePlaceholders takes it away.
+  for (const dir of plan.placeholders) args.push("--tmpfs", dir, "--remount-ro", dir);
+  // Hidden folders are empty and writable, and what is written there is gone with the command: making each
+  // read-only costs bwrap another pass over the mount table (~0.2 ms), for nothing a later run could see.
+  for (const dir of plan.hiddenDirs) args.push("--tmpfs", dir);
+  for (const file of [...plan.socketFiles, ...plan.hiddenFiles]) args.push("--ro-bind", "/dev/null", file);
   args.push("--chdir", plan.workspace);
   if (plan.tmp) args.push("--setenv", "TMPDIR", plan.tmp);
   args.push("--", "bash", "-c", command);
-  return { file: sandbox.path, args };
+  return { file: sandbox.path, args, contained: true };
 }
 
 /**
@@ -325,55 +285,16 @@ function seatbeltInvocation(
   if (plan.tmp) profile.push(`(allow file-write* ${subpaths([plan.tmp])})`);
   if (plan.home) profile.push(`(deny file-write* ${subpaths([plan.home])})`);
   profile.push(`(allow file-write* ${subpaths(plan.writable)})`);
-  // Seatbelt matches paths, so a missing hooks directory can be denied before it exists.
-  const protectedPaths = [...plan.readOnly, ...plan.missingHooks];
+  // Seatbelt matches paths, so a missing protected path can be denied before it exists (nothing is created).
+  const protectedPaths = [...plan.readOnly, ...plan.placeholders];
   if (protectedPaths.length > 0) profile.push(`(deny file-write* ${subpaths(protectedPaths)})`);
-  // Path rules know nothing of mounts: also forbid renaming or deleting `.git` itself.
-  if (plan.gitDirs.length > 0) {
-    profile.push(
-      `(deny file-write-unlink ${plan.gitDirs.map((git) => `(literal ${param(git)})`).join(" ")})`,
-    );
+  const hidden = [...plan.hiddenDirs, ...plan.hiddenFiles];
+  if (hidden.length > 0) profile.push(`(deny file-read* file-write* ${subpaths(hidden)})`);
+  // Path rules know nothing of mounts: also forbid renaming or deleting the folders above them.
+  if (plan.pinned.length > 0) {
+    profile.push(`(deny file-write-unlink ${plan.pinned.map((dir) => `(literal ${param(dir)})`).join(" ")})`);
   }
   if (!allowNetwork) profile.push("(deny network*)");
   const file = sandbox.path;
   return { file, args: ["-p", profile.join("\n"), ...params, "bash", "-c", command] };
-}
-
-function linkedGitDir(root: string, dotGit: string): string | null {
-  try {
-    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, "utf8"));
-    return match ? resolve(root, match[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The real path, or "" when there is none (`unique` drops empty strings). */
-function real(path: string | undefined): string {
-  if (!path) return "";
-  try {
-    return realpathSync(path);
-  } catch {
-    return "";
-  }
-}
-
-function unique(paths: string[]): string[] {
-  return [...new Set(paths.filter((path) => path !== ""))];
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }

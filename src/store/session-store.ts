@@ -1,6 +1,6 @@
 /**
  * The sessions directory: `<dataDir>/sessions/<id>.jsonl` (the source of truth), `<id>.lock` while a hearth
- * writes it, and `<id>/` for its checkpoints. Finding, forking, removing and expiring sessions.
+ * writes it, and `<id>/` for its checkpoints and spill files. Finding, forking, removing and expiring sessions.
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
@@ -14,8 +14,10 @@ export type SessionFile = { id: string; path: string; size: number; mtimeMs: num
 export const sessionsDir = (dataDir: string) => join(dataDir, "sessions");
 export const sessionPath = (dataDir: string, id: string) => join(sessionsDir(dataDir), `${id}.jsonl`);
 export const sessionLockPath = (dataDir: string, id: string) => join(sessionsDir(dataDir), `${id}.lock`);
-/** Per-session data (checkpoints). */
+/** Per-session data (checkpoints, spill files); removed with the session. */
 export const sessionDataDir = (dataDir: string, id: string) => join(sessionsDir(dataDir), id);
+/** Where tools spill output too long to show the model. */
+export const sessionSpillDir = (dataDir: string, id: string) => join(sessionDataDir(dataDir, id), "spill");
 
 export class SessionNotFoundError extends Error {
   constructor(message: string) {

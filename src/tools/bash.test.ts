@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, realpath, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -99,19 +100,67 @@ describe("bash", () => {
     process.kill(pid, "SIGKILL");
   });
 
-  it("caps 50 MB of output and spills all of it to a file", async () => {
+  it("caps 50 MB of output; the spill file keeps its first and last 8 MB and a line saying what was cut", async () => {
+    // Numbered lines, so the kept head and tail can be checked: 50 MB of "line N".
+    const command = "seq -f 'line %.0f' 1 5000000 | head -c 50000000";
     const started = Date.now();
-    const result = await run({ command: "head -c 50000000 /dev/zero | tr '\\0' 'x'" });
+    const result = await run({ command });
     assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     assert.ok(result.content.length < 40_000, `content is ${result.content.length} chars`);
     const details = result.details as BashDetails;
     assert.equal(details.totalBytes, 50_000_000);
     assert.ok(details.spillPath?.startsWith(spillDir));
-    assert.equal((await stat(details.spillPath!)).size, 50_000_000);
     assert.match(result.content, /omitted/);
-    assert.ok(result.content.includes(`the full output is in ${details.spillPath}`));
+    assert.ok(
+      result.content.includes(`the output is in ${details.spillPath}, cut to its first 8 MB and last 8 MB`),
+      result.content.slice(-500),
+    );
     assert.match(result.content, /\(exit code 0\)/);
+    const spilled = readFileSync(details.spillPath!, "utf8");
+    assert.ok(spilled.length > 16_000_000 && spilled.length < 16.9 * 1024 * 1024, `${spilled.length} bytes`);
+    assert.ok(spilled.startsWith("line 1\nline 2\n"));
+    const note =
+      /\n\n\.\.\. \[[\d.]+ MB cut here: this file keeps the first 8 MB and the last 8 MB of the output\] \.\.\.\n\n/.exec(
+        spilled,
+      );
+    assert.ok(note, "a line says what was cut");
+    // The cut falls between whole lines, and the file ends where the output ended.
+    assert.match(spilled.slice(0, note.index).split("\n").at(-2)!, /^line \d+$/);
+    assert.ok(spilled.slice(0, note.index).endsWith("\n"), "the head ends with a whole line");
+    assert.match(spilled.slice(note.index + note[0].length).split("\n")[0], /^line \d+$/);
+    const end = execFileSync("bash", ["-c", `${command} | tail -c 100`], { encoding: "utf8" });
+    assert.ok(spilled.endsWith(end));
     await rm(details.spillPath!);
+  });
+
+  it("waits for nobody: no editor, pager or prompt, and stdin is empty", async () => {
+    const repo = join(base, "repo");
+    execFileSync("git", ["init", "-q", repo]);
+    // A user's editor that would wait for a person (vim on a terminal), as the inherited environment has it.
+    const waiting = createBashTool({
+      workspace: createWorkspace({ root: repo }),
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        EDITOR: "sleep 60 #",
+        GIT_EDITOR: "sleep 60 #",
+        HOME: base,
+      },
+      spillDir,
+    });
+    const started = Date.now();
+    const result = await waiting.execute(
+      {
+        command:
+          "git -c user.name=t -c user.email=t@t commit -q --allow-empty; " +
+          'read -r line; echo "read=$? pager=$PAGER/$GIT_PAGER prompt=$GIT_TERMINAL_PROMPT"',
+        timeout: 20,
+      },
+      { signal: new AbortController().signal, callId: "c" },
+    );
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    assert.equal((result.details as BashDetails).timedOut, false);
+    assert.match(result.content, /Please supply the message using either -m or -F option/);
+    assert.match(result.content, /read=1 pager=cat\/cat prompt=0/);
   });
 
   it("keeps the head and the tail, and the spill file can be read with read", async () => {

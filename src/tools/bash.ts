@@ -1,20 +1,26 @@
 /**
  * The `bash` tool: `bash -c command` in the workspace root, as its own process group, with an injected
- * environment. Timeouts and aborts kill the whole group. The model sees the head and tail of the output;
- * when output overflows, all of it streams to a spill file the model can read.
+ * environment made non-interactive (no editor, pager or password prompt can wait for a person; stdin is
+ * /dev/null). Timeouts and aborts kill the whole group; what a command leaves running is stopped at the end of the
+ * run (process-reaper.ts) or, in the OS sandbox, when the command ends. The model sees the head and tail of the
+ * output; when output overflows, it streams to a spill file the model can read, cut to its first and last 8 MB.
  */
 
-import { createWriteStream, type WriteStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import * as z from "zod/mini";
 import type { Workspace } from "../policy/workspace.ts";
 import { formatBytes } from "../protocol/byte-size.ts";
+import { type Collected, type CollectorLimits, createCollector } from "./output-collector.ts";
+import type { ProcessReaper } from "./process-reaper.ts";
 import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
-/** How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it). */
-export type Invocation = { file: string; args: string[] };
+/**
+ * How to start a command: the program and its arguments (plain `bash -c`, or a sandbox around it), what to tidy
+ * once it has ended, and whether everything it starts ends with it (a sandbox's pid namespace), so that there is
+ * nothing for the reaper to look for.
+ */
+export type Invocation = { file: string; args: string[]; cleanup?: () => void; contained?: boolean };
 
 export type BashToolDeps = {
   workspace: Workspace;
@@ -29,6 +35,27 @@ export type BashToolDeps = {
   wrap?: (command: string) => Invocation | Promise<Invocation>;
   /** Applied, line by line, to what is written to the spill file. */
   redact?: (text: string) => string;
+  /** Registers each command's process group and tags its environment, so the run can stop what it leaves. */
+  reaper?: ProcessReaper;
+};
+
+/**
+ * Set for every command, over the injected environment: a program that would wait for a person fails at once
+ * instead of hanging until the timeout. `false` as the editor makes `git commit` without `-m` say "Please supply
+ * the message using either -m or -F option"; `true` would let `git commit --amend` go through unseen.
+ */
+export const NON_INTERACTIVE_ENV: Readonly<Record<string, string>> = {
+  GIT_EDITOR: "false",
+  EDITOR: "false",
+  VISUAL: "false",
+  GIT_SEQUENCE_EDITOR: "false",
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_ASKPASS: "",
+  SSH_ASKPASS: "",
+  SSH_ASKPASS_REQUIRE: "never",
+  PAGER: "cat",
+  GIT_PAGER: "cat",
+  MANPAGER: "cat",
 };
 
 export type BashDetails = {
@@ -45,6 +72,15 @@ const DEFAULT_TIMEOUT_SECONDS = 120;
 const MAX_TIMEOUT_SECONDS = 600;
 const HEAD_BYTES = 10 * 1024;
 const TAIL_BYTES = 20 * 1024;
+/** A spill file keeps this much of the start and of the end of the output (10 s of `yes` is 2 GB). */
+const SPILL_HEAD_BYTES = 8 * 1024 * 1024;
+const SPILL_TAIL_BYTES = 8 * 1024 * 1024;
+const LIMITS: CollectorLimits = {
+  headBytes: HEAD_BYTES,
+  tailBytes: TAIL_BYTES,
+  spillHeadBytes: SPILL_HEAD_BYTES,
+  spillTailBytes: SPILL_TAIL_BYTES,
+};
 const KILL_GRACE_MS = 1000;
 /** After the shell exits, how long to wait for quiet pipes (a backgrounded child may hold them open). */
 const PIPE_QUIET_MS = 150;
@@ -69,9 +105,14 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
     name: "bash",
     description:
       "Run a command with bash in the workspace root (a fresh shell each call); returns combined stdout and " +
-      "stderr and the exit code. Long output is cut to its head and tail; the full text is saved to a file.",
+      "stderr and the exit code. Long output is cut to its head and tail; the text is saved to a file. " +
+      "Nothing can wait for input: stdin is empty and no editor or pager opens (use `git commit -m`). " +
+      "Background processes (`&`, nohup, daemons) are stopped when the command ends (in the OS sandbox), " +
+      "or at the end of the run: start a server and what uses it in the same command.",
     lean: {
-      description: "Run a shell command in the workspace root; returns its output and exit code.",
+      description:
+        "Run a shell command in the workspace root; returns its output and exit code. No stdin, no editor. " +
+        "Background processes are stopped when the command ends, or at the end of the run.",
       parameters: { timeout: "seconds", description: "a few words for the user" },
     },
     schema,
@@ -87,6 +128,7 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
         spillPath: () => newSpillPath(deps.spillDir, "bash", context.callId, "log"),
         wrap: deps.wrap,
         redact: deps.redact,
+        reaper: deps.reaper,
       });
       const notes: string[] = [];
       if (outcome.spawnError) notes.push(`(could not start bash: ${outcome.spawnError})`);
@@ -97,10 +139,13 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
       else if (outcome.exitCode !== null) notes.push(`(exit code ${outcome.exitCode})`);
       else notes.push(`(killed by signal ${outcome.signal})`);
       if (outcome.spillPath) {
+        const saved = outcome.spillCut
+          ? `the output is in ${outcome.spillPath}, cut to its first ${formatBytes(SPILL_HEAD_BYTES)} and ` +
+            `last ${formatBytes(SPILL_TAIL_BYTES)}`
+          : `the full output is in ${outcome.spillPath}`;
         notes.push(
           `(output was ${formatBytes(outcome.totalBytes)}, so only the first ${formatBytes(HEAD_BYTES)} and the last ` +
-            `${formatBytes(TAIL_BYTES)} are shown; the full output is in ${outcome.spillPath}: read it with ` +
-            `read and offset/limit, or grep it)`,
+            `${formatBytes(TAIL_BYTES)} are shown; ${saved}: read it with read and offset/limit, or grep it)`,
         );
       } else if (outcome.spillError) {
         notes.push(
@@ -133,13 +178,10 @@ type RunOptions = {
   spillPath: () => string;
   wrap?: (command: string) => Invocation | Promise<Invocation>;
   redact?: (text: string) => string;
+  reaper?: ProcessReaper;
 };
 
-type RunOutcome = {
-  text: string;
-  totalBytes: number;
-  spillPath?: string;
-  spillError?: string;
+type RunOutcome = Collected & {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -165,13 +207,19 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
   }
 
   return new Promise((resolve) => {
+    // stdin "ignore" is /dev/null: a command that reads it gets end-of-file, never a wait.
     const child = spawn(invocation.file, invocation.args, {
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, ...NON_INTERACTIVE_ENV, ...options.reaper?.env },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const collector = createCollector(options.spillPath, options.redact);
+    if (child.pid !== undefined && !invocation.contained) options.reaper?.track(child.pid);
+    const collector = createCollector({
+      limits: LIMITS,
+      spillPath: options.spillPath,
+      redact: options.redact,
+    });
     const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
     let interrupted = false;
     let spawnError: string | undefined;
@@ -222,6 +270,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
         stream.destroy();
       }
       const collected = await collector.finish();
+      invocation.cleanup?.();
       resolve({ ...collected, ...outcome, interrupted, spawnError, durationMs: Date.now() - started });
     };
 
@@ -252,126 +301,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // the group is already gone
   }
-}
-
-type Collector = {
-  /** Returns false when the caller should pause until `onDrain`. */
-  push(chunk: Buffer): boolean;
-  onDrain(callback: () => void): void;
-  finish(): Promise<{ text: string; totalBytes: number; spillPath?: string; spillError?: string }>;
-};
-
-/**
- * Keeps all output while it is small. Past HEAD+TAIL bytes it keeps only the head and a rolling tail in
- * memory and streams everything to a spill file.
- */
-function createCollector(spillPath: () => string, redact?: (text: string) => string): Collector {
-  const filter = redact ? lineRedactor(redact) : null;
-  const cap = HEAD_BYTES + TAIL_BYTES;
-  let total = 0;
-  let early: Buffer[] = [];
-  let head = Buffer.alloc(0);
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
-  let spill: WriteStream | null = null;
-  let path: string | undefined;
-  let spillError: string | undefined;
-  let pendingDrain: (() => void) | null = null;
-
-  const keepTail = (chunk: Buffer) => {
-    tail.push(chunk);
-    tailBytes += chunk.length;
-    while (tail.length > 1 && tailBytes - tail[0].length >= TAIL_BYTES) tailBytes -= tail.shift()!.length;
-  };
-
-  return {
-    push(chunk) {
-      total += chunk.length;
-      if (spill === null && spillError === undefined) {
-        early.push(chunk);
-        if (total <= cap) return true;
-        const all = Buffer.concat(early);
-        early = [];
-        head = Buffer.from(all.subarray(0, HEAD_BYTES));
-        keepTail(Buffer.from(all.subarray(HEAD_BYTES)));
-        try {
-          path = spillPath();
-          spill = createWriteStream(path, { highWaterMark: 1024 * 1024 });
-          spill.on("error", (error) => {
-            spillError = error.message;
-            pendingDrain?.();
-            pendingDrain = null;
-          });
-          return spill.write(filter ? filter.push(all) : all);
-        } catch (error) {
-          spillError = (error as Error).message;
-          return true;
-        }
-      }
-      keepTail(chunk);
-      if (spill === null || spillError !== undefined) return true;
-      return spill.write(filter ? filter.push(chunk) : chunk);
-    },
-    onDrain(callback) {
-      if (!spill || spillError !== undefined) return callback();
-      pendingDrain = callback;
-      spill.once("drain", () => {
-        pendingDrain = null;
-        callback();
-      });
-    },
-    async finish() {
-      if (spill === null && spillError === undefined) {
-        return { text: Buffer.concat(early).toString("utf8"), totalBytes: total };
-      }
-      if (spill) {
-        const stream = spill;
-        await new Promise<void>((done) => {
-          if (spillError !== undefined) return done();
-          stream.once("error", () => done());
-          if (filter) stream.write(filter.end());
-          stream.end(() => done());
-        });
-      }
-      const kept = Buffer.concat(tail);
-      const tailText = kept.subarray(Math.max(0, kept.length - TAIL_BYTES));
-      const omitted = total - head.length - tailText.length;
-      const text =
-        head.toString("utf8") +
-        `\n\n... [${formatBytes(omitted)} omitted] ...\n\n` +
-        tailText.toString("utf8");
-      return spillError !== undefined
-        ? { text, totalBytes: total, spillError }
-        : { text, totalBytes: total, spillPath: path };
-    },
-  };
-}
-
-/**
- * Redacts a byte stream on its way to disk, a line at a time (secret shapes never span lines). A line longer than
- * 64 KB is redacted in pieces.
- */
-function lineRedactor(redact: (text: string) => string): { push(chunk: Buffer): Buffer; end(): Buffer } {
-  const decoder = new StringDecoder("utf8");
-  let carry = "";
-  return {
-    push(chunk) {
-      const text = carry + decoder.write(chunk);
-      const cut = text.lastIndexOf("\n");
-      if (cut === -1 && text.length < 65_536) {
-        carry = text;
-        return Buffer.alloc(0);
-      }
-      const ready = cut === -1 ? text : text.slice(0, cut + 1);
-      carry = cut === -1 ? "" : text.slice(cut + 1);
-      return Buffer.from(redact(ready));
-    },
-    end() {
-      const rest = carry + decoder.end();
-      carry = "";
-      return Buffer.from(redact(rest));
-    },
-  };
 }
 
 /** Colour and cursor escape sequences mean nothing to the model. */

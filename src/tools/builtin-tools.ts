@@ -6,6 +6,7 @@ import type { FileState } from "./file-state.ts";
 import { createGlobTool } from "./glob.ts";
 import { createGrepTool } from "./grep.ts";
 import { createLsTool } from "./ls.ts";
+import type { ProcessReaper } from "./process-reaper.ts";
 import { createReadTool } from "./read.ts";
 import type { AnyTool } from "./tool.ts";
 import { createWriteTool } from "./write.ts";
@@ -25,6 +26,8 @@ export type BuiltinToolDeps = {
   redact?: (text: string) => string;
   /** Wraps each command in an OS sandbox (see policy/sandbox.ts); absent: plain `bash -c`. */
   wrap?: (command: string) => Invocation | Promise<Invocation>;
+  /** Stops what commands leave running at the end of the run (process-reaper.ts). */
+  reaper?: ProcessReaper;
   /** Called by write and edit right before they write a file (checkpoints for `hearth undo`); must not throw. */
   beforeWrite?: (absPath: string) => void | Promise<void>;
   /** Why write and edit may not write a real path (a protected path nobody can approve here), or null. */
@@ -43,6 +46,7 @@ export function createBuiltinTools(deps: BuiltinToolDeps): AnyTool[] {
       spillDir: deps.spillDir,
       wrap: deps.wrap,
       redact: deps.redact,
+      reaper: deps.reaper,
     }),
     createGrepTool({ workspace, rgPath: deps.rgPath, hidden: deps.hidden }),
     createGlobTool({ workspace, hidden: deps.hidden }),

@@ -3,8 +3,6 @@
  * runs the agent loop, and hands its events to the chosen output format. Returns the exit code.
  */
 
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { runAgent } from "../../agent/agent-loop.ts";
 import type { ContextLimits } from "../../agent/context-budget.ts";
 import { createHttpClient } from "../../egress/http-client.ts";
@@ -20,9 +18,10 @@ import type { ResolvedModel } from "../../providers/provider.ts";
 import { loadStreamFunction } from "../../providers/registry.ts";
 import { scrubChildEnv } from "../../secrets/child-env.ts";
 import { hearthPaths, unusableDirectory } from "../../store/paths.ts";
-import { SessionNotFoundError } from "../../store/session-store.ts";
+import { SessionNotFoundError, sessionSpillDir } from "../../store/session-store.ts";
 import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
+import { createProcessReaper } from "../../tools/process-reaper.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
@@ -149,7 +148,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const modelName = `${model.provider}/${model.id}`;
 
   const sessionId = session.id;
-  const spillDir = join(tmpdir(), `hearth-${process.getuid?.() ?? "user"}`, sessionId);
+  const spillDir = sessionSpillDir(paths.dataDir, sessionId);
   const roots = [
     ...extraRoots(options.addDirs, cwd, "--add-dir"),
     // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
@@ -178,9 +177,21 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     workspaceRoot: workspace.root,
     extraRoots: roots,
     readOnlyPaths: [spillDir],
+    readDeny: hidden && {
+      hidden,
+      rules: [...(layers.user.permissions?.deny ?? []), ...(layers.project.permissions?.deny ?? [])],
+    },
     offline,
     say,
   });
+  // Nothing a command starts outlives the run (stopped below, or at exit after a second Ctrl-C), and the
+  // sandbox's stand-ins for missing protected paths go with it.
+  const reaper = createProcessReaper();
+  const atExit = () => {
+    reaper.killAll();
+    sandbox?.close();
+  };
+  process.on("exit", atExit);
   journal = createRunJournal({
     stateDir: paths.stateDir,
     dataDir: paths.dataDir,
@@ -202,6 +213,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     hidden,
     rgPath: findExecutable("rg", env.PATH),
     wrap: sandbox?.wrap,
+    reaper,
   });
   const runtime = createToolRuntime({
     tools,
@@ -297,6 +309,10 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     toolProgress?.(event);
   }
   const result = await run.result;
+  // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
+  await reaper.stopAll(controller.signal.aborted ? 0 : 500);
+  sandbox?.close();
+  process.off("exit", atExit);
   session.close();
   await journal.end();
   process.off("SIGINT", onSigint);
