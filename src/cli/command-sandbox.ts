@@ -38,6 +38,8 @@ export function createCommandSandbox(input: {
   readDeny?: { hidden: (realPath: string) => boolean; rules: string[] };
   /** Offline mode: commands get no network even if settings allow it. */
   offline: boolean;
+  /** The run's scratch folder (cli/run-scratch.ts): TMPDIR inside the sandbox. */
+  scratchDir?: string;
   say: (line: string) => void;
 }): CommandSandbox | undefined {
   const { settings, say } = input;
@@ -87,6 +89,7 @@ export function createCommandSandbox(input: {
       hiddenPaths: [configDir, ...(await readDenied())],
       allowNetwork: settings.sandbox?.network === true && !input.offline,
       tmpDir: input.env.TMPDIR || tmpdir(),
+      scratchDir: input.scratchDir,
       hostEnv: input.env,
     });
   };

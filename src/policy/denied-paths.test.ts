@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createDeniedPathFinder } from "./denied-paths.ts";
-import { hiddenPathFilter } from "./hidden-paths.ts";
+import { readDenyFilter } from "./hidden-paths.ts";
 import { preparePermissions } from "./permission-engine.ts";
 
 describe("createDeniedPathFinder", () => {
@@ -47,7 +47,7 @@ describe("createDeniedPathFinder", () => {
       projectTrusted: false,
       home,
     });
-    const hidden = hiddenPathFilter({
+    const hidden = readDenyFilter({
       mode: "auto",
       rules: prepared.rules,
       workspaceRoot: ws,

@@ -1,7 +1,7 @@
 /**
  * The files a `read` deny rule covers, as concrete paths for the command sandbox to hide (an empty file or folder
  * mounted over each): a rule must hold for `cat` and `grep -r` as it does for the read tool. What a rule covers
- * is decided by the policy's own predicate (hiddenPathFilter), never re-implemented here; this file only finds the
+ * is decided by the policy's own predicate (readDenyFilter), never re-implemented here; this file only finds the
  * candidates:
  * - the workspace and the writable roots are walked once, breadth first, on the first command (skipping `.git`
  *   and `node_modules`, at most `maxEntries` entries; past that it says so): globs and names at any depth;
@@ -18,7 +18,7 @@ import { isInside } from "./workspace.ts";
 export type DeniedPathsInput = {
   /** Deny rules as written in settings (`read(notes/private.txt)`); rules of other tools are ignored. */
   rules: string[];
-  /** Does a read deny rule cover this real path? (hiddenPathFilter) */
+  /** Does a read deny rule cover this real path? (readDenyFilter) */
   hidden: (realPath: string) => boolean;
   /** Real paths of the workspace and the writable extra roots. */
   roots: string[];

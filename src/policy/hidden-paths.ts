@@ -91,6 +91,25 @@ export function hiddenPathFilter(
   };
 }
 
+/**
+ * Only what `read(...)` deny rules cover, or null when there are none: what the OS sandbox hides from commands
+ * (secret stores it hides on its own; `.env` files stay visible to commands, which need them to run, and a
+ * command that names one asks instead).
+ */
+export function readDenyFilter(
+  context: PermissionContext,
+  extraRoots: string[] = [],
+): ((realPath: string) => boolean) | null {
+  const deny = readDenyRules(context);
+  if (deny.length === 0) return null;
+  return (realPath) =>
+    findRule(
+      deny,
+      { tool: "read", path: requestPath(realPath, context.workspaceRoot, extraRoots) },
+      "restrict",
+    ) !== null;
+}
+
 function readDenyRules(context: PermissionContext): Rule[] {
   return context.rules.rules.deny.filter((rule) => rule.type === "path" && coversTool(rule, "read"));
 }

@@ -31,8 +31,10 @@ export type SandboxSpec = {
    */
   hiddenPaths?: string[];
   allowNetwork: boolean;
-  /** The writable temp dir (the user's TMPDIR or /tmp); TMPDIR points at it inside. */
+  /** The writable temp dir (the user's TMPDIR or /tmp); TMPDIR points at it inside, unless scratchDir is given. */
   tmpDir: string;
+  /** The run's own scratch folder (inside tmpDir): where TMPDIR points inside, when given. */
+  scratchDir?: string;
   /** The host environment, for HOME, XDG_RUNTIME_DIR and SSH_AUTH_SOCK. Defaults to process.env. */
   hostEnv?: NodeJS.ProcessEnv;
   /**
@@ -45,6 +47,8 @@ export type SandboxSpec = {
 export type MountPlan = {
   workspace: string;
   tmp: string | null;
+  /** What TMPDIR is inside: the run's scratch folder, else the temp dir. */
+  tmpEnv: string | null;
   /** HOME, when it lies inside the temp dir (it must stay read-only there). */
   home: string | null;
   /** Writable roots, parents before children. */
@@ -121,6 +125,7 @@ export function planMounts(spec: SandboxSpec): MountPlan {
   return {
     workspace,
     tmp,
+    tmpEnv: real(spec.scratchDir) || tmp,
     home,
     writable: roots,
     pinned: pinnedAncestors(covered, roots),

@@ -6,7 +6,7 @@
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { classifierReaders } from "../../policy/classify-readers.ts";
-import { hiddenPathFilter } from "../../policy/hidden-paths.ts";
+import { hiddenPathFilter, readDenyFilter } from "../../policy/hidden-paths.ts";
 import {
   type CommandSandboxState,
   chooseMode,
@@ -28,6 +28,8 @@ export type HeadlessPolicy = {
   policy: ToolPolicy;
   /** Files grep and glob must leave out (read deny rules, secret stores, .env), or undefined when none can be reached. */
   hidden?: (realPath: string) => boolean;
+  /** Files a `read(...)` deny rule covers (the OS sandbox hides them from commands), or undefined when none. */
+  readDenied?: (realPath: string) => boolean;
   /** For write and edit, on the path they actually open: headless cannot say yes to a protected path. */
   refuseWrite: (realPath: string) => string | null;
 };
@@ -44,6 +46,8 @@ export async function createHeadlessPolicy(input: {
    * the first command is decided.
    */
   sandboxAvailable: () => Promise<boolean>;
+  /** The run's own scratch folder (TMPDIR for commands): deleting and overwriting there is not destructive. */
+  scratchDir?: string;
   say: (line: string) => void;
 }): Promise<HeadlessPolicy> {
   const { layers, workspace, say } = input;
@@ -104,6 +108,7 @@ export async function createHeadlessPolicy(input: {
         cwd: workspace.root,
         workspaceRoot: workspace.root,
         home,
+        scratchDir: input.scratchDir, // commands may delete and overwrite there: it is the run's own
         ...readers, // the classifier reads git aliases and the SQL files a client runs through these
       });
       commandPaths ??= import("../../policy/command-paths.ts");
@@ -136,6 +141,7 @@ export async function createHeadlessPolicy(input: {
     mode: chosen.mode,
     policy,
     hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined,
+    readDenied: readDenyFilter(context, input.extraRoots) ?? undefined,
     refuseWrite: (realPath) => protectedPathReason(realPath, context),
   };
 }

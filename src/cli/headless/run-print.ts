@@ -31,6 +31,7 @@ import { promptFitProblem } from "../prompt-fit.ts";
 import { learnKeychainKeys, processRedactor, redactForModel, writeError, writeOutput } from "../redaction.ts";
 import { buildRunPrompt, chooseProfile } from "../run-prompt.ts";
 import { withRunRules } from "../run-rules.ts";
+import { createRunScratch } from "../run-scratch.ts";
 import { findRunSession, openRunSession, type RunSession } from "../run-session.ts";
 import { afterRun } from "../session-upkeep.ts";
 import { mark } from "../startup-trace.ts";
@@ -159,8 +160,9 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     ),
   ];
   const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
+  const scratch = createRunScratch(env, sessionId);
   const denialLog = createDenialLog();
-  const { mode, policy, hidden, refuseWrite } = await createHeadlessPolicy({
+  const { mode, policy, hidden, readDenied, refuseWrite } = await createHeadlessPolicy({
     layers,
     flagMode: options.permissionMode,
     workspace,
@@ -169,6 +171,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     userSettingsLabel: paths.userSettings,
     // Called with the first command, when `sandbox` (below) exists.
     sandboxAvailable: () => sandbox?.available() ?? Promise.resolve(false),
+    scratchDir: scratch.dir,
     say: denialLog.say(say),
   });
   const sandbox = createCommandSandbox({
@@ -177,11 +180,12 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     workspaceRoot: workspace.root,
     extraRoots: roots,
     readOnlyPaths: [spillDir],
-    readDeny: hidden && {
-      hidden,
+    readDeny: readDenied && {
+      hidden: readDenied,
       rules: [...(layers.user.permissions?.deny ?? []), ...(layers.project.permissions?.deny ?? [])],
     },
     offline,
+    scratchDir: scratch.dir,
     say,
   });
   // Nothing a command starts outlives the run (stopped below, or at exit after a second Ctrl-C), and the
@@ -190,6 +194,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   const atExit = () => {
     reaper.killAll();
     sandbox?.close();
+    scratch.remove();
   };
   process.on("exit", atExit);
   journal = createRunJournal({
@@ -207,7 +212,10 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     refuseWrite,
     workspace,
     fileState: createFileState(),
-    env: scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
+    env: {
+      ...scrubChildEnv(env, model.apiKeyEnv ? [model.apiKeyEnv] : [], settings.env?.allow ?? []),
+      TMPDIR: scratch.dir,
+    },
     spillDir,
     redact,
     hidden,
@@ -312,6 +320,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
   await reaper.stopAll(controller.signal.aborted ? 0 : 500);
   sandbox?.close();
+  scratch.remove();
   process.off("exit", atExit);
   session.close();
   await journal.end();
