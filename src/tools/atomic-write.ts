@@ -23,8 +23,6 @@ export type AtomicWriteOptions = {
   /** A new file's permission bits, the umask notwithstanding (when not replacing); default 0666 less the umask. */
   mode?: number;
   signal?: AbortSignal;
-  /** The clock for telling a stale temp file; default Date.now. */
-  now?: () => number;
 };
 
 /** Writes `content` as `name` in `directory`; returns the new file's stat. Throws with the original intact. */
@@ -65,7 +63,7 @@ export async function writeFileAtomically(
     options.signal?.throwIfAborted();
     await rename(directory.entryPath(temp), directory.entryPath(name));
     await directory.sync();
-    await removeStaleTempFiles(directory, name, options.now?.() ?? Date.now());
+    await removeStaleTempFiles(directory, name, Date.now());
     return stats;
   } catch (error) {
     if (!written) await handle.close().catch(() => {});
