@@ -13,6 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { readConfinedFileSync } from "../policy/open-confined.ts";
 import { createWorkspace } from "../policy/workspace.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { type Checkpoints, checkpointsDir, createCheckpoints, MANIFEST_NAME } from "../store/checkpoints.ts";
@@ -24,13 +25,16 @@ import { runUndo } from "./undo-command.ts";
 
 /** One hearth run: real tools writing through a checkpoints instance, turn by turn. */
 function session(root: string, env: NodeJS.ProcessEnv, sessionId: string) {
+  const workspace = createWorkspace({ root });
   const checkpoints: Checkpoints = createCheckpoints({
     dir: checkpointsDir(hearthPaths(env).dataDir, sessionId),
     sessionId,
     cwd: root,
+    rootOf: (path) => workspace.rootOf(path, "write"),
+    read: readConfinedFileSync,
   });
   const tools = createBuiltinTools({
-    workspace: createWorkspace({ root }),
+    workspace,
     fileState: createFileState(),
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     spillDir: join(root, "..", "spill"),

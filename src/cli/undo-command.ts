@@ -7,6 +7,7 @@
  *   hearth undo --list       the session's turns and the files each changed
  */
 import { isAbsolute, relative } from "node:path";
+import { readConfinedFileSync, removeConfinedFile } from "../policy/open-confined.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import {
   type Conflict,
@@ -14,6 +15,7 @@ import {
   performUndo,
   planUndo,
   summarizeTurns,
+  type UndoFiles,
 } from "../store/checkpoint-undo.ts";
 import {
   type CheckpointSession,
@@ -28,6 +30,7 @@ import {
   SessionNotFoundError,
   sessionIdMatches,
 } from "../store/session-store.ts";
+import { replaceConfinedFile } from "../tools/atomic-write.ts";
 import { UsageError } from "./args.ts";
 import { lineDiff } from "./line-diff.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
@@ -43,6 +46,13 @@ Options:
   --force        restore files even if they changed since hearth edited them (those changes are lost)
 Only the write and edit tools are tracked: edits made by bash commands are not undone.
 `;
+
+/** Undo reads, restores and deletes only through folders opened from the workspace root without following a symlink. */
+export const CONFINED_UNDO_FILES: UndoFiles = {
+  read: readConfinedFileSync,
+  replace: replaceConfinedFile,
+  remove: removeConfinedFile,
+};
 
 export type UndoIo = SubcommandIo & {
   /** The directory a missing --cwd means; default process.cwd(). */
@@ -111,7 +121,7 @@ export async function runUndo(args: string[], env: NodeJS.ProcessEnv, io: UndoIo
     return EXIT_OK;
   }
 
-  const planned = planUndo(manifest, turn);
+  const planned = planUndo(manifest, CONFINED_UNDO_FILES.read, turn);
   if ("problem" in planned) return fail(`nothing to undo in session ${sessionId}: ${planned.problem}`);
   const { plan } = planned;
   const label = plan.turns.length === 1 ? `turn ${plan.turns[0]}` : `turns ${plan.turns.join(", ")}`;
@@ -127,7 +137,7 @@ export async function runUndo(args: string[], env: NodeJS.ProcessEnv, io: UndoIo
     );
   }
 
-  const done = performUndo(manifest, plan, io.now);
+  const done = await performUndo(manifest, plan, CONFINED_UNDO_FILES, io.now);
   for (const result of done.results) {
     if (result.action !== "unchanged") say(`${result.action} ${shown(result.path)}`);
   }

@@ -9,8 +9,17 @@
  * Where /proc is missing (macOS), each step is checked with lstat just before use instead: a narrower window,
  * not none.
  */
-import { constants, existsSync } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, readlink } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+} from "node:fs";
+import { type FileHandle, lstat, mkdir, open, readlink, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { ToolError } from "../tools/tool.ts";
 import type { PathIntent, Workspace } from "./workspace.ts";
@@ -47,10 +56,7 @@ export async function openConfinedDirectory(
   dir: string,
   options: { create: boolean },
 ): Promise<ConfinedDirectory | null> {
-  const rel = relative(root, dir);
-  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
-    throw new Error(`${dir} is not inside ${root}`);
-  const segments = rel === "" ? [] : rel.split(sep);
+  const segments = segmentsBelow(root, dir);
   if (!hasProcFd()) return walkByPath(root, segments, options);
 
   let current = await open(root, DIRECTORY_FLAGS).catch(() => {
@@ -85,6 +91,14 @@ export async function openConfinedDirectory(
     await current.close().catch(() => {});
     throw error;
   }
+}
+
+/** The path components from `root` down to `dir`; throws when `dir` is not inside `root`. */
+function segmentsBelow(root: string, dir: string): string[] {
+  const rel = relative(root, dir);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new Error(`${dir} is not inside ${root}`);
+  return rel === "" ? [] : rel.split(sep);
 }
 
 /** The directory at `at`, null when it does not exist; a symlink or a file there is a changed path. */
@@ -186,4 +200,130 @@ export async function openConfinedParent(
     throw new ToolError(`${workspace.display(realPath)} is a directory; pass a file path`);
   const directory = await openConfinedDirectory(root, dirname(realPath), options);
   return directory && { directory, name: basename(realPath) };
+}
+
+/**
+ * Opens the folder `name` in `parent` without following a symlink, for walking a tree the same way; null when
+ * it is not a folder there (gone, or swapped for a symlink or a file since it was listed).
+ */
+export async function openConfinedChild(
+  parent: ConfinedDirectory,
+  name: string,
+): Promise<ConfinedDirectory | null> {
+  const path = join(parent.path, name);
+  if (!hasProcFd()) return walkByPath(parent.path, [name], { create: false }).catch(() => null);
+  const handle = await open(parent.entryPath(name), DIRECTORY_FLAGS).catch(() => null);
+  return handle && byDescriptor(handle, path);
+}
+
+/** A regular file's bytes and permission bits; null when there is none; "not-a-file" for anything else. */
+export type FileSnapshot = { content: Buffer; mode: number } | null | "not-a-file";
+
+/**
+ * Reads `realPath` (inside `root`) the way openConfinedDirectory opens: its folder walked down from `root`
+ * without following a symlink, the file opened without following one and checked to be the regular file seen
+ * there. Synchronous, for callers that cannot wait (the undo checkpoint written as the process exits). A
+ * symlink or a file where a folder should be throws a ToolError; a missing folder or file is null.
+ */
+export function readConfinedFileSync(root: string, realPath: string): FileSnapshot {
+  const segments = segmentsBelow(root, dirname(realPath));
+  const name = basename(realPath);
+  if (!hasProcFd()) {
+    let path = root;
+    for (const segment of [null, ...segments]) {
+      if (segment !== null) path = join(path, segment);
+      const info = lstatSync(path, { throwIfNoEntry: false });
+      if (info === undefined) return null;
+      if (!info.isDirectory()) throw changed(path);
+    }
+    return readEntrySync(join(path, name));
+  }
+  let fd = openDirectorySync(root, root);
+  if (fd === null) throw changed(root);
+  try {
+    let path = root;
+    for (const segment of segments) {
+      path = join(path, segment);
+      const next = openDirectorySync(`/proc/self/fd/${fd}/${segment}`, path);
+      if (next === null) return null;
+      closeSync(fd);
+      fd = next;
+    }
+    if (readlinkSync(`/proc/self/fd/${fd}`) !== dirname(realPath)) throw changed(dirname(realPath));
+    return readEntrySync(`/proc/self/fd/${fd}/${name}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openDirectorySync(at: string, shown: string): number | null {
+  try {
+    return openSync(at, DIRECTORY_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ENOTDIR" || code === "ELOOP") throw changed(shown);
+    throw error;
+  }
+}
+
+/** The regular file at `at` (its last component not followed), as seen by lstat and then by the open. */
+function readEntrySync(at: string): FileSnapshot {
+  const seen = lstatSync(at, { throwIfNoEntry: false });
+  if (seen === undefined) return null;
+  if (!seen.isFile()) return "not-a-file";
+  let fd: number;
+  try {
+    fd = openSync(at, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code === "ELOOP") return "not-a-file";
+    throw error;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.ino !== seen.ino || info.dev !== seen.dev) return "not-a-file";
+    return { content: readFileSync(fd), mode: info.mode & 0o7777 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Deletes the regular file `realPath` (inside `root`) in its folder opened confined (an unlink in the very
+ * folder that was checked), then the folders from its own up to `emptyFoldersUpTo` (the ones a write made for
+ * it) while they are empty, each removed from its parent opened confined. False when the file was not there.
+ * Anything but a regular file (a folder, a symlink swapped in) is refused with a ToolError.
+ */
+export async function removeConfinedFile(
+  root: string,
+  realPath: string,
+  options: { emptyFoldersUpTo?: string } = {},
+): Promise<boolean> {
+  const directory = await openConfinedDirectory(root, dirname(realPath), { create: false });
+  if (directory === null) return false;
+  try {
+    const at = directory.entryPath(basename(realPath));
+    const info = await lstat(at).catch(() => null);
+    if (info === null) return false;
+    if (!info.isFile()) throw new ToolError(`${realPath} is no longer a regular file; move it away first`);
+    await unlink(at);
+  } finally {
+    await directory.close();
+  }
+  const top = options.emptyFoldersUpTo;
+  if (top === undefined || (top !== root && !top.startsWith(root + sep))) return true;
+  for (let dir = dirname(realPath); dir !== root && (dir === top || dir.startsWith(top + sep)); ) {
+    const parent = await openConfinedDirectory(root, dirname(dir), { create: false }).catch(() => null);
+    if (parent === null) break;
+    const removed = await rmdir(parent.entryPath(basename(dir))).then(
+      () => true,
+      () => false,
+    );
+    await parent.close();
+    if (!removed || dir === top) break;
+    dir = dirname(dir);
+  }
+  return true;
 }

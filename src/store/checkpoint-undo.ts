@@ -2,20 +2,34 @@
  * Undo from checkpoints (see checkpoints.ts). Undoing turn N puts every file that turns N and later (not yet
  * undone) touched back as it was before turn N, deleting the files those turns created. It is planned first:
  * a file that changed since hearth last left it (edited by the user, a formatter, a command) is a conflict,
- * and the caller refuses unless forced. Each file is restored atomically (temp file + rename) and keeps its
- * permission bits.
+ * and the caller refuses unless forced. Every file is read, restored and deleted through `UndoFiles`: in
+ * folders opened from the workspace root without following a symlink, so a folder swapped for a symlink to
+ * `~/.ssh` gets nothing written, deleted or read there; a file is restored atomically (temp file, fsync,
+ * rename) and keeps its permission bits, or is left as it was.
  */
-import { chmodSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { join } from "node:path";
 import {
   appendLines,
+  type FileSnapshot,
   MANIFEST_NAME,
   type Manifest,
   type ManifestEntry,
+  type ReadConfined,
   readBlob,
-  readCurrent,
   sha256,
 } from "./checkpoints.ts";
+
+/**
+ * What undo does to the workspace's files, each confined to `root` (the fronts pass policy/open-confined.ts
+ * and tools/atomic-write.ts; the store does not reach into them). Each may throw; nothing is changed then.
+ */
+export type UndoFiles = {
+  read: ReadConfined;
+  /** Replaces `path` atomically, creating missing folders; an existing file keeps its mode, a new one `mode`. */
+  replace(root: string, path: string, content: Buffer, options: { mode: number }): Promise<void>;
+  /** Deletes the regular file `path`, then its folders up to `emptyFoldersUpTo` while empty. */
+  remove(root: string, path: string, options: { emptyFoldersUpTo?: string }): Promise<boolean>;
+};
 
 type Before = Extract<ManifestEntry, { type: "before" }>;
 type After = Extract<ManifestEntry, { type: "after" }>;
@@ -27,7 +41,7 @@ export type FileChange = "created" | "modified" | "deleted" | "unchanged" | "unf
 export type TurnSummary = { turn: number; undone: boolean; files: { path: string; change: FileChange }[] };
 
 /** What to put back in one file: the content before the first undone turn (null: delete it). */
-export type Restore = { path: string; blob: string | null; mode?: number; dir?: string };
+export type Restore = { path: string; root: string; blob: string | null; mode?: number; dir?: string };
 
 /** A file hearth would overwrite although it is not as hearth left it. `from` is what hearth expected. */
 export type Conflict = {
@@ -63,7 +77,11 @@ export function lastUndoableTurn(manifest: Manifest): number | undefined {
  * Plan undoing turn `turn` (default: the latest not undone) and every later turn not yet undone. Reads the
  * files and blobs but changes nothing. Returns a one-line problem when there is nothing to undo.
  */
-export function planUndo(manifest: Manifest, turn?: number): { plan: UndoPlan } | { problem: string } {
+export function planUndo(
+  manifest: Manifest,
+  read: ReadConfined,
+  turn?: number,
+): { plan: UndoPlan } | { problem: string } {
   const records = collectTurns(manifest);
   const active = records.filter((record) => !record.undone);
   const from = turn ?? active.at(-1)?.turn;
@@ -92,9 +110,10 @@ export function planUndo(manifest: Manifest, turn?: number): { plan: UndoPlan } 
   const conflicts: Conflict[] = [];
   for (const [path, touches] of byPath) {
     const { before } = touches[0].file;
-    restores.push({ path, blob: before.blob, mode: before.mode, dir: before.dir });
+    const root = before.root ?? manifest.header.cwd;
+    restores.push({ path, root, blob: before.blob, mode: before.mode, dir: before.dir });
     try {
-      const conflict = findConflict(manifest, path, touches);
+      const conflict = findConflict(manifest, path, touches, read(root, path));
       if (conflict) conflicts.push(conflict);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -108,11 +127,12 @@ export function planUndo(manifest: Manifest, turn?: number): { plan: UndoPlan } 
  * Carry out a plan (conflicts or not: the caller decides) and record its turns as undone. Stops at the first
  * file that cannot be written and returns what was done so far with the problem.
  */
-export function performUndo(
+export async function performUndo(
   manifest: Manifest,
   plan: UndoPlan,
+  files: UndoFiles,
   now: () => number = Date.now,
-): { results: UndoResult[]; problem?: string } {
+): Promise<{ results: UndoResult[]; problem?: string }> {
   const contents = new Map<string, Buffer>();
   for (const restore of plan.restores) {
     if (restore.blob === null || contents.has(restore.blob)) continue;
@@ -126,7 +146,7 @@ export function performUndo(
   for (const restore of plan.restores) {
     try {
       const content = restore.blob === null ? null : contents.get(restore.blob)!;
-      results.push({ path: restore.path, action: restoreFile(restore, content) });
+      results.push({ path: restore.path, action: await restoreFile(restore, content, files) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       return { results, problem: `cannot restore ${restore.path}: ${code}` };
@@ -179,6 +199,7 @@ function findConflict(
   manifest: Manifest,
   path: string,
   touches: { turn: number; file: TurnFile }[],
+  current: FileSnapshot,
 ): Conflict | undefined {
   const blob = (hash: string | null) => (hash === null ? null : readBlob(manifest.dir, hash));
   for (let i = 0; i + 1 < touches.length; i++) {
@@ -188,7 +209,6 @@ function findConflict(
       return { path, reason: "changed", turn: touches[i].turn, from: blob(left.blob), to: blob(found.blob) };
   }
   const last = touches[touches.length - 1];
-  const current = readCurrent(path);
   const now = current === "not-a-file" ? Buffer.from("(not a regular file)\n") : (current?.content ?? null);
   if (!last.file.after) {
     return { path, reason: "unfinished", turn: last.turn, from: blob(touches[0].file.before.blob), to: now };
@@ -199,41 +219,21 @@ function findConflict(
   return undefined;
 }
 
-function restoreFile(restore: Restore, content: Buffer | null): UndoResult["action"] {
-  const { path } = restore;
-  const current = readCurrent(path);
+async function restoreFile(
+  restore: Restore,
+  content: Buffer | null,
+  files: UndoFiles,
+): Promise<UndoResult["action"]> {
+  const { path, root } = restore;
+  const current = files.read(root, path);
   // Never remove a directory (or a device) that now stands where the file was.
   if (current === "not-a-file") throw new Error("it is no longer a regular file; move it away first");
   if (content === null) {
     if (current === null) return "unchanged";
-    rmSync(path);
-    if (restore.dir) removeEmptyDirs(dirname(path), restore.dir);
-    return "deleted";
+    const removed = await files.remove(root, path, { emptyFoldersUpTo: restore.dir });
+    return removed ? "deleted" : "unchanged";
   }
   if (current?.content.equals(content)) return "unchanged";
-  mkdirSync(dirname(path), { recursive: true });
-  const mode = current ? current.mode : (restore.mode ?? 0o644);
-  const temp = `${path}.hearth-undo-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    writeFileSync(temp, content, { flag: "wx", mode });
-    chmodSync(temp, mode); // the umask may have cut bits off
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  await files.replace(root, path, content, { mode: current ? current.mode : (restore.mode ?? 0o644) });
   return "restored";
-}
-
-/** Remove the directories a deleted file's creation made, innermost first, while they are empty. */
-function removeEmptyDirs(from: string, top: string): void {
-  if (from !== top && !from.startsWith(top + sep)) return;
-  for (let dir = from; ; dir = dirname(dir)) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      return;
-    }
-    if (dir === top) return;
-  }
 }

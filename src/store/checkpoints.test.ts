@@ -16,6 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { CONFINED_UNDO_FILES as files } from "../cli/undo-command.ts";
+import { readConfinedFileSync } from "../policy/open-confined.ts";
 import { performUndo, planUndo, summarizeTurns } from "./checkpoint-undo.ts";
 import {
   type Checkpoints,
@@ -36,7 +38,15 @@ describe("checkpoints", () => {
   const at = (name: string) => join(work, name);
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
   const make = (onProblem?: (message: string) => void): Checkpoints =>
-    createCheckpoints({ dir, sessionId, cwd: work, now: () => Date.UTC(2026, 0, 2), onProblem });
+    createCheckpoints({
+      dir,
+      sessionId,
+      cwd: work,
+      rootOf: () => work,
+      read: readConfinedFileSync,
+      now: () => Date.UTC(2026, 0, 2),
+      onProblem,
+    });
   /** What the write tool does: snapshot, then write. */
   const write = (cp: Checkpoints, name: string, text: string) => {
     cp.beforeWrite(at(name));
@@ -182,6 +192,8 @@ describe("checkpoints", () => {
       dir: checkpointsDir(join(base, "data"), "s0"),
       sessionId: "s0",
       cwd: base,
+      rootOf: () => base,
+      read: readConfinedFileSync,
     });
     other.beginTurn(1);
     write(other, "x.txt", "x");
@@ -208,7 +220,7 @@ describe("checkpoints", () => {
   });
 
   describe("undo", () => {
-    it("restores content and mode, deletes created files and the directories made for them", () => {
+    it("restores content and mode, deletes created files and the directories made for them", async () => {
       writeFileSync(at("run.sh"), "echo one\n");
       chmodSync(at("run.sh"), 0o750);
       const cp = make();
@@ -216,11 +228,11 @@ describe("checkpoints", () => {
       write(cp, "run.sh", "echo two\n");
       write(cp, "made/here/new.txt", "new\n");
       cp.endTurn();
-      const planned = planUndo(load());
+      const planned = planUndo(load(), files.read);
       assert.ok("plan" in planned);
       assert.deepEqual(planned.plan.turns, [1]);
       assert.deepEqual(planned.plan.conflicts, []);
-      const done = performUndo(load(), planned.plan, () => Date.UTC(2026, 0, 3));
+      const done = await performUndo(load(), planned.plan, files, () => Date.UTC(2026, 0, 3));
       assert.deepEqual(done, {
         results: [
           { path: at("run.sh"), action: "restored" },
@@ -231,14 +243,14 @@ describe("checkpoints", () => {
       assert.equal(statSync(at("run.sh")).mode & 0o777, 0o750);
       assert.equal(existsSync(at("made")), false);
       assert.deepEqual(lines().at(-1), { type: "undone", turn: 1, at: "2026-01-03T00:00:00.000Z" });
-      assert.deepEqual(planUndo(load()), { problem: "every turn is already undone" });
-      assert.deepEqual(planUndo(load(), 1), { problem: "turn 1 is already undone" });
-      assert.deepEqual(planUndo(load(), 7), {
+      assert.deepEqual(planUndo(load(), files.read), { problem: "every turn is already undone" });
+      assert.deepEqual(planUndo(load(), files.read, 1), { problem: "turn 1 is already undone" });
+      assert.deepEqual(planUndo(load(), files.read, 7), {
         problem: "turn 7 edited no files; the last turn with edits is 1",
       });
     });
 
-    it("keeps a directory the turn did not create, and one that is not empty", () => {
+    it("keeps a directory the turn did not create, and one that is not empty", async () => {
       mkdirSync(at("kept"));
       const cp = make();
       cp.beginTurn(1);
@@ -246,10 +258,10 @@ describe("checkpoints", () => {
       write(cp, "fresh/a.txt", "x");
       cp.endTurn();
       writeFileSync(at("fresh/user.txt"), "the user's"); // a new file: not a conflict for a.txt
-      const planned = planUndo(load());
+      const planned = planUndo(load(), files.read);
       assert.ok("plan" in planned);
       assert.deepEqual(planned.plan.conflicts, []);
-      performUndo(load(), planned.plan);
+      await performUndo(load(), planned.plan, files);
       assert.equal(existsSync(at("kept")), true);
       assert.equal(existsSync(at("fresh/a.txt")), false);
       assert.equal(readFileSync(at("fresh/user.txt"), "utf8"), "the user's");
@@ -270,7 +282,7 @@ describe("checkpoints", () => {
       write(resumed, "a.txt", "a2\n");
       resumed.endTurn();
       writeFileSync(at("a.txt"), "a2 and the user\n"); // after the last turn
-      const planned = planUndo(load(), 1);
+      const planned = planUndo(load(), files.read, 1);
       assert.ok("plan" in planned);
       assert.deepEqual(planned.plan.turns, [1, 2]);
       assert.deepEqual(
@@ -281,7 +293,7 @@ describe("checkpoints", () => {
         ],
       );
       // Undoing only turn 2 keeps the user's edit made before it.
-      const last = planUndo(load());
+      const last = planUndo(load(), files.read);
       assert.ok("plan" in last);
       assert.deepEqual(
         last.plan.conflicts.map((c) => c.path),
@@ -300,7 +312,7 @@ describe("checkpoints", () => {
       const cp = make();
       cp.beginTurn(1);
       write(cp, "a.txt", "half done\n"); // no endTurn: hearth was killed
-      const planned = planUndo(load());
+      const planned = planUndo(load(), files.read);
       assert.ok("plan" in planned);
       assert.equal(summarizeTurns(load())[0].files[0].change, "unfinished");
       assert.deepEqual(
@@ -309,7 +321,7 @@ describe("checkpoints", () => {
       );
     });
 
-    it("refuses to restore over what is now a directory", () => {
+    it("refuses to restore over what is now a directory", async () => {
       const cp = make();
       cp.beginTurn(1);
       write(cp, "a.txt", "x");
@@ -317,10 +329,10 @@ describe("checkpoints", () => {
       rmSync(at("a.txt"));
       mkdirSync(at("a.txt"));
       writeFileSync(at("a.txt/inside"), "keep me");
-      const planned = planUndo(load());
+      const planned = planUndo(load(), files.read);
       assert.ok("plan" in planned);
       assert.equal(planned.plan.conflicts[0].to?.toString(), "(not a regular file)\n");
-      const done = performUndo(load(), planned.plan);
+      const done = await performUndo(load(), planned.plan, files);
       assert.match(done.problem ?? "", /no longer a regular file; move it away first/);
       assert.equal(readFileSync(at("a.txt/inside"), "utf8"), "keep me");
       assert.equal(

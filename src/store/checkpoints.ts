@@ -4,13 +4,17 @@
  * and an append-only manifest, `checkpoints.jsonl`, one JSON object a line:
  *
  *   {type:"header", v:1, sessionId, cwd, createdAt}
- *   {type:"before", turn, path, blob, mode?, dir?}   before the turn's first write of `path`
+ *   {type:"before", turn, path, blob, mode?, dir?, root?}   before the turn's first write of `path`
  *   {type:"after", turn, path, blob}                 what the turn left there, written when it ends
  *   {type:"undone", turn, at}                        written by `hearth undo`
  *
  * `blob` is null when the file did not exist; `dir` is the outermost parent directory the write was about to
- * create. Turn numbers keep rising when a session is resumed. Edits made by bash commands are not recorded
- * (a file's "after" still shows them when a tool also wrote it that turn). A torn last line is skipped.
+ * create; `root` is the root that confines `path` when it is not `cwd` (an `--add-dir`). Turn numbers keep
+ * rising when a session is resumed. Edits made by bash commands are not recorded (a file's "after" still shows
+ * them when a tool also wrote it that turn). A torn last line is skipped.
+ *
+ * Files are read through `ConfinedReader` (folders opened from the root without following a symlink), so a
+ * folder swapped for a symlink to `~/.ssh` cannot copy a secret into the store.
  */
 import {
   appendFileSync,
@@ -50,6 +54,7 @@ const EntrySchema = z.discriminatedUnion("type", [
     blob: Blob,
     mode: z.optional(z.int()),
     dir: z.optional(AbsolutePath),
+    root: z.optional(AbsolutePath),
   }),
   z.object({ type: z.literal("after"), turn: Turn, path: AbsolutePath, blob: Blob }),
   z.object({ type: z.literal("undone"), turn: Turn, at: z.string() }),
@@ -67,12 +72,26 @@ export type Manifest = {
   skipped: number;
 };
 
+/** A regular file's bytes and permission bits; null when there is none; "not-a-file" for anything else. */
+export type FileSnapshot = { content: Buffer; mode: number } | null | "not-a-file";
+
+/**
+ * Reads `path` inside `root` through folders opened from `root` down without following a symlink, and the file
+ * itself without following one (policy/open-confined.ts `readConfinedFileSync`); throws when a folder on the
+ * way is a symlink. Injected: the store does not reach into policy. Synchronous, as the turn's end is also
+ * recorded while the process exits.
+ */
+export type ReadConfined = (root: string, path: string) => FileSnapshot;
+
 export type CheckpointsOptions = {
   /** The session's checkpoints directory; see checkpointsDir(). Created on the first write. */
   dir: string;
   sessionId: string;
   /** The workspace root. */
   cwd: string;
+  /** The root (the workspace root or an extra one) that confines a path the tools write; `Workspace.rootOf`. */
+  rootOf: (path: string) => string | undefined;
+  read: ReadConfined;
   now?: () => number;
   /** Told once when a snapshot cannot be written; the edit goes ahead but cannot be undone. */
   onProblem?: (message: string) => void;
@@ -93,7 +112,7 @@ export function checkpointsDir(dataDir: string, sessionId: string): string {
 }
 
 export function createCheckpoints(options: CheckpointsOptions): Checkpoints {
-  const { dir, sessionId, cwd } = options;
+  const { dir, sessionId, cwd, read } = options;
   const now = options.now ?? Date.now;
   const file = join(dir, MANIFEST_NAME);
   let loopTurn = 1;
@@ -101,7 +120,8 @@ export function createCheckpoints(options: CheckpointsOptions): Checkpoints {
   /** Turn numbers already in the manifest (a resumed session) come first; undefined until the first write. */
   let base: number | undefined;
   let warned = false;
-  const touched = new Set<string>();
+  /** The paths this turn wrote, each with its root. */
+  const touched = new Map<string, string>();
 
   function problem(path: string, error: unknown): void {
     if (warned) return;
@@ -142,8 +162,10 @@ export function createCheckpoints(options: CheckpointsOptions): Checkpoints {
     open = true;
     if (touched.has(absPath)) return;
     try {
+      const root = options.rootOf(absPath);
+      if (root === undefined) throw new Error("outside the workspace");
       const turn = start() + loopTurn;
-      const current = readCurrent(absPath);
+      const current = read(root, absPath);
       if (current === "not-a-file") return; // the tool refuses it itself
       const entry: ManifestEntry = {
         type: "before",
@@ -156,8 +178,9 @@ export function createCheckpoints(options: CheckpointsOptions): Checkpoints {
         const created = outermostMissing(dirname(absPath));
         if (created) entry.dir = created;
       }
+      if (root !== cwd) entry.root = root;
       appendLines(file, [entry]);
-      touched.add(absPath);
+      touched.set(absPath, root);
     } catch (error) {
       problem(absPath, error);
     }
@@ -169,9 +192,9 @@ export function createCheckpoints(options: CheckpointsOptions): Checkpoints {
     if (touched.size === 0 || base === undefined) return;
     const turn = base + loopTurn;
     const entries: ManifestEntry[] = [];
-    for (const path of touched) {
+    for (const [path, root] of touched) {
       try {
-        const current = readCurrent(path);
+        const current = read(root, path);
         if (current === "not-a-file") continue;
         entries.push({ type: "after", turn, path, blob: current && storeBlob(dir, current.content) });
       } catch (error) {
@@ -296,20 +319,6 @@ export function storeBlob(dir: string, content: Buffer): string {
 
 export function readBlob(dir: string, hash: string): Buffer {
   return readFileSync(join(dir, "blobs", hash));
-}
-
-/** A file's content and permission bits; null when it does not exist. */
-export function readCurrent(path: string): { content: Buffer; mode: number } | null | "not-a-file" {
-  let info: ReturnType<typeof statSync>;
-  try {
-    info = statSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw error;
-  }
-  if (!info.isFile()) return "not-a-file";
-  return { content: readFileSync(path), mode: info.mode & 0o7777 };
 }
 
 type Crypto = typeof import("node:crypto");

@@ -1,10 +1,25 @@
 /**
  * write and edit replace a file atomically: on a real full disk (a 64 KB tmpfs, mounted when this runs as root)
- * the original stays byte for byte and no temp file is left; the new file keeps the old one's mode and owner.
+ * the original stays byte for byte and no temp file is left; the new file keeps the old one's mode and owner;
+ * temp files a killed write left behind are cleared by the next write of the file.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmod, chown, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  lutimes,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -119,5 +134,56 @@ describe("atomic replacement keeps the file's mode and owner", () => {
     await tools.write("new.txt", "hello\n");
     const umask = process.umask();
     assert.equal((await stat(join(root, "new.txt"))).mode & 0o777, 0o666 & ~umask);
+  });
+});
+
+describe("temp files left by a write killed halfway", () => {
+  let root: string;
+  before(async () => {
+    root = await realpath(await mkdtemp(join(tmpdir(), "hearth-stale-")));
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it("the next write or edit of the file removes its own stale ones, and nothing else", async () => {
+    const old = new Date(Date.now() - 2 * 60_000);
+    const aged = async (name: string, content = "half a file") => {
+      await writeFile(join(root, name), content);
+      await utimes(join(root, name), old, old);
+    };
+    await writeFile(join(root, "notes.txt"), "notes\n");
+    await aged(".notes.txt.hearth-1a2b3c4d5e.tmp"); // a killed write: removed
+    await aged(".notes.txt.hearth-zz99.tmp"); // another: removed
+    await writeFile(join(root, ".notes.txt.hearth-fresh1.tmp"), "a write under way"); // too new: kept
+    await aged(".notes.txt.hearth-1a2b.tmp.bak"); // not the pattern: kept
+    await aged(".notes.txt.hearth-UPPER.tmp"); // not the pattern: kept
+    await aged(".other.txt.hearth-1a2b3c.tmp"); // another file's: kept
+    await aged("notes.txt.hearth-1a2b3c.tmp"); // no leading dot: kept
+    await mkdir(join(root, ".notes.txt.hearth-dir.tmp")); // a folder: kept
+    await symlink("notes.txt", join(root, ".notes.txt.hearth-link.tmp")); // a symlink: kept
+    await lutimes(join(root, ".notes.txt.hearth-link.tmp"), old, old);
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      await aged(".notes.txt.hearth-theirs.tmp"); // someone else's: kept
+      await chown(join(root, ".notes.txt.hearth-theirs.tmp"), 1234, 1234);
+    }
+    const kept = [
+      ".notes.txt.hearth-1a2b.tmp.bak",
+      ".notes.txt.hearth-UPPER.tmp",
+      ".notes.txt.hearth-dir.tmp",
+      ".notes.txt.hearth-fresh1.tmp",
+      ".notes.txt.hearth-link.tmp",
+      ...(asRoot ? [".notes.txt.hearth-theirs.tmp"] : []),
+      ".other.txt.hearth-1a2b3c.tmp",
+      "notes.txt",
+      "notes.txt.hearth-1a2b3c.tmp",
+    ];
+    const tools = toolsFor(root);
+    await tools.read("notes.txt");
+    await tools.edit("notes.txt", "notes", "more notes");
+    assert.deepEqual((await readdir(root)).sort(), kept);
+    await aged(".notes.txt.hearth-again1.tmp");
+    await tools.write("notes.txt", "rewritten\n");
+    assert.deepEqual((await readdir(root)).sort(), kept);
+    assert.equal(await readFile(join(root, "notes.txt"), "utf8"), "rewritten\n");
   });
 });

@@ -112,7 +112,9 @@ describe("bash", () => {
     assert.ok(details.spillPath?.startsWith(spillDir));
     assert.match(result.content, /omitted/);
     assert.ok(
-      result.content.includes(`the output is in ${details.spillPath}, cut to its first 8.4 MB and last 8.4 MB`),
+      result.content.includes(
+        `the output is in ${details.spillPath}, cut to its first 8.4 MB and last 8.4 MB`,
+      ),
       result.content.slice(-500),
     );
     assert.match(result.content, /\(exit code 0\)/);

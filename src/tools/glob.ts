@@ -1,10 +1,13 @@
-/** The `glob` tool: find files by name pattern, newest first, skipping .gitignore'd files. */
+/**
+ * The `glob` tool: find files by name pattern, newest first, skipping .gitignore'd files. Folders are walked
+ * and files stated without following a symlink (tools/walk.ts).
+ */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
-import { walk } from "./walk.ts";
+import { walkEntries } from "./walk.ts";
 
 export type GlobToolDeps = {
   workspace: Workspace;
@@ -17,7 +20,6 @@ export type GlobDetails = { matches: number; shown: number; truncated: boolean }
 const MAX_RESULTS = 200;
 /** Stop collecting (and stat'ing) after this many matches. */
 const MAX_MATCHES = 20_000;
-const STAT_BATCH = 64;
 
 const schema = z.object({
   pattern: z
@@ -63,28 +65,22 @@ export function createGlobTool(deps: GlobToolDeps): AnyTool {
       }
       const isMatch = picomatch(pattern, { dot: true });
       const ignoreRoot = isInside(start, workspace.root) ? workspace.root : start;
-      const found: string[] = [];
+      const root = workspace.rootOf(start, "read");
+      const stamped: Array<{ path: string; mtimeMs: number }> = [];
       let capped = false;
-      for await (const relative of walk(start, { signal: context.signal, ignoreRoot, hidden: deps.hidden })) {
-        if (!isMatch(prefix + relative)) continue;
-        if (found.length >= MAX_MATCHES) {
+      const walking = walkEntries(start, { signal: context.signal, ignoreRoot, hidden: deps.hidden, root });
+      for await (const entry of walking) {
+        if (!isMatch(prefix + entry.path)) continue;
+        if (stamped.length >= MAX_MATCHES) {
           capped = true;
           break;
         }
-        found.push(join(start, relative));
+        // Stated in the folder it was listed in: a folder swapped for a symlink meanwhile is not looked into.
+        const mtimeMs = entry.lstat()?.mtimeMs;
+        if (mtimeMs !== undefined)
+          stamped.push({ path: workspace.display(join(start, entry.path)), mtimeMs });
       }
-      if (found.length === 0) return noMatch(pattern);
-
-      const stamped: Array<{ path: string; mtimeMs: number }> = [];
-      for (let i = 0; i < found.length; i += STAT_BATCH) {
-        context.signal.throwIfAborted();
-        const batch = found.slice(i, i + STAT_BATCH);
-        const infos = await Promise.all(batch.map((path) => stat(path).catch(() => null)));
-        batch.forEach((path, index) => {
-          const mtimeMs = infos[index]?.mtimeMs;
-          if (mtimeMs !== undefined) stamped.push({ path: workspace.display(path), mtimeMs });
-        });
-      }
+      if (stamped.length === 0) return noMatch(pattern);
       stamped.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       const shown = stamped.slice(0, MAX_RESULTS).map((entry) => entry.path);
       const truncated = stamped.length > MAX_RESULTS || capped;

@@ -1,14 +1,20 @@
 /**
  * The `grep` tool: regex search over files. Uses ripgrep when a path to it is given, otherwise the built-in
  * walker and a JS RegExp. Both ways print the same format with workspace-relative paths and honour .gitignore.
+ * The built-in engine reads each file in the folder the walk listed it in, never through a symlink (a folder
+ * swapped for a link to `~/.ssh` mid-search is skipped); ripgrep opens by path, so each line it reports is
+ * checked against the workspace's file first (tools/ripgrep-search.ts).
  */
-import { readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
+import { openConfinedParent } from "../policy/open-confined.ts";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { looksBinary } from "./read.ts";
+import { searchRipgrep } from "./ripgrep-search.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
-import { walk } from "./walk.ts";
+import { type WalkEntry, walkEntries } from "./walk.ts";
 
 export type GrepToolDeps = {
   workspace: Workspace;
@@ -24,11 +30,11 @@ export type GrepDetails = {
   engine: "ripgrep" | "builtin";
 };
 
-type OutputMode = "content" | "files_with_matches" | "count";
+export type OutputMode = "content" | "files_with_matches" | "count";
 
 const DEFAULT_HEAD_LIMIT = 200;
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
-const MAX_LINE_CHARS = 500;
+export const MAX_LINE_CHARS = 500;
 
 const schema = z.object({
   pattern: z.string().check(z.minLength(1), z.describe("Regular expression to search for.")),
@@ -54,7 +60,7 @@ const schema = z.object({
     .check(z.describe(`Maximum output lines (default ${DEFAULT_HEAD_LIMIT}).`)),
 });
 
-type Search = {
+export type Search = {
   pattern: string;
   ignoreCase: boolean;
   mode: OutputMode;
@@ -125,65 +131,6 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
   });
 }
 
-async function searchRipgrep(rgPath: string, workspace: Workspace, search: Search): Promise<string[]> {
-  // Loaded on first use: start-up does not pay for them.
-  const { spawn } = await import("node:child_process");
-  const { createInterface } = await import("node:readline");
-  const args = ["--no-config", "--no-require-git", "--hidden", "--glob", "!.git", "--color", "never"];
-  args.push(
-    "--no-messages",
-    "--sort",
-    "path",
-    "--max-columns",
-    String(MAX_LINE_CHARS),
-    "--max-columns-preview",
-  );
-  const hasGitignore = await stat(join(workspace.root, ".gitignore")).then(
-    () => true,
-    () => false,
-  );
-  if (!hasGitignore) args.push("--glob", "!node_modules");
-  if (search.ignoreCase) args.push("--ignore-case");
-  if (search.mode === "files_with_matches") args.push("--files-with-matches");
-  else if (search.mode === "count") args.push("--count", "--with-filename");
-  else {
-    args.push("--line-number", "--with-filename", "--no-heading");
-    if (search.context > 0) args.push("--context", String(search.context));
-  }
-  args.push("--regexp", search.pattern, "--", workspace.display(search.target));
-
-  const child = spawn(rgPath, args, { cwd: workspace.root, stdio: ["ignore", "pipe", "pipe"] });
-  const kill = () => child.kill("SIGTERM");
-  search.signal.addEventListener("abort", kill, { once: true });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    if (stderr.length < 4000) stderr += text;
-  });
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.on("error", (error) => resolve({ code: null, error }));
-    child.on("close", (code) => resolve({ code }));
-  });
-  const lines: string[] = [];
-  try {
-    for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
-      lines.push(line.startsWith("./") ? line.slice(2) : line);
-      if (lines.length >= search.limit) {
-        kill();
-        break;
-      }
-    }
-  } finally {
-    search.signal.removeEventListener("abort", kill);
-  }
-  const { code, error } = await exited;
-  search.signal.throwIfAborted();
-  if (error) throw new ToolError(`could not run ripgrep (${rgPath}): ${error.message}`);
-  if (code === 2 && lines.length === 0 && stderr.trim() !== "") {
-    throw new ToolError(`grep failed: ${stderr.trim().split("\n").slice(0, 5).join(" ")}`);
-  }
-  return lines;
-}
-
 async function searchBuiltin(workspace: Workspace, search: Search): Promise<string[]> {
   const regex = compile(search.pattern, search.ignoreCase);
   // picomatch loads on first use: start-up does not pay for it.
@@ -193,14 +140,13 @@ async function searchBuiltin(workspace: Workspace, search: Search): Promise<stri
   const info = await stat(search.target);
   const lines: string[] = [];
   let separatorNeeded = false;
-  const files = info.isDirectory() ? walkFrom(workspace, search) : single(search.target);
+  const files = info.isDirectory() ? walkFrom(workspace, search) : single(workspace, search.target);
   for await (const file of files) {
     search.signal.throwIfAborted();
-    const shown = workspace.display(file);
+    const shown = workspace.display(join(search.target, file.path));
     if (!matchGlob(shown)) continue;
-    const size = (await stat(file).catch(() => null))?.size;
-    if (size === undefined || size > MAX_FILE_BYTES) continue;
-    const buffer = await readFile(file).catch(() => null);
+    // A file swapped for a symlink since it was listed is skipped (the open refuses to follow it).
+    const buffer = await file.open().then(readSmallFile, () => null);
     if (!buffer || looksBinary(buffer)) continue;
     const text = buffer.toString("utf8").split("\n");
     if (text[text.length - 1] === "") text.pop();
@@ -229,19 +175,39 @@ async function searchBuiltin(workspace: Workspace, search: Search): Promise<stri
   return lines;
 }
 
-async function* walkFrom(workspace: Workspace, search: Search): AsyncGenerator<string> {
+function walkFrom(workspace: Workspace, search: Search): AsyncGenerator<WalkEntry> {
   const ignoreRoot = isInside(search.target, workspace.root) ? workspace.root : search.target;
-  for await (const relative of walk(search.target, {
-    signal: search.signal,
-    ignoreRoot,
-    hidden: search.hidden,
-  })) {
-    yield join(search.target, relative);
+  const root = workspace.rootOf(search.target, "read");
+  return walkEntries(search.target, { signal: search.signal, ignoreRoot, hidden: search.hidden, root });
+}
+
+/** The one file searched, opened in its folder opened confined. */
+async function* single(workspace: Workspace, file: string): AsyncGenerator<WalkEntry> {
+  const entry = await openConfinedParent(workspace, file, "read", { create: false });
+  if (entry === null) return;
+  try {
+    yield {
+      path: "",
+      open: () => entry.directory.openFile(entry.name, constants.O_RDONLY),
+      lstat: () => undefined,
+    };
+  } finally {
+    await entry.directory.close();
   }
 }
 
-async function* single(file: string): AsyncGenerator<string> {
-  yield file;
+/** The content of a regular file of at most MAX_FILE_BYTES, read through its descriptor; null otherwise. */
+async function readSmallFile(handle: FileHandle | null): Promise<Buffer | null> {
+  if (handle === null) return null;
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_FILE_BYTES) return null;
+    return await handle.readFile();
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Line ranges [from, to] (inclusive) around the matches, merged where they touch. */

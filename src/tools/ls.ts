@@ -1,8 +1,12 @@
-/** The `ls` tool: the entries of one directory, sorted, directories marked with a trailing `/`. */
+/**
+ * The `ls` tool: the entries of one directory, sorted, directories marked with a trailing `/`. The directory is
+ * opened from the workspace root without following a symlink (policy/open-confined.ts), so a folder swapped
+ * for a link to `~/.ssh` after the check is not listed.
+ */
 import type { Dirent } from "node:fs";
-import { readdir, readlink } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readlink, stat } from "node:fs/promises";
 import * as z from "zod/mini";
+import { type ConfinedDirectory, openConfinedDirectory } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
 
@@ -27,20 +31,20 @@ export function createLsTool(deps: LsToolDeps): AnyTool {
     async execute(args, context) {
       const dir = await workspace.resolve(args.path ?? ".", "read");
       const shown = workspace.display(dir);
+      const directory = await openListed(workspace, dir, shown);
       let entries: Dirent[];
+      let lines: string[];
       try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") throw new ToolError(`directory not found: ${shown}`);
-        if (code === "ENOTDIR")
-          throw new ToolError(`${shown} is a file, not a directory; use read to see it`);
-        throw new ToolError(`cannot list ${shown}: ${(error as Error).message}`);
+        entries = await readdir(directory.entryPath("."), { withFileTypes: true }).catch((error: Error) => {
+          throw new ToolError(`cannot list ${shown}: ${error.message}`);
+        });
+        context.signal.throwIfAborted();
+        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const listed = entries.slice(0, MAX_ENTRIES);
+        lines = await Promise.all(listed.map((entry) => describe(directory, entry)));
+      } finally {
+        await directory.close();
       }
-      context.signal.throwIfAborted();
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const listed = entries.slice(0, MAX_ENTRIES);
-      const lines = await Promise.all(listed.map((entry) => describe(dir, entry)));
       const truncated = entries.length > MAX_ENTRIES;
       const details: LsDetails = { path: shown, entries: entries.length, truncated };
       if (lines.length === 0) return { content: `(${shown} is empty)`, details };
@@ -53,10 +57,26 @@ export function createLsTool(deps: LsToolDeps): AnyTool {
   });
 }
 
-async function describe(dir: string, entry: Dirent): Promise<string> {
+/** The directory to list, opened confined; a ToolError saying what is there instead when it is not one. */
+async function openListed(workspace: Workspace, dir: string, shown: string): Promise<ConfinedDirectory> {
+  const root = workspace.rootOf(dir, "read");
+  if (root === undefined) throw new ToolError(`${shown} is outside the workspace`);
+  let directory: ConfinedDirectory | null;
+  try {
+    directory = await openConfinedDirectory(root, dir, { create: false });
+  } catch (error) {
+    if ((await stat(dir).catch(() => null))?.isFile())
+      throw new ToolError(`${shown} is a file, not a directory; use read to see it`);
+    throw error;
+  }
+  if (directory === null) throw new ToolError(`directory not found: ${shown}`);
+  return directory;
+}
+
+async function describe(directory: ConfinedDirectory, entry: Dirent): Promise<string> {
   if (entry.isDirectory()) return `${entry.name}/`;
   if (entry.isSymbolicLink()) {
-    const target = await readlink(join(dir, entry.name)).catch(() => "?");
+    const target = await readlink(directory.entryPath(entry.name)).catch(() => "?");
     return `${entry.name} -> ${target}`;
   }
   return entry.name;

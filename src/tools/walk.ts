@@ -2,11 +2,17 @@
  * Walk a directory tree the way `git` sees it: `.gitignore` files (root and nested) are honoured, `.git` is
  * always skipped, and `node_modules` too when the ignore root has no `.gitignore`. Yields the relative posix
  * paths of regular files, in sorted order. Symlinks are neither followed nor yielded.
+ *
+ * Every folder is opened from the one above it without following a symlink (policy/open-confined.ts), the first
+ * one walked down from the workspace root: a folder swapped for a symlink to `~/.ssh` while the walk runs is
+ * skipped, not listed. `walkEntries` hands out each file's open folder, so that its reader opens the very file
+ * that was listed, never one behind a symlink swapped in meanwhile.
  */
-import type { Dirent } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { constants, type Dirent, lstatSync, type Stats } from "node:fs";
+import { type FileHandle, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { Ignore } from "ignore";
+import { type ConfinedDirectory, openConfinedChild, openConfinedDirectory } from "../policy/open-confined.ts";
 
 export type WalkOptions = {
   signal?: AbortSignal;
@@ -19,12 +25,32 @@ export type WalkOptions = {
   includeDirectories?: boolean;
   /** Files and directories (by absolute path) to leave out, e.g. those a `read` deny rule covers. */
   hidden?: (absolutePath: string) => boolean;
+  /** The root (`Workspace.rootOf`) the start directory is opened from; must contain it. Defaults to `dir`. */
+  root?: string;
+};
+
+/** A file (or, with includeDirectories, a folder) found by the walk. Valid until the walk moves on. */
+export type WalkEntry = {
+  /** Relative to the start directory, posix separators; a folder ends with `/`. */
+  path: string;
+  /** Opens the file read-only in the folder it was listed in, never following a symlink; null when gone. */
+  open(): Promise<FileHandle | null>;
+  /** The entry's lstat in that folder; undefined when gone. */
+  lstat(): Stats | undefined;
 };
 
 type IgnoreLevel = { base: string; rules: Ignore };
 
 /** Yields paths relative to `dir`, posix separators. */
 export async function* walk(dir: string, options: WalkOptions = {}): AsyncGenerator<string> {
+  for await (const entry of walkEntries(dir, options)) yield entry.path;
+}
+
+/**
+ * Yields the entries below `dir`; see WalkEntry. Throws a ToolError when `dir` itself is no longer a plain
+ * folder inside the root (swapped since it was checked); nothing when it is gone.
+ */
+export async function* walkEntries(dir: string, options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
   const ignoreRoot = options.ignoreRoot ?? dir;
   const fromRoot = toPosix(relative(ignoreRoot, dir));
   const levels: IgnoreLevel[] = [];
@@ -41,26 +67,32 @@ export async function* walk(dir: string, options: WalkOptions = {}): AsyncGenera
     }
   }
   const prefix = fromRoot === "" || fromRoot.startsWith("..") ? "" : `${fromRoot}/`;
-  yield* walkDirectory(dir, "", prefix, levels, skipNodeModules, options);
+  const start = await openConfinedDirectory(options.root ?? dir, dir, { create: false });
+  if (start === null) return;
+  try {
+    yield* walkDirectory(start, "", prefix, levels, skipNodeModules, options);
+  } finally {
+    await start.close();
+  }
 }
 
 async function* walkDirectory(
-  absolute: string,
+  directory: ConfinedDirectory,
   relativeDir: string,
   rootPrefix: string,
   levels: IgnoreLevel[],
   skipNodeModules: boolean,
   options: WalkOptions,
-): AsyncGenerator<string> {
+): AsyncGenerator<WalkEntry> {
   options.signal?.throwIfAborted();
   let entries: Dirent[];
   try {
-    entries = await readdir(absolute, { withFileTypes: true });
+    entries = await readdir(directory.entryPath("."), { withFileTypes: true });
   } catch {
     return; // unreadable or vanished: skip quietly, like git does
   }
   const own = entries.some((e) => e.name === ".gitignore" && e.isFile())
-    ? await loadGitignore(absolute)
+    ? await loadOwnGitignore(directory)
     : null;
   const base = relativeDir === "" ? rootPrefix.slice(0, -1) : rootPrefix + relativeDir;
   const scoped = own ? [...levels, { base, rules: own }] : levels;
@@ -72,20 +104,24 @@ async function* walkDirectory(
     if (entry.name === ".git" || (skipNodeModules && isDirectory && entry.name === "node_modules")) continue;
     const path = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
     if (isIgnored(scoped, rootPrefix + path, isDirectory)) continue;
-    if (options.hidden?.(join(absolute, entry.name))) continue;
-    if (isDirectory) {
-      if (options.includeDirectories) yield `${path}/`;
-      const child = walkDirectory(
-        join(absolute, entry.name),
-        path,
-        rootPrefix,
-        scoped,
-        skipNodeModules,
-        options,
-      );
-      yield* child;
-    } else {
-      yield path;
+    if (options.hidden?.(join(directory.path, entry.name))) continue;
+    const found: WalkEntry = {
+      path: isDirectory ? `${path}/` : path,
+      open: () => directory.openFile(entry.name, constants.O_RDONLY),
+      lstat: () => lstatSync(directory.entryPath(entry.name), { throwIfNoEntry: false }),
+    };
+    if (!isDirectory) {
+      yield found;
+      continue;
+    }
+    if (options.includeDirectories) yield found;
+    // Not a folder any more (a symlink swapped in since the listing): skipped, like a vanished one.
+    const child = await openConfinedChild(directory, entry.name);
+    if (child === null) continue;
+    try {
+      yield* walkDirectory(child, path, rootPrefix, scoped, skipNodeModules, options);
+    } finally {
+      await child.close();
     }
   }
 }
@@ -103,8 +139,25 @@ function isIgnored(levels: IgnoreLevel[], pathFromRoot: string, isDirectory: boo
 }
 
 async function loadGitignore(dir: string): Promise<Ignore | null> {
+  return parseGitignore(readFile(join(dir, ".gitignore"), "utf8"));
+}
+
+/** The `.gitignore` of a folder being walked, opened in it (a symlink there is not followed). */
+async function loadOwnGitignore(directory: ConfinedDirectory): Promise<Ignore | null> {
+  const reading = directory.openFile(".gitignore", constants.O_RDONLY).then(async (handle) => {
+    if (handle === null) throw new Error("gone");
+    try {
+      return await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
+  });
+  return parseGitignore(reading);
+}
+
+async function parseGitignore(reading: Promise<string>): Promise<Ignore | null> {
   try {
-    const text = await readFile(join(dir, ".gitignore"), "utf8");
+    const text = await reading;
     // Loaded on first use: start-up does not pay for it.
     const { default: ignore } = await import("ignore");
     return ignore().add(text);

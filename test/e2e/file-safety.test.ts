@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
-import { waitGone } from "../support/processes.ts";
+import { startFlipper as spawnFlipper, stopChild } from "../support/flipper.ts";
 import { makeSandbox, providerSetup, runHearth, type Sandbox } from "./harness.ts";
 
 const servers: FakeServer[] = [];
@@ -23,30 +23,10 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-/**
- * Flips `dir` between the real folder and a symlink to `target`, as fast as it can: move the folder aside,
- * put the link in its place, take it away, move the folder back.
- */
-const FLIPPER = `
-const fs = require("node:fs");
-const [dir, target] = process.argv.slice(1);
-for (let i = 0; ; i++) {
-  const aside = dir + ".aside" + i;
-  try { fs.renameSync(dir, aside); } catch { continue; }
-  try { fs.symlinkSync(target, dir); } catch {}
-  try { fs.unlinkSync(dir); } catch {}
-  try { fs.renameSync(aside, dir); } catch {}
-}`;
-
 function startFlipper(dir: string, target: string): ChildProcess {
-  const child = spawn(process.execPath, ["-e", FLIPPER, dir, target], { stdio: "ignore" });
+  const child = spawnFlipper(dir, target);
   children.push(child);
   return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  if (child.pid) await waitGone(child.pid, 5000);
 }
 
 /** `count` calls of one tool, 100 to a model turn. */
@@ -74,7 +54,7 @@ async function raceFlipper(sandbox: Sandbox, turns: FakeTurn[], target: string) 
     assert.equal(run.code, 0, run.stderr);
     return { run, fake };
   } finally {
-    await stop(flipper);
+    await stopChild(flipper);
   }
 }
 
@@ -219,7 +199,7 @@ test("kill -9 in the middle of write and edit: the file is always the old or the
       child.on("exit", () => fail(new Error("the writer ended before it was ready")));
     });
     killAtSeededMomentOrMidWrite(child, file, filler.length, 300 + Math.floor(random() * 200));
-    await stop(child);
+    await stopChild(child);
     const content = readFileSync(file, "utf8");
     const newline = content.indexOf("\n");
     const n = Number(content.slice(0, newline));

@@ -13,6 +13,8 @@ export type RunJournalOptions = {
   dataDir: string;
   sessionId: string;
   cwd: string;
+  /** The root that confines a path the file tools write (`Workspace.rootOf`). */
+  rootOf: (path: string) => string | undefined;
   redact: (text: string) => string;
   say: (line: string) => void;
   start: Parameters<RunLog["start"]>[0];
@@ -45,9 +47,17 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
 
   const load = () => {
     loading ??= (async () => {
-      const [{ createDailyLog }, { createRunLog }, { checkpointsDir, createCheckpoints }] = await Promise.all(
-        [import("../../store/daily-log.ts"), import("../run-log.ts"), import("../../store/checkpoints.ts")],
-      );
+      const [
+        { createDailyLog },
+        { createRunLog },
+        { checkpointsDir, createCheckpoints },
+        { readConfinedFileSync },
+      ] = await Promise.all([
+        import("../../store/daily-log.ts"),
+        import("../run-log.ts"),
+        import("../../store/checkpoints.ts"),
+        import("../../policy/open-confined.ts"),
+      ]);
       const runLog = createRunLog({
         log: createDailyLog({
           stateDir: options.stateDir,
@@ -74,6 +84,8 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
         dir: checkpointsDir(options.dataDir, options.sessionId),
         sessionId: options.sessionId,
         cwd: options.cwd,
+        rootOf: options.rootOf,
+        read: readConfinedFileSync,
         onProblem: options.say,
       });
       // One checkpoint turn per prompt: `hearth undo` takes back what the last prompt changed.

@@ -202,6 +202,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     dataDir: paths.dataDir,
     sessionId,
     cwd,
+    rootOf: (path) => workspace.rootOf(path, "write"),
     redact,
     say,
     start: { sessionId, model: modelName, cwd, permissionMode: mode, version: deps.version },
