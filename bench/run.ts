@@ -54,7 +54,9 @@ function sandbox(fake: FakeServer) {
   writeFileSync(
     join(home, ".config/hearth/settings.json"),
     JSON.stringify({
-      providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+      // A local server (as llama.cpp or vLLM would be): local by its kind, so the lean profile, as before a
+      // loopback URL stopped counting as local.
+      providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, local: true } },
       model: "fake/bench",
     }),
   );
