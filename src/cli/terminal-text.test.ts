@@ -25,6 +25,12 @@ const CASES: Array<[string, string, string]> = [
   ["bell, backspace and carriage-return overwrite", `rm -rf /\rls${BEL}\b\b`, "rm -rf /ls"],
   ["NUL, vertical tab, form feed, DEL", "a\x00b\x0bc\x0cd\x7fe", "abcde"],
   ["other C1 controls", "a\x85b\x8dc", "abc"],
+  // Trojan Source: bidirectional overrides and isolates make a line display in another order than it reads
+  [
+    "bidi overrides and isolates",
+    "ok\u202e)(lave\u202c \u2066x\u2069\u2067y\u2068z\u202a\u202b\u202d",
+    "ok)(lave xyz",
+  ],
 ];
 
 describe("terminalText", () => {

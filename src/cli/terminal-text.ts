@@ -3,7 +3,8 @@
  * print on a terminal: every control and escape sequence goes, so it can neither write the clipboard (OSC 52),
  * plant a link (OSC 8), retitle the window, clear or redraw the screen (CSI), reset the terminal (ESC c), send
  * device control strings (DCS), ring the bell, nor hide text behind backspaces and carriage returns. Line breaks
- * and tabs stay; a CRLF becomes a line break.
+ * and tabs stay; a CRLF becomes a line break. Unicode's bidirectional overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069) go too: they make a line display in another order than it reads ("Trojan Source").
  *
  * For terminal text only: JSON output escapes these characters itself and must keep every byte.
  *
@@ -23,6 +24,8 @@ const CONTROL = new RegExp(
     "\r\n",
     // every other C0 control but tab and line feed, DEL, and the C1 controls
     String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f]`,
+    // bidirectional embeddings, overrides and isolates
+    String.raw`[\u202a-\u202e\u2066-\u2069]`,
   ].join("|"),
   "g",
 );
