@@ -38,7 +38,10 @@ test("hearth -p --model local/<name> runs the GGUF in-process and streams its ev
       timeoutMs: 60_000,
     },
   );
-  assert.equal(run.code, 0, run.stderr);
+  // Random weights never stop on their own: the answer runs into maxOutputTokens, hearth asks once to continue,
+  // and the run ends as cut off (exit 1), as for any model.
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /cut off by the output token limit, also after asking the model to continue/);
   const init = run.events.find((e) => e.type === "init");
   assert.equal(init?.model, "local/tiny");
   const response = run.events.find((e) => e.type === "response") as
@@ -48,9 +51,11 @@ test("hearth -p --model local/<name> runs the GGUF in-process and streams its ev
   // The whole system prompt and tool list were evaluated; output stopped at maxOutputTokens from settings.
   assert.ok(response.usage.input_tokens > 100, JSON.stringify(response));
   assert.ok(response.usage.output_tokens > 0 && response.usage.output_tokens <= 32, JSON.stringify(response));
+  assert.equal(run.events.filter((e) => e.type === "response").length, 2, "one request to continue");
   const result = run.events.at(-1);
   assert.equal(result?.type, "result");
-  assert.equal(result?.is_error, false);
+  assert.equal(result?.subtype, "error_max_output_tokens");
+  assert.equal(result?.is_error, true);
 });
 
 test("a missing engine: one line saying how to install it, exit 1", async () => {
