@@ -70,6 +70,8 @@ export interface ClassifierApi {
   stdinCode(name: string, env: Env, io: Io): Verdict;
   /** A script string given to a shell (`bash -c`): parsed when static; a download is destructive. */
   code(name: string, word: ShellWord, env: Env): Verdict;
+  /** A script given as `<(...)`: what it prints runs as in `... | bash`; undefined for any other word. */
+  substitutedScript(name: string, word: ShellWord, env: Env): Verdict | undefined;
   /** Whether running this word as a script runs something downloaded (`<(curl ...)`, a file saved by curl). */
   fetched(word: ShellWord, env: Env): boolean;
   /** Remembers a file a download was saved to. */

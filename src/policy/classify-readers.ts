@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { ClassifyContext } from "./command-classifier.ts";
+import { realPathOf } from "./command-paths.ts";
 import { createGitAliasReader } from "./git-aliases.ts";
 
 export const MAX_TEXT_BYTES = 256 * 1024;
@@ -28,12 +29,13 @@ export function readTextFile(path: string, maxBytes = MAX_TEXT_BYTES): string | 
   }
 }
 
-/** readFile and gitAliases for a run, from the real filesystem and the given environment. */
+/** readFile, gitAliases and realPath for a run, from the real filesystem and the given environment. */
 export function classifierReaders(options: {
   home: string;
   env: Record<string, string | undefined>;
-}): Required<Pick<ClassifyContext, "readFile" | "gitAliases">> {
+}): Required<Pick<ClassifyContext, "readFile" | "gitAliases" | "realPath">> {
   return {
+    realPath: realPathOf,
     readFile: (path) => readTextFile(path),
     gitAliases: createGitAliasReader({ ...options, read: (path) => readTextFile(path) }),
   };

@@ -67,6 +67,8 @@ export type ClassifyContext = {
   gitAliases?: (cwd: string) => Record<string, string>;
   /** A text file's content; undefined when it is missing, not text or too large. May throw: counts as missing. */
   readFile?: (path: string) => string | undefined;
+  /** Where an absolute path really leads (symlinks on disk resolved); absent: paths are taken as written. */
+  realPath?: (path: string) => string;
 };
 
 /** Classifies `command`. Loads the parser on first use (~50 ms); after that, well under a millisecond. */
@@ -167,7 +169,12 @@ class Classifier implements ClassifierApi {
     this.depth++;
     try {
       const parsed = this.parse(text);
-      const verdict = this.script(parsed.script, env, stdin);
+      let verdict = this.script(parsed.script, env, stdin);
+      // `rm${IFS}-rf${IFS}/x`: the shell splits words again where $IFS is (a space, unless the command sets it).
+      if (IFS_TEST.test(text)) {
+        const split = text.replace(new RegExp(IFS, "g"), " ");
+        verdict = worst(verdict, this.source(split, env, `${what} split at $IFS`, stdin));
+      }
       return parsed.complete ? verdict : worst(v("unknown", `could not parse ${what}`), verdict);
     } finally {
       this.depth--;
@@ -268,6 +275,18 @@ class Classifier implements ClassifierApi {
     return rel === "" || (rel !== ".." && !rel.startsWith("../") && !rel.startsWith("/"));
   }
 
+  /**
+   * Where a path inside the workspace or the scratch folder really leads when a symlink on disk takes it outside
+   * both, else undefined.
+   */
+  private leadsOut(path: string): string | undefined {
+    const realPath = this.context.realPath;
+    if (!realPath || !(this.inside(path, this.root) || this.inScratch(path))) return undefined;
+    const real = realPath(path);
+    const roots = [this.root, this.scratch].flatMap((dir) => (dir === undefined ? [] : [dir, realPath(dir)]));
+    return roots.some((dir) => this.inside(real, dir)) ? undefined : real;
+  }
+
   private inScratch(path: string): boolean {
     return this.scratch !== undefined && this.inside(path, this.scratch);
   }
@@ -298,9 +317,10 @@ class Classifier implements ClassifierApi {
     if (T.RC_FILES.has(fromHome)) return v("destructive", `${verb} a shell start-up file: ~/${fromHome}`);
     const protectedWhy = protectedPathReason(path, { home: this.home });
     if (protectedWhy) return v("destructive", `${verb} ${protectedWhy}`);
-    if (this.inside(path, this.root)) return v("workspace", `${verb} ${value} in the workspace`);
-    if (this.inScratch(path)) return v("workspace", `${verb} ${path} in the run's scratch folder`);
-    const reason = `${verb} outside the workspace: ${this.shown(path)}`;
+    const out = this.leadsOut(path);
+    if (!out && this.inside(path, this.root)) return v("workspace", `${verb} ${value} in the workspace`);
+    if (!out && this.inScratch(path)) return v("workspace", `${verb} ${path} in the run's scratch folder`);
+    const reason = `${verb} outside the workspace: ${this.shown(out ?? path)}`;
     this.allowRuleUnsafe(reason);
     if (kind !== "append" && kind !== "create") return v("destructive", reason);
     this.outside ??= reason;
@@ -322,6 +342,9 @@ class Classifier implements ClassifierApi {
     const path = this.resolve(value, env.cwd);
     if (path === undefined) return v("destructive", `${what} of ${quote(value)} (location unknown)`);
     if (path === this.root) return v("destructive", `${what} of ${quote(value)} (the workspace itself)`);
+    // Deleting a symlink removes the link; a folder on the way that is one takes the delete where it leads.
+    const out = this.leadsOut(value.endsWith("/") ? path : posix.dirname(path));
+    if (out) return v("destructive", `${what} of ${quote(value)} (through a link to ${this.shown(out)})`);
     if (this.inside(path, this.root)) {
       const segments = posix.relative(this.root, path).split("/");
       if (segments.length === 1 && word.glob && /^[*?]+$/.test(segments[0])) {
@@ -478,6 +501,19 @@ class Classifier implements ClassifierApi {
     return worst(v("unknown", what), parsed);
   }
 
+  substitutedScript(name: string, word: ShellWord, env: Env): Verdict | undefined {
+    if (!word.raw.startsWith("<(") || word.substitutions.length !== 1) return undefined;
+    const { statements } = word.substitutions[0];
+    let out: Stdin = { kind: "other" };
+    for (const stage of statements.length === 1 ? statements[0].stages : []) {
+      out = this.output(stage, this.stdinOf(stage, out, { cwd: env.cwd }), { cwd: env.cwd });
+    }
+    return this.stdinCode(T.SHELLS.has(name) ? name : "bash", env, {
+      stdin: out ?? { kind: "other" },
+      input: undefined,
+    });
+  }
+
   fetched(word: ShellWord, env: Env): boolean {
     const path = word.value === undefined ? undefined : this.resolve(word.value, env.cwd);
     return T.downloads(word) || (path !== undefined && this.downloaded.has(path));
@@ -488,6 +524,10 @@ class Classifier implements ClassifierApi {
     if (path !== undefined) this.downloaded.add(path);
   }
 }
+
+/** `$IFS` or `${IFS}` in a word's source (not `$IFSX`). */
+const IFS = String.raw`\$(?:\{IFS\}|IFS(?![A-Za-z0-9_]))`;
+const IFS_TEST = new RegExp(IFS);
 
 const each = (names: Iterable<string>, handler: Handler) =>
   Object.fromEntries([...names].map((n) => [n, handler]));

@@ -144,6 +144,11 @@ function globRegExp(segment: string): RegExp {
 }
 
 /** The real path, or for a path that does not exist, its nearest existing ancestor's real path plus the rest. */
+/** The real path of `path`: symlinks in the part that exists resolved, the missing rest appended. */
+export function realPathOf(path: string): string {
+  return realpathNearest(path, new Map()).real;
+}
+
 function realpathNearest(path: string, cache: Map<string, string | null>): { real: string; exists: boolean } {
   const rest: string[] = [];
   for (let current = path; ; current = dirname(current)) {

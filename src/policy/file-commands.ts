@@ -97,6 +97,18 @@ export function copyLike(this: ClassifierApi, name: string, args: ShellWord[], e
     }
   }
   verdicts.push(...writes.map((w) => this.write(w, env, kind)));
+  // A symlink out of the workspace lets any later write or delete through it reach outside: a yes first.
+  if (name === "ln" && has(opts, "-s", "--symbolic")) {
+    const linkDir =
+      targetDir ??
+      (operands.length > 1 ? literal(posix.dirname(show(operands[operands.length - 1]))) : undefined);
+    for (const target of targetDir || operands.length === 1 ? operands : operands.slice(0, -1)) {
+      const absolute =
+        target.value === undefined || target.value.startsWith("/") || target.value.startsWith("~");
+      const where = absolute || !linkDir ? target : literal(posix.join(show(linkDir), target.value ?? ""));
+      verdicts.push(this.write(where, env, "create", "ln -s links to"));
+    }
+  }
   if (verdicts.length === 0) return v("read-only", `${name} without operands`);
   return worst(...verdicts);
 }

@@ -26,7 +26,9 @@ export function shell(this: ClassifierApi, name: string, args: ShellWord[], env:
       if (commandMode) return this.code(name, args[i], env);
       if (a === "-") return this.stdinCode(name, env, io);
       if (this.fetched(args[i], env)) return v("destructive", `runs a download in ${name}`);
-      return v("unknown", `${name} runs a script: ${show(args[i])}`);
+      return (
+        this.substitutedScript(name, args[i], env) ?? v("unknown", `${name} runs a script: ${show(args[i])}`)
+      );
     }
     if (/^[-+][oO]$/.test(a) || a === "--rcfile" || a === "--init-file") i++;
     else if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(a)) commandMode = true;
@@ -41,6 +43,8 @@ export function evalCommand(this: ClassifierApi, name: string, args: ShellWord[]
 
 export function sourceCommand(this: ClassifierApi, name: string, args: ShellWord[], env: Env): Verdict {
   if (args[0] && this.fetched(args[0], env)) return v("destructive", `runs a download with ${name}`);
+  const substituted = args[0] && this.substitutedScript(name, args[0], env);
+  if (substituted) return substituted;
   return v("unknown", `${name} runs the script ${args[0] ? show(args[0]) : "from its input"}`);
 }
 
