@@ -31,9 +31,12 @@ export type SandboxSpec = {
    */
   hiddenPaths?: string[];
   allowNetwork: boolean;
-  /** The writable temp dir (the user's TMPDIR or /tmp); TMPDIR points at it inside, unless scratchDir is given. */
+  /** The user's temp dir (TMPDIR or /tmp): writable, and TMPDIR inside, when no scratchDir is given. */
   tmpDir: string;
-  /** The run's own scratch folder (inside tmpDir): where TMPDIR points inside, when given. */
+  /**
+   * The run's own scratch folder: when given, the only writable part of the temp dir, and TMPDIR inside. The
+   * rest of the temp dir stays read-only, so no command can delete or overwrite someone else's files there.
+   */
   scratchDir?: string;
   /** The host environment, for HOME, XDG_RUNTIME_DIR and SSH_AUTH_SOCK. Defaults to process.env. */
   hostEnv?: NodeJS.ProcessEnv;
@@ -47,8 +50,6 @@ export type SandboxSpec = {
 export type MountPlan = {
   workspace: string;
   tmp: string | null;
-  /** What TMPDIR is inside: the run's scratch folder, else the temp dir. */
-  tmpEnv: string | null;
   /** HOME, when it lies inside the temp dir (it must stay read-only there). */
   home: string | null;
   /** Writable roots, parents before children. */
@@ -82,7 +83,8 @@ const HOST_SOCKETS = [
 export function planMounts(spec: SandboxSpec): MountPlan {
   const hostEnv = spec.hostEnv ?? process.env;
   const workspace = realpathSync(spec.workspaceRoot);
-  const tmp = real(spec.tmpDir) || null;
+  // With a scratch folder, only it is writable of the temp dir: other people's files there stay out of reach.
+  const tmp = real(spec.scratchDir) || real(spec.tmpDir) || null;
   const homeReal = real(hostEnv.HOME);
   const home = homeReal && tmp && homeReal !== tmp && isInside(homeReal, tmp) ? homeReal : null;
   const roots = unique([workspace, ...spec.writableRoots.map(real)]).sort((a, b) => a.length - b.length);
@@ -125,7 +127,6 @@ export function planMounts(spec: SandboxSpec): MountPlan {
   return {
     workspace,
     tmp,
-    tmpEnv: real(spec.scratchDir) || tmp,
     home,
     writable: roots,
     pinned: pinnedAncestors(covered, roots),

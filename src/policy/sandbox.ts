@@ -253,7 +253,7 @@ function bwrapInvocation(
   for (const dir of plan.hiddenDirs) args.push("--tmpfs", dir);
   for (const file of [...plan.socketFiles, ...plan.hiddenFiles]) args.push("--ro-bind", "/dev/null", file);
   args.push("--chdir", plan.workspace);
-  if (plan.tmpEnv) args.push("--setenv", "TMPDIR", plan.tmpEnv);
+  if (plan.tmp) args.push("--setenv", "TMPDIR", plan.tmp);
   args.push("--", "bash", "-c", command);
   return { file: sandbox.path, args, contained: true };
 }

@@ -4,7 +4,9 @@
  * run ends.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
@@ -49,3 +51,30 @@ for (const sandboxed of [true, false]) {
     assert.equal(existsSync(scratch), false, "the scratch folder outlived the run");
   });
 }
+
+test("in the sandbox only the run's scratch folder is writable of the temp dir: someone else's files there are out of reach", {
+  skip: spawnSync("bwrap", ["--version"]).status === 0 ? false : "needs bubblewrap",
+}, async () => {
+  const sandbox = makeSandbox();
+  const victim = join(dirname(sandbox.project), "someone-elses");
+  mkdirSync(victim);
+  writeFileSync(join(victim, "data.txt"), "keep me\n");
+  // What the classifier cannot read: an interpreter deleting by a computed path, an overwrite through base64.
+  const commands = [
+    `python3 -c "import shutil; shutil.rmtree('${victim}')"`,
+    `echo ${Buffer.from(`echo gone > ${victim}/data.txt`).toString("base64")} | base64 -d | sh`,
+  ];
+  const fake = await startFakeServer({ script: [...commands.map(bash), { text: "done" }] });
+  servers.push(fake);
+  const { model, env } = providerSetup("anthropic-messages", fake.url);
+  const result = await runHearth(
+    sandbox,
+    ["-p", "--model", model, "--output-format", "stream-json", "--permission-mode", "auto", "go"],
+    { env },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const results = result.events.filter((e) => e.type === "tool_result");
+  assert.equal(results.length, commands.length);
+  assert.equal(readFileSync(join(victim, "data.txt"), "utf8"), "keep me\n", JSON.stringify(results));
+  assert.match(String(results[0].content), /Read-only file system/);
+});
