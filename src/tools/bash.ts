@@ -108,7 +108,8 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
       "stderr and the exit code. Long output is cut to its head and tail; the text is saved to a file. " +
       "Nothing can wait for input: stdin is empty and no editor or pager opens (use `git commit -m`). " +
       "Background processes (`&`, nohup, daemons) are stopped when the command ends (in the OS sandbox), " +
-      "or at the end of the run: start a server and what uses it in the same command.",
+      "or at the end of the run: start a server and what uses it in the same command. Put temp files under " +
+      "$TMPDIR (this run's own folder); the rest of /tmp is off limits.",
     lean: {
       description:
         "Run a shell command in the workspace root; returns its output and exit code. No stdin, no editor. " +
