@@ -53,7 +53,12 @@ describe("resolveCommandPaths", () => {
     assert.ok((await named("grep -r secret")).includes("./"));
     assert.ok((await named("rg secret")).includes("./"));
     assert.ok((await named("grep -rn secret notes")).includes("notes/"));
-    assert.ok((await named("cat notes/*")).includes("notes/"));
+    assert.ok((await named("cat notes/*")).includes("notes/private.txt"));
+    assert.ok((await named("cat */*.txt")).includes("./"), "a deeper glob counts its first folder");
+    // A one-level glob names what it matches, not its folder: `*` does not match .env, and a quoted escape is no path.
+    assert.ok(!(await named("cat *")).includes(".env"));
+    assert.ok(!(await named("cat *")).includes("./"));
+    assert.ok(!(await named("printf '\\033[31mred'")).includes("./"));
     assert.ok(!(await named("grep secret README.md")).includes("./"));
   });
 

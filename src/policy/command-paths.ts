@@ -94,8 +94,9 @@ function expand(word: string, home: string): string | null {
 }
 
 /**
- * A glob as the shell expands it, one level: the entries of its folder that the last segment matches, plus the
- * folder itself as a directory (a deeper glob such as `a/*\/b` may reach anything below it).
+ * A glob as the shell expands it, one level: the entries of its folder that the last segment matches. A deeper
+ * glob such as `a/*\/b` may reach anything below its first magic segment, so that folder itself counts instead
+ * (as it does when it cannot be listed). A word that only looks like a glob (`'\033[31m'`) names no folder.
  */
 function expandGlob(
   path: string,
@@ -103,15 +104,16 @@ function expandGlob(
 ): Array<{ path: string; directory: boolean }> {
   let folder = path;
   while (GLOB.test(folder)) folder = dirname(folder);
-  const out = [{ path: folder, directory: true }];
+  const whole = [{ path: folder, directory: true }];
   const last = basename(path);
-  if (dirname(path) !== folder || !GLOB.test(last)) return out;
+  if (dirname(path) !== folder || !GLOB.test(last)) return whole;
   let entries: Dirent[] = [];
   try {
     entries = readdirSync(folder, { withFileTypes: true });
   } catch {
-    return out;
+    return whole;
   }
+  const out: Array<{ path: string; directory: boolean }> = [];
   const pattern = globRegExp(last);
   const realFolder = realpathNearest(folder, realpaths).real;
   for (const entry of entries) {
