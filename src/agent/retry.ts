@@ -54,7 +54,9 @@ export function retryDecision(
   }
   if (attempt >= policy.maxAttempts) return gaveUp("");
   const delayMs = error.retryAfterMs ?? backoff(attempt, policy, random);
-  if (left <= 0 || delayMs >= left)
+  // An attempt needs time of its own after the wait: one squeezed into the budget's last moments cannot answer.
+  const leastForAttempt = Math.min(1000, policy.budgetMs / 10);
+  if (left <= 0 || delayMs + leastForAttempt > left)
     return gaveUp(` in ${seconds(elapsedMs)} (the retry budget is ${seconds(policy.budgetMs)})`);
   return { retry: true, delayMs };
 }
