@@ -1,4 +1,4 @@
-/** A run killed with SIGKILL leaves its scratch folder; the next run removes it once its process is gone. */
+/** A run killed with SIGKILL leaves its scratch folder; the next run removes it (as it ends) once its process is gone. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -29,12 +29,11 @@ test("the scratch folders of killed runs are removed by the next run, live and f
   const live = folder(`01a2-live-${process.ppid}`, true);
   const other = folder("not-a-run", true);
   const scratch = createRunScratch({ TMPDIR: root }, "01a2-new");
-  try {
-    assert.equal(existsSync(orphan), false, "a killed run's folder is left behind");
-    assert.ok(existsSync(fresh), "a recent folder is kept (its run may live in another PID namespace)");
-    assert.ok(existsSync(live), "a live run's folder is kept");
-    assert.ok(existsSync(other), "a folder not named like a run's is kept");
-  } finally {
-    scratch.remove();
-  }
+  assert.ok(existsSync(orphan), "start-up does not pay for the sweep");
+  scratch.remove();
+  assert.equal(existsSync(scratch.dir), false, "the run's own folder is removed");
+  assert.equal(existsSync(orphan), false, "a killed run's folder is left behind");
+  assert.ok(existsSync(fresh), "a recent folder is kept (its run may live in another PID namespace)");
+  assert.ok(existsSync(live), "a live run's folder is kept");
+  assert.ok(existsSync(other), "a folder not named like a run's is kept");
 });

@@ -2,7 +2,8 @@
  * The run's own scratch folder: TMPDIR for every command (in the sandbox and without one), so temp files land
  * where nobody else's are. The classifier exempts it from the destructive checks that hold for the rest of the
  * temp dir (someone else's files live there), and it is removed when the run ends. A run killed outright (kill -9,
- * the OOM killer) cannot remove its own: the next run removes those whose process is gone, once an hour old.
+ * the OOM killer) cannot remove its own: the next run, as it ends (off the start-up path: the sweep costs
+ * milliseconds), removes those whose process is gone, once an hour old.
  */
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,14 +12,13 @@ import { join } from "node:path";
 export type RunScratch = {
   /** The folder, created owner-only. */
   dir: string;
-  /** Removes the folder and everything in it; never throws. */
+  /** Removes the folder and everything in it, and those of killed runs; never throws. */
   remove(): void;
 };
 
 export function createRunScratch(env: NodeJS.ProcessEnv, sessionId: string): RunScratch {
   const base = join(env.TMPDIR || tmpdir(), `hearth-${process.getuid?.() ?? "user"}`);
   mkdirSync(base, { recursive: true, mode: 0o700 });
-  removeOrphans(base);
   // A new folder per run (a resumed session gets a fresh one), named so a person can tell whose it is.
   const dir = join(base, `${sessionId}-${process.pid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -30,6 +30,7 @@ export function createRunScratch(env: NodeJS.ProcessEnv, sessionId: string): Run
       } catch {
         // A file a command made read-only, or a mount: left for the OS's temp cleaning.
       }
+      removeOrphans(base);
     },
   };
 }
