@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AgentEvent } from "../protocol/events.ts";
-import type { ToolCallPart } from "../protocol/messages.ts";
+import type { Message, ToolCallPart } from "../protocol/messages.ts";
 import { createFakeProvider, type FakeProviderTurn } from "../providers/fake-provider.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import { type AgentDeps, type LoopTools, runAgent } from "./agent-loop.ts";
@@ -357,4 +357,100 @@ test("loop: a different call in between breaks the row, and repeats inside one r
       ["d", 4],
     ],
   );
+});
+
+/** Every tool call has exactly one result, right after the message that made it. */
+function assertWholeTranscript(messages: Message[]): void {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m.role !== "assistant") continue;
+    const ids = m.content.filter((p) => p.type === "tool_call").map((p) => p.type === "tool_call" && p.id);
+    const results = messages.slice(i + 1, i + 1 + ids.length);
+    assert.deepEqual(
+      results.map((r) => r.role === "tool" && r.toolCallId),
+      ids,
+    );
+  }
+}
+
+const waitForAbort = tools(async (_c, signal) => {
+  await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+  return { content: "interrupted", isError: true };
+});
+
+test("max time during a tool call: the tool's signal aborts, the run ends with max_time, every call has a result", async () => {
+  const two: FakeProviderTurn = [
+    { type: "tool_call", id: "a", name: "echo", argumentsJson: "{}" },
+    { type: "tool_call", id: "b", name: "echo", argumentsJson: "{}" },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const outer = new AbortController();
+  const started = Date.now();
+  const { result, events, fake } = await run(
+    [two, answer("never")],
+    { tools: waitForAbort, limits: { maxTimeMs: 60 } },
+    outer.signal,
+  );
+  assert.ok(Date.now() - started < 1000);
+  assert.equal(result.reason, "max_time");
+  assert.equal(result.error, undefined);
+  assert.equal(outer.signal.aborted, false, "the caller's signal is not touched");
+  assert.equal(fake.remaining(), 1, "no request after the limit");
+  assertWholeTranscript(result.messages);
+  assert.equal(result.messages.filter((m) => m.role === "tool").length, 2);
+  const ended = events.at(-1);
+  assert.ok(ended?.type === "agent_ended" && ended.reason === "max_time");
+});
+
+test("max time during a hanging request ends with max_time, not an error", async () => {
+  const started = Date.now();
+  const { result } = await run(["hang"], { limits: { maxTimeMs: 50 } });
+  assert.ok(Date.now() - started < 1000);
+  assert.equal(result.reason, "max_time");
+  assert.equal(result.error, undefined);
+  assert.deepEqual(result.messages, []);
+});
+
+test("an interrupt before the time limit is an interrupt; a run done in time is done", async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 30);
+  const interrupted = await run(["hang"], { limits: { maxTimeMs: 5000 } }, controller.signal);
+  assert.equal(interrupted.result.reason, "aborted");
+  const quick = await run([answer("ok")], { limits: { maxTimeMs: 5000 } });
+  assert.equal(quick.result.reason, "done");
+});
+
+test("max cost: checked after each response from its usage; the calls run, then the run stops before the next request", async () => {
+  // claude-sonnet-4-5: $3 per million input tokens, $15 per million output: each response below costs $0.45.
+  const priced: ResolvedModel = { ...model, provider: "anthropic", id: "claude-sonnet-4-5", local: false };
+  const costly = (id: string): FakeProviderTurn => [
+    { type: "tool_call", id, name: "echo", argumentsJson: "{}" },
+    { type: "usage", usage: { inputTokens: 100_000, outputTokens: 10_000 } },
+    { type: "done", stopReason: "tool_use" },
+  ];
+  const { result, fake, events } = await run([costly("c1"), costly("c2"), answer("never")], {
+    model: priced,
+    limits: { maxCostUsd: 0.5 },
+  });
+  assert.equal(result.reason, "max_cost");
+  assert.equal(fake.remaining(), 1, "two requests: the third is never sent");
+  assert.equal(events.filter((e) => e.type === "request_sent").length, 2);
+  assertWholeTranscript(result.messages);
+  assert.equal(result.messages.at(-1)?.role, "tool", "the last call ran and has its result");
+  assert.deepEqual(result.usage, { inputTokens: 200_000, outputTokens: 20_000 });
+});
+
+test("max cost never stops a model without a price (a local one)", async () => {
+  const { result } = await run(
+    [
+      [
+        { type: "tool_call", id: "c1", name: "echo", argumentsJson: "{}" },
+        { type: "usage", usage: { inputTokens: 10_000_000, outputTokens: 1_000_000 } },
+        { type: "done", stopReason: "tool_use" },
+      ],
+      answer("ok"),
+    ],
+    { limits: { maxCostUsd: 0.01 } },
+  );
+  assert.equal(result.reason, "done");
 });

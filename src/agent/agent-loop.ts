@@ -1,6 +1,7 @@
 /**
  * The agent loop. `runAgent` sends the conversation to the model, runs the tool calls it asks for, and repeats
- * until the model answers without tools, an error ends the run, the turn budget runs out, or the signal aborts.
+ * until the model answers without tools, an error ends the run, the turn budget runs out, a limit of the run
+ * (time, cost: run-limits.ts) is reached, or the signal aborts.
  * When the server refuses native tools, it switches to the text tool protocol for the rest of the run. When the
  * server refuses a request as too long, the history is compacted and the request sent once more. An answer cut
  * off by the output limit gets one request to continue; cut off again, the run ends with `max_output_tokens`.
@@ -24,6 +25,7 @@ import {
 import { createEventChannel } from "./event-channel.ts";
 import { requestResponse, responseDeps } from "./model-response.ts";
 import type { RetryPolicy } from "./retry.ts";
+import { guardRun, type RunGuard, type RunLimits } from "./run-limits.ts";
 import { isToolSupportError, type ToolCallMode } from "./text-tool-protocol.ts";
 import { type LoopTools, runToolCalls } from "./tool-call-runner.ts";
 import { createRepeatGuard } from "./tool-loop-guard.ts";
@@ -43,6 +45,8 @@ export type AgentDeps = {
   http: HttpClient;
   tools: LoopTools;
   maxTurns?: number;
+  /** Wall clock and cost for the whole run; each ends it with its own reason, the session left resumable. */
+  limits?: RunLimits;
   maxOutputTokens?: number;
   retry?: RetryPolicy;
   /** Replaces the provider kind's first-byte and idle timeouts (response-limits.ts). */
@@ -72,30 +76,40 @@ export const CONTINUE_PROMPT =
 
 export function runAgent(context: AgentContext, deps: AgentDeps, signal: AbortSignal): AgentRun {
   const channel = createEventChannel<AgentEvent>();
-  const result = loop(context, deps, signal, channel.push).finally(() => channel.close());
+  const guard = guardRun(deps.limits, deps.model, signal);
+  const result = loop(context, deps, guard, channel.push).finally(() => {
+    guard.dispose();
+    channel.close();
+  });
   return { events: channel, result };
 }
 
 async function loop(
   context: AgentContext,
   deps: AgentDeps,
-  signal: AbortSignal,
+  guard: RunGuard,
   push: (event: AgentEvent) => void,
 ): Promise<AgentResult> {
+  // Aborted by the caller or by the run's clock: everything below stops on it.
+  const { signal } = guard;
   const now = deps.now ?? Date.now;
   const history = [...context.messages];
   const added: Message[] = [];
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let turn = 0;
   let toolCalls: ToolCallMode = deps.model.toolCalls ?? "native";
-  const guard = createRepeatGuard();
+  const repeats = createRepeatGuard();
   const emit = <K extends AgentEventType>(type: K, payload: Payload<K>) =>
     push({ type, sessionId: context.sessionId, turn, ts: now(), ...payload } as unknown as AgentEvent);
   const append = (message: Message) => {
     history.push(message);
     added.push(message);
   };
-  const end = (reason: AgentEndReason, error?: ProviderError): AgentResult => {
+  const end = (ended: AgentEndReason, cause?: ProviderError): AgentResult => {
+    // An abort by the run's clock is that limit, not an interrupt (and not the request's "interrupted" error).
+    const hit = ended === "aborted" ? guard.hit() : undefined;
+    const reason = hit ?? ended;
+    const error = hit ? undefined : cause;
     emit("agent_ended", { reason, error, messages: added, usage, turns: turn });
     return { reason, error, messages: added, usage, turns: turn };
   };
@@ -144,6 +158,7 @@ async function loop(
   while (true) {
     if (signal.aborted) return end("aborted");
     if (deps.maxTurns !== undefined && turn >= deps.maxTurns) return end("max_turns");
+    if (guard.overBudget(usage)) return end("max_cost");
     turn++;
     emit("turn_started", {});
     if (limits && needsCompaction(history, limits, fixedTokens, estimator)) {
@@ -212,7 +227,7 @@ async function loop(
       continue;
     }
     cutOff = 0;
-    const results = await runToolCalls(calls, outcome, deps.tools, guard, signal, {
+    const results = await runToolCalls(calls, outcome, deps.tools, repeats, signal, {
       started: (call) => emit("tool_call_started", { call }),
       loopDetected: (call, repeats) => emit("tool_loop_detected", { call, repeats }),
       ended: (call, result, durationMs, repaired) =>

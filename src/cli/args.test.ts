@@ -4,6 +4,30 @@ import { parseCliArgs, UsageError } from "./args.ts";
 import { closestName } from "./closest-name.ts";
 
 describe("parseCliArgs", () => {
+  it("parses --max-time as a duration and --max-cost as dollars; a bad value is a usage error", () => {
+    const options = parseCliArgs(["-p", "--max-time", "2m", "--max-cost", "0.50", "x"]);
+    assert.equal(options.maxTimeMs, 120_000);
+    assert.equal(options.maxCostUsd, 0.5);
+    assert.equal(parseCliArgs(["-p", "--max-time", "500ms", "x"]).maxTimeMs, 500);
+    assert.equal(parseCliArgs(["-p", "x"]).maxTimeMs, undefined);
+    assert.equal(parseCliArgs(["-p", "x"]).maxCostUsd, undefined);
+    for (const bad of ["90", "0s", "-3s", "soon", "3 days", ""])
+      assert.throws(
+        () => parseCliArgs(["-p", `--max-time=${bad}`, "x"]),
+        (error: Error) =>
+          error instanceof UsageError &&
+          /--max-time must be a duration such as 90s, 2m, 1h/.test(error.message),
+        bad,
+      );
+    for (const bad of ["0", "-1", "$1", "1e3", "abc", "Infinity", ""])
+      assert.throws(
+        () => parseCliArgs(["-p", `--max-cost=${bad}`, "x"]),
+        (error: Error) =>
+          error instanceof UsageError && /--max-cost must be an amount in US dollars/.test(error.message),
+        bad,
+      );
+  });
+
   it("maps Claude Code's permission modes; bypassPermissions is auto", () => {
     const mode = (name: string) => parseCliArgs(["-p", "--permission-mode", name, "x"]).permissionMode;
     assert.equal(mode("acceptEdits"), "edits");

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 import { CLAUDE_PERMISSION_MODES, splitToolLists } from "./claude-names.ts";
+import { parseDuration } from "./duration.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -19,6 +20,10 @@ export type CliOptions = {
   outputFormat: OutputFormat;
   permissionMode?: PermissionMode;
   maxTurns?: number;
+  /** Wall clock for the whole run, in ms (--max-time 90s). */
+  maxTimeMs?: number;
+  /** Cost cap for the run in USD, from the catalog prices (--max-cost 0.50). */
+  maxCostUsd?: number;
   cwd?: string;
   /** More directories the tools may read and write (repeatable). */
   addDirs: string[];
@@ -80,6 +85,20 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (!Number.isInteger(maxTurns) || maxTurns < 1)
       throw new UsageError("--max-turns must be a positive integer");
   }
+  const maxTimeMs = optional(values["max-time"], (text) => {
+    const ms = parseDuration(text);
+    if (ms === null)
+      throw new UsageError(`--max-time must be a duration such as 90s, 2m, 1h or 500ms (got "${text}")`);
+    return ms;
+  });
+  const maxCostUsd = optional(values["max-cost"], (text) => {
+    const usd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+    if (!(usd > 0))
+      throw new UsageError(
+        `--max-cost must be an amount in US dollars above 0, such as 0.50 (got "${text}")`,
+      );
+    return usd;
+  });
   const print = values.print === true;
   const profile = values.profile as Profile | undefined;
   if (profile !== undefined && !PROFILES.includes(profile)) {
@@ -96,6 +115,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
     outputFormat,
     permissionMode: mode,
     maxTurns,
+    maxTimeMs,
+    maxCostUsd,
     cwd: values.cwd,
     addDirs: values["add-dir"] ?? [],
     continue: values.continue === true,
@@ -111,6 +132,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
     help: values.help === true,
     version: values.version === true,
   };
+}
+
+function optional<T>(value: string | undefined, read: (text: string) => T): T | undefined {
+  return value === undefined ? undefined : read(value);
 }
 
 /** hearth's mode, or Claude Code's name for it (bypassPermissions is auto: destructive commands still ask). */
@@ -142,6 +167,8 @@ function parse(argv: string[]) {
       "output-format": { type: "string" },
       "permission-mode": { type: "string" },
       "max-turns": { type: "string" },
+      "max-time": { type: "string" },
+      "max-cost": { type: "string" },
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
       offline: { type: "boolean" },

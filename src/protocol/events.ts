@@ -21,8 +21,18 @@ export type ResponseTiming = {
   promptTokensPerSecond: number | null;
 };
 
-/** `max_output_tokens`: the last response was cut off by the output limit, also after asking the model to continue. */
-export type AgentEndReason = "done" | "error" | "aborted" | "max_turns" | "max_output_tokens";
+/**
+ * `max_output_tokens`: the last response was cut off by the output limit, also after asking the model to continue.
+ * `max_time`, `max_cost`: the run's wall clock or cost limit was reached (agent/run-limits.ts).
+ */
+export type AgentEndReason =
+  | "done"
+  | "error"
+  | "aborted"
+  | "max_turns"
+  | "max_output_tokens"
+  | "max_time"
+  | "max_cost";
 
 type EventMap = {
   agent_started: { model: string };

@@ -32,6 +32,15 @@ export const SettingsSchema = z.object({
   ),
   permissionMode: z.optional(z.enum(PERMISSION_MODES)),
   maxTurns: z.optional(positiveInt),
+  /** Wall clock for a whole run (like --max-time): seconds, or a duration such as "90s", "30m", "1h". */
+  maxTime: z.optional(
+    z.union([
+      z.number().check(z.positive()),
+      z.string().check(z.regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration such as "90s", "30m" or "1h"')),
+    ]),
+  ),
+  /** Cost cap for a run in US dollars (like --max-cost), from the catalog prices; cloud models only. */
+  maxCost: z.optional(z.number().check(z.positive())),
   maxOutputTokens: z.optional(positiveInt),
   providers: z.optional(
     z.record(

@@ -25,6 +25,7 @@ import { createProcessReaper } from "../../tools/process-reaper.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
 import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
+import { chooseRunLimits, limitStopLine } from "../guarded-run.ts";
 import { loadWorkspaceSettings } from "../load-settings.ts";
 import { chooseModel } from "../model-selection.ts";
 import { promptFitProblem } from "../prompt-fit.ts";
@@ -136,6 +137,12 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   }
   mark("model chosen");
   const { model } = choice;
+  const guarded = chooseRunLimits(options, settings, model, say);
+  if (!guarded.ok) {
+    session.close();
+    say(guarded.problem);
+    return EXIT_USAGE;
+  }
   if (model.api === "embedded") {
     // Load progress on stderr; the load starts now, while the tools are built.
     const { setLoadListener, loadEmbeddedModel } = await import("../../providers/embedded.ts");
@@ -291,6 +298,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
         isConcurrencySafe: (name) => readOnly.has(name),
       },
       maxTurns: options.maxTurns ?? settings.maxTurns,
+      limits: guarded.run.limits,
       // Unset: the defaults of the provider kind (agent/response-limits.ts).
       idleTimeoutMs: settings.requestIdleTimeout && settings.requestIdleTimeout * 1000,
       retryBudgetMs: settings.requestRetryBudget && settings.requestRetryBudget * 1000,
@@ -327,12 +335,13 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   await journal.end();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
+  const costUsd = estimateCost(model.provider, model.id, result.usage);
   output.finish({
     result,
     sessionId,
     model: modelName,
     durationMs: Date.now() - startedAt,
-    costUsd: estimateCost(model.provider, model.id, result.usage),
+    costUsd,
     denials: denialLog.denials,
   });
   const refused = denialSummary(denialLog.denials);
@@ -346,6 +355,10 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       return EXIT_INTERRUPTED;
     case "max_turns":
       say(`stopped after ${result.turns} turns (--max-turns); the task may be unfinished`);
+      return EXIT_FAILED;
+    case "max_time":
+    case "max_cost":
+      say(limitStopLine(result.reason, guarded.run, costUsd));
       return EXIT_FAILED;
     case "max_output_tokens":
       say(

@@ -41,6 +41,8 @@ const SUBTYPES: Record<AgentEndReason, string> = {
   aborted: "interrupted",
   max_turns: "error_max_turns",
   max_output_tokens: "error_max_output_tokens",
+  max_time: "error_max_time",
+  max_cost: "error_max_cost",
 };
 
 export function resultObject(summary: RunSummary): Record<string, unknown> {
