@@ -397,7 +397,9 @@ test("max time during a tool call: the tool's signal aborts, the run ends with m
   assert.equal(outer.signal.aborted, false, "the caller's signal is not touched");
   assert.equal(fake.remaining(), 1, "no request after the limit");
   assertWholeTranscript(result.messages);
-  assert.equal(result.messages.filter((m) => m.role === "tool").length, 2);
+  const toolTexts = result.messages.filter((m) => m.role === "tool").map((m) => JSON.stringify(m));
+  assert.equal(toolTexts.length, 2);
+  assert.ok(!toolTexts.some((t) => t.includes("by the user")), `nobody interrupted: ${toolTexts.join("\n")}`);
   const ended = events.at(-1);
   assert.ok(ended?.type === "agent_ended" && ended.reason === "max_time");
 });

@@ -48,8 +48,13 @@ export async function runToolCalls(
     emit.started(call);
     let outcome: ToolCallOutcome;
     const argError = checks.argumentErrors.get(call.id);
-    if (signal.aborted) outcome = { content: "interrupted by the user before it ran", isError: true };
-    else if (argError) outcome = { content: argError, isError: true };
+    if (signal.aborted) {
+      const why =
+        signal.reason === "max_time"
+          ? "the run's time limit (--max-time) was reached"
+          : "interrupted by the user";
+      outcome = { content: `${why} before it ran`, isError: true };
+    } else if (argError) outcome = { content: argError, isError: true };
     else if (repeats[index] >= REPEAT_LIMIT) {
       emit.loopDetected(call, repeats[index]);
       outcome = { content: repeatMessage(call, repeats[index]), isError: true };
