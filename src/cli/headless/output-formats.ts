@@ -6,7 +6,6 @@
 import type { AgentEvent } from "../../protocol/events.ts";
 import type { OutputFormat } from "../args.ts";
 import { terminalText } from "../terminal-text.ts";
-import { createClaudeStreamJsonOutput } from "./claude-stream-json.ts";
 import { finalText, type RunSummary, resultObject } from "./run-summary.ts";
 
 export type InitInfo = {
@@ -24,8 +23,13 @@ export type HeadlessOutput = {
   finish(summary: RunSummary): void;
 };
 
-export function createOutput(format: OutputFormat, write: (text: string) => void): HeadlessOutput {
-  if (format === "claude-stream-json") return createClaudeStreamJsonOutput(write);
+export async function createOutput(
+  format: OutputFormat,
+  write: (text: string) => void,
+): Promise<HeadlessOutput> {
+  // Claude Code's envelopes load only for that format.
+  if (format === "claude-stream-json")
+    return (await import("./claude-stream-json.ts")).createClaudeStreamJsonOutput(write);
   if (format === "json") {
     return { init() {}, event() {}, finish: (s) => write(`${JSON.stringify(resultObject(s))}\n`) };
   }

@@ -5,7 +5,6 @@
  */
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { classifierReaders } from "../../policy/classify-readers.ts";
 import { hiddenPathFilter, readDenyFilter } from "../../policy/hidden-paths.ts";
 import {
   type CommandSandboxState,
@@ -84,7 +83,10 @@ export async function createHeadlessPolicy(input: {
   // The classifier (and its shell parser) load on the first command, not at start-up.
   let classifier: Promise<typeof import("../../policy/command-classifier.ts")> | undefined;
   let commandPaths: Promise<typeof import("../../policy/command-paths.ts")> | undefined;
-  const readers = classifierReaders({ home, env: process.env });
+  // Its readers (git aliases, SQL files, real paths) load with it.
+  let readers:
+    | Promise<ReturnType<typeof import("../../policy/classify-readers.ts").classifierReaders>>
+    | undefined;
 
   const policy: ToolPolicy = async (tool, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
@@ -103,13 +105,16 @@ export async function createHeadlessPolicy(input: {
     }
     if (tool.kind === "exec" && typeof a.command === "string") {
       classifier ??= import("../../policy/command-classifier.ts");
+      readers ??= import("../../policy/classify-readers.ts").then(({ classifierReaders }) =>
+        classifierReaders({ home, env: process.env }),
+      );
       const { classifyCommand } = await classifier;
       const classification = await classifyCommand(a.command, {
         cwd: workspace.root,
         workspaceRoot: workspace.root,
         home,
         scratchDir: input.scratchDir, // commands may delete and overwrite there: it is the run's own
-        ...readers, // the classifier reads git aliases and the SQL files a client runs through these
+        ...(await readers), // the classifier reads git aliases and the SQL files a client runs through these
       });
       commandPaths ??= import("../../policy/command-paths.ts");
       const { resolveCommandPaths } = await commandPaths;

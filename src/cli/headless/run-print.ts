@@ -240,7 +240,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 
-  const output = createOutput(options.outputFormat, writeOutput);
+  const output = await createOutput(options.outputFormat, writeOutput);
   output.init({
     sessionId,
     model: modelName,
