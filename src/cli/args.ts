@@ -3,6 +3,7 @@
  * names are accepted too (`--permission-mode acceptEdits`, `--allowedTools`, ...): see cli/claude-names.ts.
  */
 import { parseArgs } from "node:util";
+import { parseDuration } from "../protocol/duration.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 import { CLAUDE_PERMISSION_MODES, splitToolLists } from "./claude-names.ts";
 
@@ -19,6 +20,8 @@ export type CliOptions = {
   outputFormat: OutputFormat;
   permissionMode?: PermissionMode;
   maxTurns?: number;
+  /** The tool watchdog's time for every kind of tool, in ms (--tool-timeout). */
+  toolTimeoutMs?: number;
   cwd?: string;
   /** More directories the tools may read and write (repeatable). */
   addDirs: string[];
@@ -80,6 +83,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (!Number.isInteger(maxTurns) || maxTurns < 1)
       throw new UsageError("--max-turns must be a positive integer");
   }
+  let toolTimeoutMs: number | undefined;
+  if (values["tool-timeout"] !== undefined) {
+    toolTimeoutMs = parseDuration(values["tool-timeout"]) ?? undefined;
+    if (toolTimeoutMs === undefined)
+      throw new UsageError(
+        `--tool-timeout must be a duration such as 90s, 2m or 500ms (got "${values["tool-timeout"]}")`,
+      );
+  }
   const print = values.print === true;
   const profile = values.profile as Profile | undefined;
   if (profile !== undefined && !PROFILES.includes(profile)) {
@@ -96,6 +107,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     outputFormat,
     permissionMode: mode,
     maxTurns,
+    toolTimeoutMs,
     cwd: values.cwd,
     addDirs: values["add-dir"] ?? [],
     continue: values.continue === true,
@@ -142,6 +154,7 @@ function parse(argv: string[]) {
       "output-format": { type: "string" },
       "permission-mode": { type: "string" },
       "max-turns": { type: "string" },
+      "tool-timeout": { type: "string" },
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
       offline: { type: "boolean" },

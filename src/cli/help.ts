@@ -31,6 +31,7 @@ Options:
       --disallowedTools <r>   deny these for this run (comma or space separated, as --allowedTools)
       --append-system-prompt <text>  add text at the end of the system prompt
       --max-turns <n>         stop after n model responses
+      --tool-timeout <d>      stop any tool call running longer (90s, 2m, 500ms); or toolTimeout in settings
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
       --profile <p>           lean (short prompt, default for local models) | default
