@@ -78,6 +78,21 @@ describe("parseCliArgs", () => {
     assert.equal(plain.allowHomeWorkspace, false);
   });
 
+  it("reads --tool-timeout as a duration; anything else is a usage error", () => {
+    assert.equal(parseCliArgs(["-p", "--tool-timeout", "90s", "x"]).toolTimeoutMs, 90_000);
+    assert.equal(parseCliArgs(["-p", "--tool-timeout", "500ms", "x"]).toolTimeoutMs, 500);
+    assert.equal(parseCliArgs(["-p", "--tool-timeout", "2m", "x"]).toolTimeoutMs, 120_000);
+    assert.equal(parseCliArgs(["-p", "x"]).toolTimeoutMs, undefined);
+    for (const bad of ["0s", "soon", "5 min", "3d"]) {
+      assert.throws(
+        () => parseCliArgs(["-p", "--tool-timeout", bad, "x"]),
+        (error: Error) =>
+          error instanceof UsageError &&
+          error.message.startsWith("--tool-timeout must be a duration such as 90s"),
+      );
+    }
+  });
+
   it("a bad flag is one short line, without node's advice about --", () => {
     assert.throws(
       () => parseCliArgs(["-p", "--bogus", "x"]),

@@ -3,9 +3,9 @@
  * names are accepted too (`--permission-mode acceptEdits`, `--allowedTools`, ...): see cli/claude-names.ts.
  */
 import { parseArgs } from "node:util";
+import { parseDuration } from "../protocol/duration.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 import { CLAUDE_PERMISSION_MODES, splitToolLists } from "./claude-names.ts";
-import { parseDuration } from "./duration.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -24,6 +24,8 @@ export type CliOptions = {
   maxTimeMs?: number;
   /** Cost cap for the run in USD, from the catalog prices (--max-cost 0.50). */
   maxCostUsd?: number;
+  /** The tool watchdog's time for every kind of tool, in ms (--tool-timeout). */
+  toolTimeoutMs?: number;
   cwd?: string;
   /** More directories the tools may read and write (repeatable). */
   addDirs: string[];
@@ -99,6 +101,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
       );
     return usd;
   });
+  let toolTimeoutMs: number | undefined;
+  if (values["tool-timeout"] !== undefined) {
+    toolTimeoutMs = parseDuration(values["tool-timeout"]) ?? undefined;
+    if (toolTimeoutMs === undefined)
+      throw new UsageError(
+        `--tool-timeout must be a duration such as 90s, 2m or 500ms (got "${values["tool-timeout"]}")`,
+      );
+  }
   const print = values.print === true;
   const profile = values.profile as Profile | undefined;
   if (profile !== undefined && !PROFILES.includes(profile)) {
@@ -117,6 +127,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     maxTurns,
     maxTimeMs,
     maxCostUsd,
+    toolTimeoutMs,
     cwd: values.cwd,
     addDirs: values["add-dir"] ?? [],
     continue: values.continue === true,
@@ -169,6 +180,7 @@ function parse(argv: string[]) {
       "max-turns": { type: "string" },
       "max-time": { type: "string" },
       "max-cost": { type: "string" },
+      "tool-timeout": { type: "string" },
       cwd: { type: "string" },
       "add-dir": { type: "string", multiple: true },
       offline: { type: "boolean" },

@@ -18,6 +18,7 @@ import {
   openSync,
   readFileSync,
   readlinkSync,
+  type Stats,
 } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readlink, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
@@ -178,6 +179,32 @@ function changed(path: string): ToolError {
     `${path} is not a plain folder or file inside the workspace (a file where a folder should be, or a ` +
       "symlink that appeared after the path was checked); nothing was read or written there",
   );
+}
+
+/**
+ * What a non-regular file is, for a message ("a FIFO (named pipe)", "a socket", ...); null for a regular file.
+ * Entries are opened with O_NONBLOCK, so a FIFO opens at once and is told apart here, before any read.
+ */
+export function nonRegularKind(
+  info: Pick<
+    Stats,
+    | "isFile"
+    | "isDirectory"
+    | "isFIFO"
+    | "isSocket"
+    | "isCharacterDevice"
+    | "isBlockDevice"
+    | "isSymbolicLink"
+  >,
+): string | null {
+  if (info.isFile()) return null;
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a FIFO (named pipe)";
+  if (info.isSocket()) return "a socket";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isSymbolicLink()) return "a symlink";
+  return "not a regular file";
 }
 
 /** A file's directory, opened confined, and the file's name in it. */

@@ -106,6 +106,21 @@ export const SettingsSchema = z.object({
       retentionDays: z.optional(z.int().check(z.minimum(0))),
     }),
   ),
+  /**
+   * Seconds a tool call may run before the watchdog stops it: one number for every kind, or per kind
+   * (`{ "read": 60, "edit": 60, "exec": 600, "external": 300 }`, the defaults). `--tool-timeout` overrides it.
+   */
+  toolTimeout: z.optional(
+    z.union([
+      z.number().check(z.positive()),
+      z.strictObject({
+        read: z.optional(z.number().check(z.positive())),
+        edit: z.optional(z.number().check(z.positive())),
+        exec: z.optional(z.number().check(z.positive())),
+        external: z.optional(z.number().check(z.positive())),
+      }),
+    ]),
+  ),
   /** Seconds without any data from the model before a request is retried (default: by provider kind). */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
   /** Seconds across all attempts of one model request after which no new attempt starts (default: by kind). */

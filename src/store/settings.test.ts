@@ -96,3 +96,18 @@ test("a key pasted into settings is refused at its line, without echoing it", ()
   );
   assert.deepEqual(fine.diagnostics, []);
 });
+
+test("toolTimeout is seconds for every kind or per kind; a zero or an unknown kind is an error", () => {
+  for (const good of ['{"toolTimeout": 30}', '{"toolTimeout": {"read": 5, "exec": 900}}']) {
+    const { value, diagnostics } = parseSettingsText(good, "s.json");
+    assert.deepEqual(diagnostics, [], good);
+    assert.ok(value?.toolTimeout);
+  }
+  for (const bad of ['{"toolTimeout": 0}', '{"toolTimeout": {"reed": 5}}', '{"toolTimeout": "30s"}']) {
+    const { diagnostics } = parseSettingsText(bad, "s.json");
+    assert.ok(
+      diagnostics.some((d) => d.severity === "error" && /toolTimeout/.test(d.message)),
+      `${bad}: ${JSON.stringify(diagnostics)}`,
+    );
+  }
+});

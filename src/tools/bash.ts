@@ -118,6 +118,8 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
     },
     schema,
     kind: "exec",
+    // The model's own timeout: the runtime's watchdog never ends the command sooner.
+    ownTimeoutMs: (args) => (args.timeout === undefined ? undefined : args.timeout * 1000),
     async execute(args, context) {
       const timeoutSeconds = args.timeout ?? DEFAULT_TIMEOUT_SECONDS;
       const outcome = await runCommand({

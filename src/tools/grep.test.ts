@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -57,6 +57,22 @@ for (const engine of engines) {
       const result = await grep({ pattern: "foo" });
       assert.equal(result.content, "notes.md\nsrc/a.ts");
       assert.equal((result.details as GrepDetails).engine, engine.rgPath ? "ripgrep" : "builtin");
+    });
+
+    it("refuses a FIFO as the path at once, and walks past one in a folder", async () => {
+      execFileSync("mkfifo", [join(root, "src", "pipe")]);
+      try {
+        const started = Date.now();
+        await assert.rejects(
+          grep({ pattern: "foo", path: "src/pipe" }),
+          /src\/pipe is a FIFO \(named pipe\), not a regular file; grep searches files and folders/,
+        );
+        const walked = await grep({ pattern: "foo", path: "src" });
+        assert.equal(walked.content, "src/a.ts");
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      } finally {
+        await rm(join(root, "src", "pipe"));
+      }
     });
 
     it("prints path:line:text in content mode", async () => {

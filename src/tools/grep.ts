@@ -9,7 +9,7 @@ import { constants } from "node:fs";
 import { type FileHandle, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
-import { openConfinedParent } from "../policy/open-confined.ts";
+import { nonRegularKind, openConfinedParent } from "../policy/open-confined.ts";
 import { isInside, type Workspace } from "../policy/workspace.ts";
 import { looksBinary } from "./read.ts";
 import { searchRipgrep } from "./ripgrep-search.ts";
@@ -92,6 +92,13 @@ export function createGrepTool(deps: GrepToolDeps): AnyTool {
       const target = await workspace.resolve(args.path ?? ".", "read");
       const info = await stat(target).catch(() => null);
       if (!info) throw new ToolError(`path not found: ${workspace.display(target)}`);
+      // ripgrep reads a FIFO or a device named on its command line, and would wait on it forever.
+      const other = info.isDirectory() ? null : nonRegularKind(info);
+      if (other !== null) {
+        throw new ToolError(
+          `${workspace.display(target)} is ${other}, not a regular file; grep searches files and folders`,
+        );
+      }
       const mode = args.output_mode ?? "files_with_matches";
       const limit = args.head_limit ?? DEFAULT_HEAD_LIMIT;
       const search: Search = {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -85,6 +87,26 @@ describe("read", () => {
 
   it("refuses directories and suggests ls", async () => {
     await assert.rejects(read({ path: "dir" }), /dir is a directory.*use ls/);
+  });
+
+  it("refuses a FIFO at once, without waiting for a writer", async () => {
+    execFileSync("mkfifo", [join(root, "pipe")]);
+    const started = Date.now();
+    await assert.rejects(
+      read({ path: "pipe" }),
+      /^ToolError: pipe is a FIFO \(named pipe\), not a regular file; read only reads files/,
+    );
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it("refuses a socket with the same clear message", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(root, "sock"), resolve));
+    try {
+      await assert.rejects(read({ path: "sock" }), /sock is a socket, not a regular file/);
+    } finally {
+      server.close();
+    }
   });
 
   it("names the missing file", async () => {

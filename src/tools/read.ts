@@ -4,8 +4,9 @@
  */
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import * as z from "zod/mini";
-import { openConfinedParent } from "../policy/open-confined.ts";
+import { nonRegularKind, openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
 import { formatBytes } from "../protocol/byte-size.ts";
 import { createContentHash, type FileState } from "./file-state.ts";
@@ -50,7 +51,8 @@ export function createReadTool(deps: ReadToolDeps): AnyTool {
       try {
         const info = await handle.stat();
         if (info.isDirectory()) throw new ToolError(`${shown} is a directory, not a file; use ls to list it`);
-        if (!info.isFile()) throw new ToolError(`${shown} is not a regular file`);
+        const other = nonRegularKind(info);
+        if (other !== null) throw notAFile(shown, other);
         if (looksBinary(await readHead(handle))) {
           throw new ToolError(`${shown} is a binary file, ${info.size} bytes; it cannot be shown as text`);
         }
@@ -99,10 +101,21 @@ async function openToRead(workspace: Workspace, real: string, shown: string): Pr
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof ToolError || code === undefined) throw error;
-    throw new ToolError(`cannot read ${shown}: ${(error as Error).message}`);
+    // A socket (or a device without its driver) cannot be opened at all: name what it is.
+    const info = await lstat(entry.directory.entryPath(entry.name)).catch(() => null);
+    const other = info && nonRegularKind(info);
+    if (other) throw notAFile(shown, other);
+    throw new ToolError(`cannot read ${shown}: ${code}`);
   } finally {
     await entry.directory.close();
   }
+}
+
+/** Reading a FIFO or a device could wait forever, or never end (/dev/zero): only regular files are read. */
+function notAFile(shown: string, kind: string): ToolError {
+  return new ToolError(
+    `${shown} is ${kind}, not a regular file; read only reads files (a FIFO or a device could block or never end)`,
+  );
 }
 
 function numbered(

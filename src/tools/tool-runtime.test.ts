@@ -8,7 +8,8 @@ import { createWorkspace } from "../policy/workspace.ts";
 import { createBuiltinTools } from "./builtin-tools.ts";
 import { createFileState } from "./file-state.ts";
 import { type AnyTool, defineTool, ToolError } from "./tool.ts";
-import { createToolRuntime, type ToolPolicy } from "./tool-runtime.ts";
+import { createToolRuntime, OWN_TIMEOUT_GRACE_MS, type ToolPolicy } from "./tool-runtime.ts";
+import { DEFAULT_TOOL_TIMEOUTS, resolveToolTimeouts } from "./tool-timeouts.ts";
 
 const allowAll: ToolPolicy = async () => ({ decision: "allow" });
 const signal = () => new AbortController().signal;
@@ -262,5 +263,127 @@ describe("tool runtime", () => {
     );
     assert.equal(escaped.isError, true);
     assert.match(escaped.content, /outside the workspace/);
+  });
+
+  describe("watchdog", () => {
+    /** A tool that never settles and never looks at its signal; records whether the signal was aborted. */
+    const stuck = (kind: AnyTool["kind"], seen: { aborted?: boolean }) =>
+      defineTool({
+        name: "stuck",
+        description: "Never ends.",
+        schema: z.object({ timeout: z.optional(z.number()) }),
+        kind,
+        ownTimeoutMs: (args) => (args.timeout === undefined ? undefined : args.timeout * 1000),
+        execute(_args, context) {
+          context.signal.addEventListener("abort", () => {
+            seen.aborted = true;
+          });
+          return new Promise(() => {});
+        },
+      });
+    const timeouts = { read: 80, edit: 5000, exec: 5000, external: 5000 };
+
+    it("ends a tool that never settles and ignores its signal, with a synthetic result", async () => {
+      const seen: { aborted?: boolean } = {};
+      const runtime = createToolRuntime({
+        tools: [stuck("read", seen)],
+        policy: allowAll,
+        spillDir,
+        timeouts,
+      });
+      const started = Date.now();
+      const result = await runtime.run({ id: "1", name: "stuck", arguments: {} }, signal());
+      const took = Date.now() - started;
+      assert.ok(took >= 75 && took < 1000, `took ${took} ms`);
+      assert.equal(result.isError, true);
+      assert.match(result.content, /^stuck did not finish within 80ms and was stopped; .*FIFO/);
+      assert.deepEqual(result.details, { watchdog: { kind: "read", timeoutMs: 80 } });
+      assert.equal(seen.aborted, true, "the tool's signal is aborted");
+    });
+
+    it("uses the time of the tool's kind", async () => {
+      const seen: { aborted?: boolean } = {};
+      const runtime = createToolRuntime({
+        tools: [stuck("exec", seen)],
+        policy: allowAll,
+        spillDir,
+        timeouts: { ...timeouts, read: 5000, exec: 60 },
+      });
+      const result = await runtime.run({ id: "1", name: "stuck", arguments: {} }, signal());
+      assert.deepEqual(result.details, { watchdog: { kind: "exec", timeoutMs: 60 } });
+      assert.match(result.content, /larger timeout/);
+    });
+
+    it("never cuts a call shorter than the time it asked for, plus a grace for its own kill", async () => {
+      const seen: { aborted?: boolean } = {};
+      const runtime = createToolRuntime({
+        tools: [stuck("exec", seen)],
+        policy: allowAll,
+        spillDir,
+        timeouts: { ...timeouts, exec: 10 },
+      });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const result = await runtime.run(
+        { id: "1", name: "stuck", arguments: { timeout: 0.1 } },
+        controller.signal,
+      );
+      // 100 ms asked + the grace > 300 ms: the watchdog had not fired when the interrupt came.
+      assert.ok(OWN_TIMEOUT_GRACE_MS > 300);
+      assert.equal(result.content, "stuck was interrupted (it did not stop when asked)");
+    });
+
+    it("gives up on a tool that ignores an interrupt after a short grace", async () => {
+      const seen: { aborted?: boolean } = {};
+      const runtime = createToolRuntime({
+        tools: [stuck("edit", seen)],
+        policy: allowAll,
+        spillDir,
+        timeouts,
+      });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const started = Date.now();
+      const result = await runtime.run({ id: "1", name: "stuck", arguments: {} }, controller.signal);
+      assert.ok(Date.now() - started < 2500);
+      assert.equal(result.isError, true);
+      assert.equal(seen.aborted, true);
+    });
+
+    it("drops a result that comes after the watchdog fired", async () => {
+      let finish: (value: { content: string }) => void = () => {};
+      const late = defineTool({
+        name: "late",
+        description: "Late.",
+        schema: z.object({}),
+        kind: "read",
+        execute: () => new Promise((resolve) => (finish = resolve)),
+      });
+      const runtime = createToolRuntime({ tools: [late], policy: allowAll, spillDir, timeouts });
+      const result = await runtime.run({ id: "1", name: "late", arguments: {} }, signal());
+      finish({ content: "too late" });
+      assert.match(result.content, /did not finish within/);
+    });
+
+    it("resolves per-kind times from settings and the flag", () => {
+      assert.deepEqual(resolveToolTimeouts(), DEFAULT_TOOL_TIMEOUTS);
+      assert.deepEqual(resolveToolTimeouts(30), {
+        read: 30_000,
+        edit: 30_000,
+        exec: 30_000,
+        external: 30_000,
+      });
+      assert.deepEqual(resolveToolTimeouts({ read: 5, external: 20 }), {
+        ...DEFAULT_TOOL_TIMEOUTS,
+        read: 5000,
+        external: 20_000,
+      });
+      assert.deepEqual(resolveToolTimeouts({ read: 5 }, 1000), {
+        read: 1000,
+        edit: 1000,
+        exec: 1000,
+        external: 1000,
+      });
+    });
   });
 });

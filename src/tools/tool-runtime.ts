@@ -2,15 +2,22 @@
  * The tool runtime: look up -> validate -> policy -> execute -> redact -> cap. Every failure becomes an isError
  * result with a message that says how to recover; `run` never throws. What `run` returns is what the model
  * sees, and what every front shows as the tool's result: it has passed `redactForModel`.
+ *
+ * Every call runs under a wall-clock watchdog (the time for its kind, tools/tool-timeouts.ts, or longer when the
+ * call itself asked for longer: bash's `timeout` plus a grace for its own kill). When it fires, the tool's signal
+ * is aborted and the model gets a synthetic error at once, even when the tool ignores its signal: a result that
+ * comes later is dropped. An interrupt gets the same treatment after a short grace for the tool's own answer.
  */
 
 import { writeFile } from "node:fs/promises";
 import * as z from "zod/mini";
+import { formatDuration } from "../protocol/duration.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
 import { newSpillPath } from "./spill-file.ts";
-import { type AnyTool, ToolError } from "./tool.ts";
+import { type AnyTool, ToolError, type ToolKind, type ToolResult } from "./tool.ts";
 import { toolSpec } from "./tool-spec.ts";
+import { DEFAULT_TOOL_TIMEOUTS, type ToolTimeouts } from "./tool-timeouts.ts";
 
 export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
 
@@ -42,7 +49,17 @@ export type ToolRuntimeOptions = {
    * is cut, so a cut never leaves half a secret; if it throws, the result is withheld.
    */
   redactForModel?: (text: string) => string | Promise<string>;
+  /** The watchdog's time per kind, in ms (default DEFAULT_TOOL_TIMEOUTS). */
+  timeouts?: ToolTimeouts;
 };
+
+/** In the details of the result a watchdog made: which limit the call ran into. */
+export type WatchdogDetails = { watchdog: { kind: ToolKind; timeoutMs: number } };
+
+/** Added to a call's own time (bash's `timeout`): the tool's kill (SIGTERM, SIGKILL 1 s later) answers first. */
+export const OWN_TIMEOUT_GRACE_MS = 5000;
+/** After an interrupt, how long a tool may take to answer for itself before it is given up on. */
+const INTERRUPT_GRACE_MS = 1000;
 
 export const DEFAULT_MAX_CHARS = 40_000;
 /** Room left for the truncation note. */
@@ -52,6 +69,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
   const { tools, policy, spillDir } = options;
   const redactForModel = options.redactForModel ?? ((text: string) => text);
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  const timeouts = options.timeouts ?? DEFAULT_TOOL_TIMEOUTS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   let specs: ToolSpec[] | undefined;
 
@@ -97,21 +115,35 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
       if (decision.decision === "deny") return failure(`${tool.name} was not run: ${decision.reason}`);
       if (signal.aborted) return failure(`${tool.name} was not run: interrupted`);
 
-      let result: Awaited<ReturnType<AnyTool["execute"]>>;
+      let result: ToolResult | Stopped;
       try {
-        result = await tool.execute(parsed.data, { signal, callId: call.id });
+        result = await underWatchdog(tool, parsed.data, call.id, watchdogMs(tool, parsed.data), signal);
       } catch (error) {
         if (signal.aborted) return failure(`${tool.name} was interrupted`);
         const message =
           error instanceof ToolError ? error.message : `${tool.name} failed: ${messageOf(error)}`;
         return failure(message);
       }
+      if (result === INTERRUPTED) return failure(`${tool.name} was interrupted (it did not stop when asked)`);
+      if ("timeoutMs" in result) return watchdogResult(tool, result.timeoutMs);
       const out: ToolRunResult = { content: String(result.content ?? ""), isError: result.isError === true };
       if (result.details !== undefined) out.details = result.details;
       return out;
     } catch (error) {
       return failure(`${call.name} failed unexpectedly: ${messageOf(error)}`);
     }
+  }
+
+  /** The kind's time, or longer when the call asked for longer (bash's `timeout`). */
+  function watchdogMs(tool: AnyTool, args: unknown): number {
+    const limit = timeouts[tool.kind] ?? DEFAULT_TOOL_TIMEOUTS[tool.kind];
+    let own: number | undefined;
+    try {
+      own = tool.ownTimeoutMs?.(args);
+    } catch {
+      own = undefined;
+    }
+    return own === undefined ? limit : Math.max(limit, own + OWN_TIMEOUT_GRACE_MS);
   }
 
   return {
@@ -150,6 +182,63 @@ async function capContent(
   const shown = `${head.length.toLocaleString("en-US")} of ${content.length.toLocaleString("en-US")} characters`;
   return `${head}\n\n(output cut: showing the first ${shown}; ${where})`;
 }
+
+const INTERRUPTED = Symbol("interrupted");
+type Stopped = typeof INTERRUPTED | { timeoutMs: number };
+
+/**
+ * The tool's result, or what stopped it: the watchdog after `limitMs` (the tool's signal is aborted and its
+ * result, if one comes, is dropped), or an interrupt the tool did not answer within INTERRUPT_GRACE_MS.
+ */
+async function underWatchdog(
+  tool: AnyTool,
+  args: unknown,
+  callId: string,
+  limitMs: number,
+  signal: AbortSignal,
+): Promise<ToolResult | Stopped> {
+  const controller = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  let onInterrupt = () => {};
+  const stopped = new Promise<Stopped>((resolve) => {
+    timers.push(
+      setTimeout(() => {
+        controller.abort(new Error(`${tool.name} did not finish within ${formatDuration(limitMs)}`));
+        resolve({ timeoutMs: limitMs });
+      }, limitMs),
+    );
+    onInterrupt = () => {
+      controller.abort(signal.reason);
+      timers.push(setTimeout(() => resolve(INTERRUPTED), INTERRUPT_GRACE_MS));
+    };
+    if (signal.aborted) onInterrupt();
+    else signal.addEventListener("abort", onInterrupt, { once: true });
+  });
+  try {
+    const running = (async () => tool.execute(args, { signal: controller.signal, callId }))();
+    return await Promise.race([running, stopped]);
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    signal.removeEventListener("abort", onInterrupt);
+  }
+}
+
+/** What the model sees when the watchdog ended a call: what happened, why it may have, what to do. */
+function watchdogResult(tool: AnyTool, timeoutMs: number): ToolRunResult {
+  const details: WatchdogDetails = { watchdog: { kind: tool.kind, timeoutMs } };
+  return {
+    content: `${tool.name} did not finish within ${formatDuration(timeoutMs)} and was stopped; ${WATCHDOG_ADVICE[tool.kind]}`,
+    isError: true,
+    details,
+  };
+}
+
+const WATCHDOG_ADVICE: Record<ToolKind, string> = {
+  read: "it may be waiting on something that never answers (a FIFO, a device, a hung network mount): narrow the path, or skip it",
+  edit: "the file may be on a hung mount or not a regular file: check it with ls before trying again",
+  exec: "for a long command pass a larger timeout (up to 600 s), or run it in the background writing to a file",
+  external: "the tool's server may be stuck: try again later, or do without it",
+};
 
 const ABORTED = Symbol("aborted");
 

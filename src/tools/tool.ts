@@ -5,8 +5,13 @@
  */
 import type * as z from "zod/mini";
 
-/** What the policy engine needs to know: does the tool only read, change files, or run commands? */
-export type ToolKind = "read" | "edit" | "exec";
+/**
+ * What the policy engine needs to know: does the tool only read, change files, run commands, or call something
+ * hearth did not write (an MCP server, another agent)? The watchdog's default time depends on it too.
+ */
+export type ToolKind = "read" | "edit" | "exec" | "external";
+
+export const TOOL_KINDS: readonly ToolKind[] = ["read", "edit", "exec", "external"];
 
 export type ToolResult = {
   /** What the model sees. */
@@ -41,6 +46,11 @@ export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
   lean?: LeanDescription;
   schema: Schema;
   kind: ToolKind;
+  /**
+   * How long this call itself asked to run (bash's `timeout` argument), in ms; the watchdog never ends it sooner
+   * (tools/tool-runtime.ts). Undefined when the call asked for nothing.
+   */
+  ownTimeoutMs?(args: z.infer<Schema>): number | undefined;
   /**
    * Run the tool. May throw: the runtime turns a thrown error into an isError result whose content is the
    * error's message, so messages should say how to recover.

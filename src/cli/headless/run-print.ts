@@ -23,6 +23,7 @@ import { createBuiltinTools } from "../../tools/builtin-tools.ts";
 import { createFileState } from "../../tools/file-state.ts";
 import { createProcessReaper } from "../../tools/process-reaper.ts";
 import { createToolRuntime } from "../../tools/tool-runtime.ts";
+import { resolveToolTimeouts } from "../../tools/tool-timeouts.ts";
 import type { CliOptions } from "../args.ts";
 import { createCommandSandbox } from "../command-sandbox.ts";
 import { chooseRunLimits, limitStopLine } from "../guarded-run.ts";
@@ -237,6 +238,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     policy: denialLog.policy(policy),
     redact,
     redactForModel,
+    timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
   });
   const readOnly = new Set(tools.filter((t) => t.kind === "read").map((t) => t.name));
 

@@ -1,4 +1,8 @@
-/** Durations as the flags take them: a number and a unit, `500ms`, `90s`, `2m`, `1h` (also `1.5h`). */
+/**
+ * Durations as people write them, one way everywhere (`--max-time 90s`, `--tool-timeout 2m`, a watchdog's
+ * message): a number and a unit, `500ms`, `90s`, `2m`, `1h` (also `1.5h`). Here in protocol/ because the CLI
+ * parses them and the tools print them.
+ */
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

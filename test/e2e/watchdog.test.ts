@@ -1,0 +1,77 @@
+/**
+ * End to end: tools that could wait forever do not hang a run. A `read` of a FIFO is refused at once; with
+ * `--tool-timeout 1s` a command without a timeout of its own is stopped by the watchdog, while one whose
+ * `timeout` argument asks for longer runs to its end (the watchdog never cuts a command shorter).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
+import { makeSandbox, runHearth, writeSettings } from "./harness.ts";
+
+const servers: FakeServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function setup(script: unknown[]) {
+  const fake = await startFakeServer({ script } as Parameters<typeof startFakeServer>[0]);
+  servers.push(fake);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+    model: "fake/m",
+    permissionMode: "auto",
+  });
+  return { fake, sandbox };
+}
+
+function toolResults(events: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return events.filter((e) => e.type === "tool_result");
+}
+
+test("a read of a FIFO in the workspace ends at once with an error the model sees", async () => {
+  const { sandbox } = await setup([
+    { toolCalls: [{ name: "read", arguments: { path: "pipe" } }] },
+    { text: "done" },
+  ]);
+  execFileSync("mkfifo", [join(sandbox.project, "pipe")]);
+  const run = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "read pipe"]);
+  assert.equal(run.code, 0, run.stderr);
+  const [ended] = toolResults(run.events);
+  assert.equal(ended.is_error, true);
+  assert.match(String(ended.content), /pipe is a FIFO \(named pipe\), not a regular file/);
+  assert.ok(run.durationMs < 10_000, `took ${run.durationMs} ms`);
+});
+
+test("--tool-timeout 1s stops a command without its own timeout; one asking for longer runs to its end", async () => {
+  const { sandbox } = await setup([
+    { toolCalls: [{ name: "bash", arguments: { command: "sleep 30" } }] },
+    { toolCalls: [{ name: "bash", arguments: { command: "sleep 2; echo slept", timeout: 10 } }] },
+    { text: "done" },
+  ]);
+  const run = await runHearth(sandbox, [
+    "-p",
+    "--output-format",
+    "stream-json",
+    "--tool-timeout",
+    "1s",
+    "go",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const [first, second] = toolResults(run.events);
+  assert.equal(first.is_error, true);
+  assert.match(String(first.content), /^bash did not finish within 1s and was stopped; .*larger timeout/);
+  assert.ok(Number(first.duration_ms) < 3000, `first took ${first.duration_ms} ms`);
+  assert.match(String(second.content), /slept/);
+  assert.ok(Number(second.duration_ms) >= 1900, "the command's own timeout was honoured past the watchdog");
+  assert.ok(run.durationMs < 15_000, `took ${run.durationMs} ms`);
+});
+
+test("a bad --tool-timeout is a usage error", async () => {
+  const { sandbox } = await setup([{ text: "done" }]);
+  const run = await runHearth(sandbox, ["-p", "--tool-timeout", "soon", "go"]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--tool-timeout must be a duration such as 90s/);
+});
