@@ -39,13 +39,15 @@ export async function fitToWindow(
     estimator: TokenEstimator;
     summarise: Summarise;
     signal: AbortSignal;
+    /** Summarise now, however much room is left (a person asked for it: the `compact` command). */
+    force?: boolean;
   },
 ): Promise<Compaction | null> {
   const { limits, fixedTokens, estimator } = input;
   const usable = limits.window - limits.reserveOutput - fixedTokens;
   const size = (messages: Message[]) => estimator.tokens(historyBytes(messages));
   const beforeTokens = size(history);
-  if (beforeTokens <= usable * COMPACTION_TRIGGER) return null;
+  if (!input.force && beforeTokens <= usable * COMPACTION_TRIGGER) return null;
   const done = (messages: Message[], method: CompactionMethod, replacement?: Compaction["replacement"]) => ({
     messages,
     method,
@@ -58,7 +60,7 @@ export async function fitToWindow(
   const elided = history.map((m, i) =>
     i < tailStart && m.role === "tool" && m.content.length > ELIDED.length ? { ...m, content: ELIDED } : m,
   );
-  if (size(elided) <= usable * TARGET) return done(elided, "elided");
+  if (!input.force && size(elided) <= usable * TARGET) return done(elided, "elided");
 
   // Summarise the middle: everything after the task and before the recent turns.
   const task = history.find((m) => m.role === "user");

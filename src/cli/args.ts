@@ -4,8 +4,9 @@
  */
 import { parseArgs } from "node:util";
 import { parseDuration } from "../protocol/duration.ts";
+import { UsageError } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
-import { CLAUDE_PERMISSION_MODES, splitToolLists } from "./claude-names.ts";
+import { CLAUDE_PERMISSION_MODES, splitToolLists } from "../runtime/claude-names.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -53,12 +54,7 @@ export type CliOptions = {
   version: boolean;
 };
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError } from "../protocol/errors.ts";
 
 /** util.parseArgs's error as one short line: "unknown option '--bogus'", without its advice about "--". */
 export function parseArgsProblem(error: unknown): string {

@@ -11,6 +11,7 @@ import { describeSandbox, detectSandbox } from "../policy/sandbox.ts";
 import { formatBytes } from "../protocol/byte-size.ts";
 import type { HttpClient } from "../protocol/http.ts";
 import { probeLocalServers } from "../providers/local-servers.ts";
+import { localProbeTargets } from "../runtime/model-selection.ts";
 import { readKeyFile } from "../secrets/key-file.ts";
 import { openKeyStore } from "../secrets/key-store.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
@@ -18,7 +19,6 @@ import { logsDir } from "../store/daily-log.ts";
 import type { HearthPaths } from "../store/paths.ts";
 import { type Diagnostic, formatDiagnostic } from "../store/settings.ts";
 import type { Settings } from "../store/settings-schema.ts";
-import { localProbeTargets } from "./model-selection.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 export type CheckResult = { status: CheckStatus; message: string };

@@ -9,6 +9,7 @@ import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
 import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
 import { deepMerge, loadSettings } from "../store/settings.ts";
@@ -30,7 +31,6 @@ import {
 } from "./doctor-checks.ts";
 import { writeOutput } from "./redaction.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 export type { CheckResult, DoctorCheck, DoctorContext } from "./doctor-checks.ts";
 

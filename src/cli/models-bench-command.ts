@@ -12,12 +12,13 @@ import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import type { Usage } from "../protocol/messages.ts";
 import type { HttpClient, ModelRequest, ResolvedModel, StreamFunction } from "../providers/provider.ts";
 import { loadStreamFunction } from "../providers/registry.ts";
+import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
+import { chooseModel } from "../runtime/model-selection.ts";
+import { processRedactor } from "../runtime/process-redactor.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import { hearthPaths } from "../store/paths.ts";
-import { loadWorkspaceSettings } from "./load-settings.ts";
-import { chooseModel } from "./model-selection.ts";
-import { processRedactor } from "./redaction.ts";
+import { writeError } from "./redaction.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 const USAGE = `Usage: hearth models bench [<model>] [--runs N] [--max-tokens N] [--threads N] [--json] [--cwd DIR]
 Runs a fixed prompt N times (default 3) and prints time to first token, prompt tokens processed, prompt tok/s and
@@ -99,7 +100,7 @@ export async function runModelsBench(
   if (runs === null || maxTokens === null || threads === null)
     return output.fail("--runs, --max-tokens and --threads take a whole number above 0", EXIT_USAGE);
 
-  const layers = loadWorkspaceSettings(workspaceRoot(parsed.values.cwd), env);
+  const layers = loadWorkspaceSettings(workspaceRoot(parsed.values.cwd), env, writeError);
   if (!layers) return EXIT_USAGE;
   const settings = layers.merged;
   const controller = new AbortController();

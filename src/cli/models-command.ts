@@ -13,13 +13,13 @@ import { readGgufMetadata } from "../providers/gguf-metadata.ts";
 import { localModelDetails, probeLocalServers } from "../providers/local-servers.ts";
 import { listModelFiles, listPartialDownloads } from "../providers/model-files.ts";
 import { BUILTIN_PROVIDERS, resolveModel } from "../providers/model-resolution.ts";
+import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
+import { localProbeTargets } from "../runtime/model-selection.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import { storedKey } from "../secrets/key-store.ts";
 import { hearthPaths } from "../store/paths.ts";
-import { loadWorkspaceSettings } from "./load-settings.ts";
-import { localProbeTargets } from "./model-selection.ts";
 import { writeError } from "./redaction.ts";
 import { parseSubcommand, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 type Row = { model: string; context: string; size?: string; quant?: string; where: string };
 
@@ -49,7 +49,7 @@ export async function runModelsCommand(args: string[], env: NodeJS.ProcessEnv): 
 
 export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<number> {
   const { env } = input;
-  const layers = loadWorkspaceSettings(workspaceRoot(input.cwd), env);
+  const layers = loadWorkspaceSettings(workspaceRoot(input.cwd), env, writeError);
   if (!layers) return EXIT_USAGE;
   const settings = layers.merged;
   const rows: Row[] = [];

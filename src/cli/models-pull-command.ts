@@ -12,13 +12,13 @@ import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { modelName, modelsDir, partialPaths, resolveModelFile } from "../providers/model-files.ts";
 import { isModelFileName, parseModelRef } from "../providers/model-ref.ts";
+import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import { hearthPaths } from "../store/paths.ts";
 import { createDownloadProgress } from "./download-progress.ts";
-import { loadWorkspaceSettings } from "./load-settings.ts";
 import { lockHolder, pullModel } from "./model-pull.ts";
 import { writeError } from "./redaction.ts";
 import { parseSubcommand, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 const PULL_USAGE = `Usage: hearth models pull <ref> [--sha256 HEX] [--name FILE.gguf] [--offline] [--cwd DIR]
   <ref>         hf:owner/repo/file.gguf[@revision] (Hugging Face; HF_ENDPOINT sets another hub,
@@ -56,7 +56,7 @@ export async function runModelsPull(args: string[], env: NodeJS.ProcessEnv): Pro
   const ref = parseModelRef(positionals[0], env, values.name);
   if (!ref.ok) return output.fail(ref.message, EXIT_USAGE);
 
-  const settings = loadWorkspaceSettings(workspaceRoot(values.cwd), env);
+  const settings = loadWorkspaceSettings(workspaceRoot(values.cwd), env, writeError);
   if (!settings) return EXIT_USAGE;
   const paths = hearthPaths(env);
   const ledger = createEgressLedger({

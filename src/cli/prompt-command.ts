@@ -7,6 +7,7 @@
  * Makes no network request: the profile comes from --profile, settings, or the model's name and settings alone
  * (a loopback base URL means local), never from probing a server.
  */
+
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PromptProfile } from "../agent/system-prompt.ts";
@@ -14,11 +15,7 @@ import { chooseMode } from "../policy/permission-engine.ts";
 import { createWorkspace } from "../policy/workspace.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
-import type { Settings } from "../store/settings-schema.ts";
-import { createBuiltinTools } from "../tools/builtin-tools.ts";
-import { createFileState } from "../tools/file-state.ts";
-import { PROFILES } from "./args.ts";
-import { loadWorkspaceSettings } from "./load-settings.ts";
+import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
 import {
   buildRunPrompt,
   type CountTokens,
@@ -26,9 +23,14 @@ import {
   countPromptTokens,
   formatTokens,
   isLocalModelSpec,
-} from "./run-prompt.ts";
+} from "../runtime/run-prompt.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
+import type { Settings } from "../store/settings-schema.ts";
+import { createBuiltinTools } from "../tools/builtin-tools.ts";
+import { createFileState } from "../tools/file-state.ts";
+import { PROFILES } from "./args.ts";
+import { writeError } from "./redaction.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 export const PROMPT_USAGE = `Usage:
   hearth prompt --show [options]   print the system prompt, tool definitions, memory files and their size
@@ -99,7 +101,7 @@ export async function runPromptCommand(
   } catch (error) {
     return fail((error as Error).message, EXIT_USAGE);
   }
-  const layers = loadWorkspaceSettings(cwd, env);
+  const layers = loadWorkspaceSettings(cwd, env, writeError);
   if (!layers) return EXIT_USAGE;
   const settings = layers.merged;
   const spec = values.model ?? (env.HEARTH_MODEL || undefined) ?? settings.model;

@@ -7,6 +7,8 @@ import { writeFileSync } from "node:fs";
 import { formatBytes } from "../protocol/byte-size.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { modelDisplayName } from "../providers/model-resolution.ts";
+import { processRedactor } from "../runtime/process-redactor.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import { hearthPaths, unusableDirectory } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
@@ -21,11 +23,9 @@ import {
   shortSessionIds,
 } from "../store/session-store.ts";
 import { closestName } from "./closest-name.ts";
-import { processRedactor } from "./redaction.ts";
 import { sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
 import { terminalText } from "./terminal-text.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 const USAGE = `Usage: hearth sessions [list] [--here] [--limit N|--all] [--json]   sessions, newest first
        hearth sessions search "text" [--here] [--json]        find sessions by content, best first

@@ -7,15 +7,16 @@
  *   hearth undo --list       the session's turns and the files each changed
  */
 import { isAbsolute, relative } from "node:path";
-import { readConfinedFileSync, removeConfinedFile } from "../policy/open-confined.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { lineDiff } from "../runtime/line-diff.ts";
+import { CONFINED_UNDO_FILES } from "../runtime/session-undo.ts";
+import { workspaceRoot } from "../runtime/workspace-root.ts";
 import {
   type Conflict,
   lastUndoableTurn,
   performUndo,
   planUndo,
   summarizeTurns,
-  type UndoFiles,
 } from "../store/checkpoint-undo.ts";
 import {
   type CheckpointSession,
@@ -30,11 +31,8 @@ import {
   SessionNotFoundError,
   sessionIdMatches,
 } from "../store/session-store.ts";
-import { replaceConfinedFile } from "../tools/atomic-write.ts";
 import { UsageError } from "./args.ts";
-import { lineDiff } from "./line-diff.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
-import { workspaceRoot } from "./workspace-root.ts";
 
 export const UNDO_USAGE = `Usage:
   hearth undo                undo the last turn that edited files
@@ -46,13 +44,6 @@ Options:
   --force        restore files even if they changed since hearth edited them (those changes are lost)
 Only the write and edit tools are tracked: edits made by bash commands are not undone.
 `;
-
-/** Undo reads, restores and deletes only through folders opened from the workspace root without following a symlink. */
-export const CONFINED_UNDO_FILES: UndoFiles = {
-  read: readConfinedFileSync,
-  replace: replaceConfinedFile,
-  remove: removeConfinedFile,
-};
 
 export type UndoIo = SubcommandIo & {
   /** The directory a missing --cwd means; default process.cwd(). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { headlessRefusal, refusalLine } from "../cli/headless/refusal-texts.ts";
 import type { CommandClass, PermissionMode, PermissionRules } from "../protocol/permissions.ts";
 import {
   type AskDecision,
@@ -14,7 +15,6 @@ import {
   requestPath,
 } from "./permission-engine.ts";
 import { commandRule } from "./permission-suggestions.ts";
-import { headlessRefusal, refusalLine } from "./permission-texts.ts";
 
 const ROOT = join("/", "srv", "proj");
 const HOME = join("/", "home", "u");

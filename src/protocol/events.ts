@@ -1,8 +1,9 @@
 /**
- * AgentEvent: everything the loop reports, as one discriminated union on `type`.
+ * AgentEvent: everything the loop and the session runtime report, as one discriminated union on `type`.
  * Declared once as a map so the union stays exhaustive and greppable.
  * Types are snake_case past tense: they are facts.
  */
+import type { PermissionAnswer } from "./commands.ts";
 import type { ProviderError } from "./errors.ts";
 import type { AssistantMessage, Message, ToolCallPart, Usage, UserMessage } from "./messages.ts";
 
@@ -81,10 +82,100 @@ type EventMap = {
   };
 };
 
-export type AgentEventType = keyof EventMap;
+/** Why a call asks (policy/permission-engine.ts `AskCause`): fronts word their prompt from it. */
+export type PermissionCause =
+  | "mode"
+  | "outside"
+  | "rule"
+  | "destructive"
+  | "protected"
+  | "secret"
+  | "unsandboxed";
+
+/** The rest of the union comes from the session runtime (runtime/), around the loop's own events. */
+type SessionEventMap = {
+  /** The session is open: what it runs with. The first event of a session, and again after set_model/set_mode. */
+  session_info: {
+    model: string;
+    /** The model runs on this machine (no byte of the conversation leaves it). */
+    local: boolean;
+    tools: string[];
+    cwd: string;
+    permissionMode: string;
+    version: string;
+    /** Continued (-c) or resumed (-r) rather than new. */
+    resumed: boolean;
+  };
+  /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
+  user_message: { text: string };
+  /** A line for the person at the front: a warning, a notice, a problem (already redacted). */
+  notice: { level: "info" | "warning" | "error"; text: string };
+  /**
+   * A call needs a yes. Answer it with the `answer_permission` command; until then the call waits. `target` is
+   * the command or the path, `reason` why it asks; `suggestedRules` would allow it in permissions.allow.
+   */
+  permission_requested: {
+    requestId: string;
+    callId: string;
+    tool: string;
+    kind: string;
+    arguments: Record<string, unknown>;
+    target: string;
+    reason: string;
+    cause: PermissionCause;
+    suggestedRules?: string[];
+    suggestedMode?: string;
+    /** Cause "unsandboxed": the mode would allow it if commands ran in an OS sandbox. */
+    allowedWithSandbox?: boolean;
+    /** For write and edit: the change, as a unified diff of lines. */
+    diff?: string;
+  };
+  /**
+   * A call was allowed after asking, or refused (by a rule, by an answer, or because the prompt was
+   * interrupted while it waited). `requestId` is absent when nobody was asked (a deny rule, plan mode).
+   */
+  permission_resolved: {
+    requestId?: string;
+    callId: string;
+    tool: string;
+    arguments: Record<string, unknown>;
+    target: string;
+    decision: "allow" | "deny";
+    by: "rule" | "answer" | "interrupt";
+    answer?: PermissionAnswer["decision"];
+    reason?: string;
+    /** allow_always: the rule saved, and where. */
+    savedRule?: string;
+    savedTo?: string;
+  };
+  /** What a running tool reports while it runs (a command's last line of output). */
+  tool_progress: { callId: string; tool: string; text: string };
+  /** The prompt is over: how it ended, what it cost, how long it took. The session takes the next prompt. */
+  prompt_ended: {
+    reason: AgentEndReason;
+    /** Why it failed, in one line (reason "error"). */
+    error?: string;
+    turns: number;
+    usage: Usage;
+    /** From the catalog's prices; null for local models and unknown prices. */
+    costUsd: number | null;
+    durationMs: number;
+  };
+  /** `undo`: the files of a turn put back as they were before it. */
+  undo_done: { undoneTurn: number; files: string[] };
+  /** The last event of a session. */
+  session_closed: Record<never, never>;
+};
+
+type AllEvents = EventMap & SessionEventMap;
+
+export type AgentEventType = keyof AllEvents;
 
 type Common = { sessionId: string; turn: number; ts: number };
 
-export type AgentEvent = { [K in AgentEventType]: { type: K } & Common & EventMap[K] }[AgentEventType];
+export type AgentEvent = { [K in AgentEventType]: { type: K } & Common & AllEvents[K] }[AgentEventType];
+
+/** Everything a session runtime reports: the loop's events and its own. One union, one vocabulary. */
+export type SessionEvent = AgentEvent;
 
 export type AgentEventOf<K extends AgentEventType> = Extract<AgentEvent, { type: K }>;

@@ -20,9 +20,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { CONFINED_UNDO_FILES } from "../cli/undo-command.ts";
 import { readConfinedFileSync } from "../policy/open-confined.ts";
 import { createWorkspace } from "../policy/workspace.ts";
+import { CONFINED_UNDO_FILES } from "../runtime/session-undo.ts";
 import { createFileState } from "../tools/file-state.ts";
 import { createReadTool } from "../tools/read.ts";
 import type { AnyTool } from "../tools/tool.ts";

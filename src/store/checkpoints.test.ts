@@ -16,8 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { CONFINED_UNDO_FILES as files } from "../cli/undo-command.ts";
 import { readConfinedFileSync } from "../policy/open-confined.ts";
+import { CONFINED_UNDO_FILES as files } from "../runtime/session-undo.ts";
 import { performUndo, planUndo, summarizeTurns } from "./checkpoint-undo.ts";
 import {
   type Checkpoints,

@@ -21,8 +21,15 @@ import { DEFAULT_TOOL_TIMEOUTS, type ToolTimeouts } from "./tool-timeouts.ts";
 
 export type PolicyDecision = { decision: "allow" } | { decision: "deny"; reason: string };
 
-/** Decides whether a validated call may run. May ask the user. Should not throw; if it does, the call is denied. */
-export type ToolPolicy = (tool: AnyTool, args: unknown) => Promise<PolicyDecision>;
+/**
+ * Decides whether a validated call may run. May ask the user (and wait: the call's signal ends the wait on an
+ * interrupt). Should not throw; if it does, the call is denied.
+ */
+export type ToolPolicy = (
+  tool: AnyTool,
+  args: unknown,
+  call: { id: string; signal: AbortSignal },
+) => Promise<PolicyDecision>;
 
 export type ToolCall = { id: string; name: string; arguments: Record<string, unknown> };
 
@@ -106,7 +113,7 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
       let decision: PolicyDecision;
       try {
         // The policy may be slow (loading the shell parser); an interrupt must not wait for it.
-        const decided = await untilAborted(policy(tool, parsed.data), signal);
+        const decided = await untilAborted(policy(tool, parsed.data, { id: call.id, signal }), signal);
         if (decided === ABORTED) return failure(`${tool.name} was not run: interrupted`);
         decision = decided;
       } catch (error) {

@@ -1,55 +1,21 @@
 /**
  * The actions a headless run refused, for the result's `permission_denials` (the field Claude Code's result has)
- * and the closing stderr line. The policy only sees a tool and its arguments; each call runs in an async context
- * that names it, so a refusal is recorded with its tool_use id even when read-only calls run concurrently.
+ * and the closing stderr line; gathered from the session's `permission_resolved` events.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-import type { ToolCallPart } from "../../protocol/messages.ts";
-import type { ToolPolicy } from "../../tools/tool-runtime.ts";
+import type { AgentEventOf } from "../../protocol/events.ts";
 
 export type PermissionDenial = {
   toolName: string;
   toolUseId: string;
   input: Record<string, unknown>;
-  /** The refusal line shown on stderr, when the policy printed one. */
+  /** The refusal line shown on stderr. */
   line?: string;
 };
 
-export type DenialLog = {
-  readonly denials: PermissionDenial[];
-  /** The policy, recording each refusal under the call being run. */
-  policy(inner: ToolPolicy): ToolPolicy;
-  /** `say` for the policy: remembers the refusal line of the call being run. */
-  say(inner: (line: string) => void): (line: string) => void;
-  /** Runs one tool call in the context that names it. */
-  during<T>(call: ToolCallPart, run: () => T): T;
-};
-
-export function createDenialLog(): DenialLog {
-  const current = new AsyncLocalStorage<{ call: ToolCallPart; line?: string }>();
-  const denials: PermissionDenial[] = [];
-  return {
-    denials,
-    policy: (inner) => async (tool, args) => {
-      const decision = await inner(tool, args);
-      if (decision.decision === "deny") {
-        const store = current.getStore();
-        denials.push({
-          toolName: tool.name,
-          toolUseId: store?.call.id ?? "",
-          input: store?.call.arguments ?? ((args ?? {}) as Record<string, unknown>),
-          ...(store?.line ? { line: store.line } : {}),
-        });
-      }
-      return decision;
-    },
-    say: (inner) => (line) => {
-      const store = current.getStore();
-      if (store) store.line = line;
-      inner(line);
-    },
-    during: (call, run) => current.run({ call }, run),
-  };
+/** The denial a refused call adds, or null when the event allowed it. */
+export function denialOf(event: AgentEventOf<"permission_resolved">, line?: string): PermissionDenial | null {
+  if (event.decision !== "deny") return null;
+  return { toolName: event.tool, toolUseId: event.callId, input: event.arguments, ...(line ? { line } : {}) };
 }
 
 /** The closing stderr line: how many actions were refused, which, and how to allow them; null when none were. */

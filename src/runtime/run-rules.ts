@@ -5,7 +5,7 @@
  * command or a protected file.
  */
 import { parseRule } from "../policy/permission-rules.ts";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../protocol/errors.ts";
 import { hearthRule } from "./claude-names.ts";
 import type { WorkspaceSettings } from "./load-settings.ts";
 

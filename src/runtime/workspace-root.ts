@@ -2,7 +2,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "./args.ts";
+import { UsageError } from "../protocol/errors.ts";
 
 /** The flag that lets a run's workspace be / or the home directory. */
 export const BROAD_WORKSPACE_FLAG = "--allow-home-workspace";

@@ -3,8 +3,21 @@
  * stderr line. Every way to allow a call they name comes from the decision itself (a mode the engine found
  * would allow it, rules it checked), so no hint is false: a destructive command never hears "use auto".
  */
-import type { AskDecision, PermissionDecision, PermissionRequest } from "./permission-engine.ts";
-import { PROJECT_SETTINGS_LABEL } from "./permission-rules.ts";
+import { PROJECT_SETTINGS_LABEL } from "../../policy/permission-rules.ts";
+import type { PermissionCause } from "../../protocol/events.ts";
+
+/** The call: its tool and the command or path it names (a `permission_requested` event has these). */
+export type RefusedCall = { tool: string; command?: { text: string }; path?: { relative: string } };
+
+/** Why it asks, as the engine decided and the `permission_requested` event says. */
+export type AskDecision = {
+  decision: "ask";
+  reason: string;
+  cause: PermissionCause;
+  suggestedRules?: string[];
+  suggestedMode?: string;
+  allowedWithSandbox?: boolean;
+};
 
 const NOBODY = "this headless run has nobody to ask";
 
@@ -12,7 +25,7 @@ const NOBODY = "this headless run has nobody to ask";
  * The model-facing text when an ask cannot be put to anyone (headless). Says why, and whether and how the
  * user can allow it, so the model can explain or work around it instead of retrying.
  */
-export function headlessRefusal(_request: PermissionRequest, ask: AskDecision): string {
+export function headlessRefusal(_request: RefusedCall, ask: AskDecision): string {
   switch (ask.cause) {
     case "destructive":
       return (
@@ -50,8 +63,8 @@ export function headlessRefusal(_request: PermissionRequest, ask: AskDecision): 
 
 /** One stderr line for a refused call: `refused bash "rm -rf ~": recursive delete of "~" (destructive: ...)`. */
 export function refusalLine(
-  request: PermissionRequest,
-  decision: Exclude<PermissionDecision, { decision: "allow" }>,
+  request: RefusedCall,
+  decision: AskDecision | { decision: "deny"; reason: string },
 ): string {
   const target = request.command?.text ?? request.path?.relative ?? "";
   const flat = target.replace(/\s+/g, " ").trim();

@@ -1,7 +1,8 @@
 /**
- * The session of one run: a new one, or an earlier one continued (-c) or resumed (-r). Opens and locks the
- * file, gives the run its history, and records the run's events as they happen: the user's prompt before the
- * first request, each model message when it ends, each tool result when its call ends.
+ * The session a runtime serves: a new one, or an earlier one continued (-c) or resumed (-r). Opens and locks the
+ * file, gives each prompt the history so far, and records the events as they happen: the user's prompt before
+ * the first request, each model message when it ends, each tool result when its call ends. Every prompt is a
+ * turn of its own; the conversation (with compactions applied) is kept in memory for the next prompt.
  */
 import type { AgentEvent } from "../protocol/events.ts";
 import { newSessionId } from "../protocol/ids.ts";
@@ -17,6 +18,7 @@ import {
   interruptedResults,
   replayMessages,
   type SessionHeader,
+  type SessionRecord,
   titleFrom,
   turnCount,
 } from "../store/session-records.ts";
@@ -30,10 +32,10 @@ import {
 
 export type RunSession = {
   id: string;
-  /** The user turn this run adds (1 for a new session). */
-  turn: number;
-  /** The conversation before this run (repaired: one result per tool call). */
-  history: Message[];
+  /** The current user turn: the one the last `begin` started (before any: the one the first prompt will be). */
+  readonly turn: number;
+  /** The conversation so far, repaired (one result per tool call) and with the latest compaction applied. */
+  history(): Message[];
   /** The model the session used last, for a resume without --model. */
   previousModel: string | null;
   /** Problems met reading an earlier session (a torn line, interrupted tool calls), to tell the user. */
@@ -78,7 +80,9 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
   let lock: SessionLock | null = null;
   let writer: SessionWriter | null = null;
   let turn = 1;
-  let history: Message[] = [];
+  /** What the conversation is replayed from: the earlier records, then every record written since. */
+  let records: SessionRecord[] = [];
+  let begun = false;
   let previousModel: string | null = null;
   let previousMode: string | null = null;
   const notes: string[] = [];
@@ -94,7 +98,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         notes.push(
           `${replay.repaired} tool call${replay.repaired === 1 ? "" : "s"} had no result (interrupted); recorded as interrupted`,
         );
-      history = replay.messages;
+      records = parsed.records;
       const previousTurn = turnCount(parsed.records);
       turn = previousTurn + 1;
       previousModel = parsed.header.model;
@@ -107,22 +111,30 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         notes.push(`the session file was copied to ${writer.backup} before hearth repaired it`);
       // Calls that were running when hearth died are recorded as interrupted, so the file itself is whole again.
       for (const message of interruptedResults(parsed.records))
-        writer.append({ type: "message", turn: Math.max(previousTurn, 1), ts: Date.now(), message });
+        append({ type: "message", turn: Math.max(previousTurn, 1), ts: Date.now(), message });
     } catch (error) {
       lock.release();
       throw error;
     }
+  }
+  function append(record: SessionRecord): void {
+    writer?.append(record);
+    records.push(record);
   }
   let lastModel = previousModel;
   let lastMode = previousMode;
 
   return {
     id: found.id,
-    turn,
-    history,
+    get turn() {
+      return turn;
+    },
+    history: () => replayMessages(records).messages,
     previousModel,
     notes,
     begin(prompt, model, mode) {
+      if (begun) turn++;
+      begun = true;
       if (!writer) {
         // A new session: the file appears with its first prompt, so an empty run leaves nothing behind.
         pendingHeader = {
@@ -139,23 +151,23 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         writer = createSessionFile(path, pendingHeader, { redact });
         lastModel = model;
       } else if (model !== lastModel) {
-        writer.append({ type: "model", turn, ts: Date.now(), model });
+        append({ type: "model", turn, ts: Date.now(), model });
         lastModel = model;
       }
       if (mode !== lastMode) {
-        writer.append({ type: "mode", turn, ts: Date.now(), mode });
+        append({ type: "mode", turn, ts: Date.now(), mode });
         lastMode = mode;
       }
-      writer.append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
+      append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
     },
     record(event) {
       if (!writer) return;
       switch (event.type) {
         case "message_ended":
-          writer.append({ type: "message", turn, ts: event.ts, message: event.message });
+          append({ type: "message", turn, ts: event.ts, message: event.message });
           break;
         case "tool_call_ended":
-          writer.append({
+          append({
             type: "message",
             turn,
             ts: event.ts,
@@ -169,7 +181,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
           });
           break;
         case "continuation_requested":
-          writer.append({ type: "message", turn, ts: event.ts, message: event.message });
+          append({ type: "message", turn, ts: event.ts, message: event.message });
           break;
         case "turn_ended":
           writer.sync();
@@ -177,7 +189,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         case "context_compacted":
           // Elided outputs are elided again when needed; a summary replaces messages for good.
           if (event.summary !== undefined)
-            writer.append({
+            append({
               type: "compaction",
               turn,
               ts: event.ts,
@@ -186,7 +198,7 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
             });
           break;
         case "agent_ended":
-          writer.append({
+          append({
             type: "run_ended",
             turn,
             ts: event.ts,

@@ -10,14 +10,14 @@ import {
   fixedPromptProblem,
   messageBytes,
 } from "../agent/context-budget.ts";
+import type { PromptProfile } from "../agent/system-prompt.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import type { ResolvedModel } from "../providers/provider.ts";
-import type { Profile } from "./args.ts";
 
 export type PromptFitInput = {
   model: ResolvedModel;
   limits: ContextLimits | undefined;
-  profile: Profile;
+  profile: PromptProfile;
   system: string;
   specs: ToolSpec[];
   /** The message this run sends. */

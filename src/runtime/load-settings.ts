@@ -14,7 +14,6 @@ import { type Diagnostic, deepMerge, formatDiagnostic, loadSettings } from "../s
 import type { Settings } from "../store/settings-schema.ts";
 import { isTrustedFolder, trustedFoldersPath } from "../store/trusted-folders.ts";
 import { claudeProjectSettings } from "./claude-settings.ts";
-import { writeError } from "./redaction.ts";
 
 export type WorkspaceSettings = {
   /** What applies: the user's file with the project's file over it (only its safe keys, unless trusted). */
@@ -31,8 +30,13 @@ export const PROJECT_LABEL = join(".hearth", "settings.json");
 /** Keys a project file may set only in a trusted folder. The permission engine reads the rule lists itself. */
 const TRUST_ONLY_KEYS = ["providers", "sandbox", "env", "permissions", "permissionMode"] as const;
 
-/** The settings, or null when a file has an error (already reported on stderr). */
-export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): WorkspaceSettings | null {
+/** The settings, or null when a file has an error (already reported through `write`). */
+export function loadWorkspaceSettings(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  /** Where the diagnostics go (stderr, through the redactor). */
+  write: (text: string) => void,
+): WorkspaceSettings | null {
   const paths = hearthPaths(env);
   const { layers, diagnostics } = loadSettings([
     { path: paths.userSettings, label: paths.userSettings },
@@ -45,23 +49,23 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     ...ruleDiagnostics(user, paths.userSettings, paths.userSettings),
     ...ruleDiagnostics(project, projectSettingsPath(cwd), PROJECT_LABEL),
   );
-  for (const d of diagnostics) writeError(`${formatDiagnostic(d)}\n`);
+  for (const d of diagnostics) write(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some((d) => d.severity === "error")) {
-    writeError("hearth: fix the settings file above (or move it aside) and run again\n");
+    write("hearth: fix the settings file above (or move it aside) and run again\n");
     return null;
   }
   // Claude Code's project permissions stand in for a missing .hearth/settings.json (cli/claude-settings.ts).
   const claude = layers.has(PROJECT_LABEL) ? null : claudeProjectSettings(cwd);
   if (claude && "problem" in claude) {
-    writeError(`hearth: ${claude.problem}\n`);
+    write(`hearth: ${claude.problem}\n`);
     return null;
   }
   if (claude) project = claude.settings;
   const trust =
     layers.has(PROJECT_LABEL) || claude ? isTrustedFolder(trustedFoldersPath(env), cwd) : { trusted: false };
-  if (trust.problem) writeError(`hearth: ${trust.problem}\n`);
+  if (trust.problem) write(`hearth: ${trust.problem}\n`);
   // A trusted folder whose project files changed since: untrusted, in one line that says what changed.
-  if ("notice" in trust && trust.notice) writeError(`hearth: ${trust.notice}\n`);
+  if ("notice" in trust && trust.notice) write(`hearth: ${trust.notice}\n`);
   const safeProject: Record<string, unknown> = { ...project };
   if (!trust.trusted) {
     const ignored = TRUST_ONLY_KEYS.filter(
@@ -69,7 +73,7 @@ export function loadWorkspaceSettings(cwd: string, env: NodeJS.ProcessEnv): Work
     );
     for (const key of TRUST_ONLY_KEYS) delete safeProject[key];
     if (ignored.length > 0) {
-      writeError(
+      write(
         `hearth: ${PROJECT_LABEL} sets ${ignored.join(", ")}; ignored until you trust this folder (hearth trust)\n`,
       );
     }

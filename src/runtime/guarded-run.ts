@@ -4,10 +4,10 @@
  * The limits themselves are kept by the agent loop (agent/run-limits.ts).
  */
 import { costLimitProblem, type LimitReason, type RunLimits } from "../agent/run-limits.ts";
+import type { CliOptions } from "../cli/args.ts";
 import { formatDuration, parseDuration } from "../protocol/duration.ts";
 import type { ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
-import type { CliOptions } from "./args.ts";
 
 export type GuardedRun = { limits: RunLimits; timeSource?: string; costSource?: string };
 

@@ -4,9 +4,9 @@
  * measured); events that come before are kept and logged then, each line with the time it happened (not the
  * time of the load), and so is a Ctrl-C that came before the load. A file tool's first write waits for the load.
  */
-import type { AgentEvent } from "../../protocol/events.ts";
-import type { Checkpoints } from "../../store/checkpoints.ts";
-import type { RunLog } from "../run-log.ts";
+import type { AgentEvent } from "../protocol/events.ts";
+import type { Checkpoints } from "../store/checkpoints.ts";
+import type { RunLog } from "./run-log.ts";
 
 export type RunJournalOptions = {
   stateDir: string;
@@ -26,6 +26,10 @@ export type RunJournal = {
   event(event: AgentEvent): void;
   /** Before hearth's file tools change a file. */
   beforeWrite(absPath: string): Promise<void>;
+  /** A prompt starts turn `turn`: its file changes are one checkpoint turn (`hearth undo` takes them back). */
+  beginTurn(turn: number): void;
+  /** The prompt is over: what its turn changed is recorded. */
+  endTurn(): void;
   /** Ctrl-C: one diagnostic line of what was in flight. */
   interrupted(): void;
   /** The run is over: record what the turn left; resolves once the log has every line. */
@@ -41,6 +45,8 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
   let loading: Promise<void> | undefined;
   const early: Array<AgentEvent | EarlyInterrupt> = [];
   const startedAt = Date.now();
+  let turn = 1;
+  let inTurn = true;
   // The log's clock: while early events are written, the time each happened.
   let replayTime: number | null = null;
   const clock = () => replayTime ?? Date.now();
@@ -53,10 +59,10 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
         { checkpointsDir, createCheckpoints },
         { readConfinedFileSync },
       ] = await Promise.all([
-        import("../../store/daily-log.ts"),
-        import("../run-log.ts"),
-        import("../../store/checkpoints.ts"),
-        import("../../policy/open-confined.ts"),
+        import("../store/daily-log.ts"),
+        import("./run-log.ts"),
+        import("../store/checkpoints.ts"),
+        import("../policy/open-confined.ts"),
       ]);
       const runLog = createRunLog({
         log: createDailyLog({
@@ -89,7 +95,7 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
         onProblem: options.say,
       });
       // One checkpoint turn per prompt: `hearth undo` takes back what the last prompt changed.
-      checkpoints.beginTurn(1);
+      if (inTurn) checkpoints.beginTurn(turn);
       // A second Ctrl-C exits at once: still record what the turn left.
       process.once("exit", checkpoints.endTurn);
     })();
@@ -106,6 +112,16 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
       await load();
       checkpoints?.beforeWrite(absPath);
     },
+    beginTurn(next) {
+      if (inTurn) checkpoints?.endTurn();
+      turn = next;
+      inTurn = true;
+      checkpoints?.beginTurn(next);
+    },
+    endTurn() {
+      if (inTurn) checkpoints?.endTurn();
+      inTurn = false;
+    },
     interrupted() {
       if (log) log.diagnose("interrupted");
       else {
@@ -115,7 +131,9 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
     },
     async end() {
       await loading?.catch(() => {}); // a load that failed has nothing to write
-      checkpoints?.endTurn();
+      if (inTurn) checkpoints?.endTurn();
+      inTurn = false;
+      if (checkpoints) process.off("exit", checkpoints.endTurn);
     },
   };
 }

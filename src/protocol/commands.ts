@@ -1,0 +1,47 @@
+/**
+ * Command: what a front asks of a session runtime (runtime/session-runtime.ts), one discriminated union on
+ * `type`. Types are snake_case imperatives. With the Event union (events.ts) these are the whole vocabulary a
+ * front speaks: the terminal UI, the ACP server and headless all submit these and render those.
+ */
+import type { PermissionMode } from "./permissions.ts";
+
+/** A file the prompt brings along: its text is put before the prompt (images where the model takes them). */
+export type Attachment = { type: "file"; path: string };
+
+/**
+ * How a person (or a client) answered a permission request.
+ * `allow_session`: this call, and the same call again, for the rest of the session (and the suggested rule,
+ * when there is one, as a rule of this session only). `allow_always`: as allow_session, and the suggested rule
+ * is saved in the user's settings. `deny`: the model sees the reason.
+ */
+export type PermissionAnswer =
+  | { decision: "allow_once" }
+  | { decision: "allow_session" }
+  | { decision: "allow_always" }
+  | { decision: "deny"; reason?: string };
+
+/** A command with nothing but its type. */
+type NoFields = Record<never, never>;
+
+type CommandMap = {
+  /** Start a prompt; while one runs, it waits its turn (queued). */
+  prompt: { text: string; attachments?: Attachment[] };
+  /** Stop the running prompt: its request and tools are aborted (process groups killed); the session stays open. */
+  interrupt: NoFields;
+  answer_permission: { requestId: string; answer: PermissionAnswer };
+  /** The model for the next prompts: `provider/model`, a bare name, or a GGUF path. */
+  set_model: { model: string };
+  set_mode: { mode: PermissionMode };
+  /** Summarise the conversation so far now, to free the model's context window. */
+  compact: NoFields;
+  /** Take back the file changes of the session's last prompt that changed files (as `hearth undo`). */
+  undo: NoFields;
+  /** End the session: a running prompt is interrupted, the files are closed, the events end. */
+  close: NoFields;
+};
+
+export type CommandType = keyof CommandMap;
+
+export type Command = { [K in CommandType]: { type: K } & CommandMap[K] }[CommandType];
+
+export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;

@@ -1,0 +1,390 @@
+/**
+ * Composes what a session runs with: settings layers, the session file, the model, the workspace and its
+ * policy, the command sandbox, the tools under their runtime, the journal, the prompt. Built once per session;
+ * the model and the mode can change between prompts (set_model, set_mode). Nothing here writes to a terminal:
+ * problems are notices, and a failure to open says what to do.
+ */
+import type { ContextLimits } from "../agent/context-budget.ts";
+import { createHttpClient } from "../egress/http-client.ts";
+import { createEgressLedger } from "../egress/ledger.ts";
+import { offlineGuard } from "../egress/offline.ts";
+import { findExecutable } from "../policy/find-executable.ts";
+import { createWorkspace } from "../policy/workspace.ts";
+import { EXIT_USAGE } from "../protocol/errors.ts";
+import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
+import type { ToolSpec } from "../protocol/messages.ts";
+import type { PermissionMode } from "../protocol/permissions.ts";
+import { modelReference } from "../providers/model-resolution.ts";
+import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
+import { loadStreamFunction } from "../providers/registry.ts";
+import { scrubChildEnv } from "../secrets/child-env.ts";
+import { type HearthPaths, hearthPaths, unusableDirectory } from "../store/paths.ts";
+import { sessionSpillDir } from "../store/session-store.ts";
+import type { Settings } from "../store/settings-schema.ts";
+import { createBuiltinTools } from "../tools/builtin-tools.ts";
+import { createFileState } from "../tools/file-state.ts";
+import { createProcessReaper, type ProcessReaper } from "../tools/process-reaper.ts";
+import { createToolRuntime, type ToolRuntime } from "../tools/tool-runtime.ts";
+import { resolveToolTimeouts } from "../tools/tool-timeouts.ts";
+import { type CommandSandbox, createCommandSandbox } from "./command-sandbox.ts";
+import { chooseRunLimits, type GuardedRun } from "./guarded-run.ts";
+import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.ts";
+import { chooseModel } from "./model-selection.ts";
+import { createPermissionBroker, type PermissionBroker } from "./permission-broker.ts";
+import { learnKeychainKeys, processRedactor, redactForModel } from "./process-redactor.ts";
+import { createRunJournal, type RunJournal } from "./run-journal.ts";
+import { buildRunPrompt, chooseProfile } from "./run-prompt.ts";
+import { withRunRules } from "./run-rules.ts";
+import { createRunScratch, type RunScratch } from "./run-scratch.ts";
+import { findRunSession, openRunSession, type RunSession } from "./run-session.ts";
+import { createSessionPolicy, type SessionPolicy } from "./runtime-policy.ts";
+import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
+import { undoLastTurn } from "./session-undo.ts";
+import { afterRun } from "./session-upkeep.ts";
+import { mark } from "./startup-trace.ts";
+import { extraRoots, runWorkspaceRoot } from "./workspace-root.ts";
+
+type Emit = <K extends AgentEventType>(
+  type: K,
+  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
+) => void;
+
+/** The model and everything that follows from it: the stream, the prompt, the window, the limits. */
+export type ModelSetup = {
+  model: ResolvedModel;
+  name: string;
+  stream: StreamFunction;
+  system: string;
+  specs: ToolSpec[];
+  profile: "lean" | "default";
+  limits?: ContextLimits;
+  guarded: GuardedRun;
+};
+
+export type SessionParts = {
+  session: RunSession;
+  options: SessionOptions;
+  settings: Settings;
+  paths: HearthPaths;
+  env: NodeJS.ProcessEnv;
+  http: HttpClient;
+  broker: PermissionBroker;
+  policy: SessionPolicy;
+  tools: ToolRuntime;
+  readOnly: Set<string>;
+  journal: RunJournal;
+  sandbox: CommandSandbox | undefined;
+  reaper: ProcessReaper;
+  scratch: RunScratch;
+  current: ModelSetup;
+  /** The modules that wait for the first response (sandbox detection, the journal) have started. */
+  deferredStarted: boolean;
+  bindEmit(emit: Emit, forward: (event: AgentEvent) => void): void;
+  emit: Emit;
+  /** Passes a loop event on as it is. */
+  forward(event: AgentEvent): void;
+  info(): Omit<AgentEventOf<"session_info">, "type" | "sessionId" | "turn" | "ts">;
+  setModel(spec: string, signal: AbortSignal): Promise<void>;
+  setMode(mode: PermissionMode): void;
+  compact(signal: AbortSignal): Promise<void>;
+  undo(): Promise<void>;
+  /** A prompt is being interrupted: the log gets what was in flight. */
+  interrupted(): void;
+  close(): Promise<void>;
+};
+
+type Compose = { ok: true; parts: SessionParts } | { ok: false; exitCode: number; message: string };
+
+export async function composeSession(
+  options: SessionOptions,
+  deps: RuntimeDeps,
+  io: { signal: AbortSignal; notice: (text: string, level?: "info" | "warning" | "error") => void },
+): Promise<Compose> {
+  const { env } = deps;
+  let notice = io.notice;
+  const cwd = runWorkspaceRoot(options.cwd, options.allowHomeWorkspace === true);
+  const loaded = loadWorkspaceSettings(cwd, env, deps.diagnostics);
+  if (!loaded) return { ok: false, exitCode: EXIT_USAGE, message: "" };
+  const layers: WorkspaceSettings = withRunRules(loaded, {
+    allowedTools: options.allowedTools ?? [],
+    disallowedTools: options.disallowedTools ?? [],
+  });
+  const settings = layers.merged;
+  mark("settings read");
+  const paths = hearthPaths(env);
+  const unusable = unusableDirectory(paths, env);
+  if (unusable) return { ok: false, exitCode: EXIT_USAGE, message: unusable };
+  // Everything hearth writes to disk passes through the one redactor (runtime/process-redactor.ts).
+  const redact = (text: string) => processRedactor().redact(text);
+
+  const ledger = createEgressLedger({ stateDir: paths.stateDir, onProblem: (line) => notice(line) });
+  const offline = options.offline === true || settings.offline === true;
+  const rawHttp = createHttpClient({
+    onExchange: ledger.record,
+    beforeRequest: offlineGuard({
+      offline,
+      reason: options.offline ? "--offline" : "offline: true in settings",
+    }),
+  });
+  // The keychain's keys are learnt while the first response streams, ready before its tool results.
+  const http: HttpClient = (request) => rawHttp(request).finally(() => void learnKeychainKeys());
+  const sessionOptions = {
+    dataDir: paths.dataDir,
+    cwd,
+    continueLatest: options.continue === true,
+    resume: options.resume,
+    version: deps.version,
+    redact,
+  };
+  const session = openRunSession(findRunSession(sessionOptions), sessionOptions);
+  for (const note of session.notes) notice(note);
+  // A resumed session keeps its model unless one is given now.
+  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
+  const first = await setUpModel(flagModel);
+  if (!first.ok) {
+    session.close();
+    return first;
+  }
+  mark("model chosen");
+
+  const sessionId = session.id;
+  const spillDir = sessionSpillDir(paths.dataDir, sessionId);
+  const roots = [
+    ...extraRoots(options.addDirs ?? [], cwd, "--add-dir"),
+    // Only the user's own settings may widen where tools reach; a cloned repository's file may not.
+    ...extraRoots(
+      layers.user.permissions?.additionalDirectories ?? [],
+      cwd,
+      "permissions.additionalDirectories",
+    ),
+  ];
+  const workspace = createWorkspace({ root: cwd, extraRoots: roots, readOnlyRoots: [spillDir] });
+  const scratch = createRunScratch(env, sessionId);
+  const broker = createPermissionBroker();
+  let emit: Emit = () => {};
+  const policy = await createSessionPolicy({
+    layers,
+    flagMode: options.permissionMode,
+    workspace,
+    extraRoots: roots,
+    configDir: paths.configDir,
+    userSettingsLabel: paths.userSettings,
+    userSettingsPath: paths.userSettings,
+    // Called with the first command, when `sandbox` (below) exists.
+    sandboxAvailable: () => sandbox?.available() ?? Promise.resolve(false),
+    scratchDir: scratch.dir,
+    broker,
+    requested: (event) => emit("permission_requested", event),
+    resolved: (event) => emit("permission_resolved", event),
+    notice: (text) => notice(text),
+  });
+  const sandbox = createCommandSandbox({
+    settings,
+    env,
+    workspaceRoot: workspace.root,
+    extraRoots: roots,
+    readOnlyPaths: [spillDir],
+    readDeny: policy.readDenied && {
+      hidden: policy.readDenied,
+      rules: [...(layers.user.permissions?.deny ?? []), ...(layers.project.permissions?.deny ?? [])],
+    },
+    offline,
+    scratchDir: scratch.dir,
+    say: (line) => notice(line),
+  });
+  // Nothing a command starts outlives the session (stopped at close, or at exit after a second Ctrl-C), and
+  // the sandbox's stand-ins for missing protected paths go with it.
+  const reaper = createProcessReaper();
+  const atExit = () => {
+    reaper.killAll();
+    sandbox?.close();
+    scratch.remove();
+  };
+  process.on("exit", atExit);
+  const journal = createRunJournal({
+    stateDir: paths.stateDir,
+    dataDir: paths.dataDir,
+    sessionId,
+    cwd,
+    rootOf: (path) => workspace.rootOf(path, "write"),
+    redact,
+    say: (line) => notice(line),
+    start: {
+      sessionId,
+      model: first.setup.name,
+      cwd,
+      permissionMode: policy.mode,
+      version: deps.version,
+    },
+  });
+  const builtins = createBuiltinTools({
+    beforeWrite: journal.beforeWrite,
+    refuseWrite: policy.refuseWrite,
+    workspace,
+    // One for the session: a file read in an earlier prompt counts as read for an edit in a later one.
+    fileState: createFileState(),
+    env: {
+      ...scrubChildEnv(env, keyEnvOf(first.setup.model), settings.env?.allow ?? []),
+      TMPDIR: scratch.dir,
+    },
+    spillDir,
+    redact,
+    hidden: policy.hidden,
+    rgPath: findExecutable("rg", env.PATH),
+    wrap: sandbox?.wrap,
+    reaper,
+  });
+  const tools = createToolRuntime({
+    tools: builtins,
+    spillDir,
+    policy: policy.policy,
+    redact,
+    redactForModel,
+    timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
+  });
+  const toolList = builtins;
+  const prompted = withPrompt(first.setup);
+  mark("tools built");
+
+  /** The model from a flag, a name given later, or the settings; its stream, its window and its limits. */
+  async function setUpModel(
+    spec: string | undefined,
+  ): Promise<{ ok: true; setup: ModelSetup } | { ok: false; exitCode: number; message: string }> {
+    const choice = await chooseModel({ flag: spec, env, settings, http, signal: io.signal });
+    if (!choice.ok) return { ok: false, exitCode: choice.exitCode, message: choice.message };
+    const { model } = choice;
+    const guarded = chooseRunLimits(options, settings, model, (line) => notice(line));
+    if (!guarded.ok) return { ok: false, exitCode: EXIT_USAGE, message: guarded.problem };
+    if (model.api === "embedded") {
+      // The load starts now, while the tools are built; a failure comes back from the adapter as an error event.
+      await deps.beforeEmbeddedLoad?.();
+      const { loadEmbeddedModel } = await import("../providers/embedded.ts");
+      loadEmbeddedModel(model).catch(() => {});
+    }
+    // A key from the key store is not in the environment: the redactor learns it here.
+    if (model.apiKey) processRedactor().add(model.apiKey);
+    if (choice.notice) notice(choice.notice, "info");
+    const stream = await loadStreamFunction(model.api);
+    mark("adapter loaded");
+    return {
+      ok: true,
+      setup: {
+        model,
+        name: `${model.provider}/${model.id}`,
+        stream,
+        system: "",
+        specs: [],
+        profile: "default",
+        limits: contextLimits(model, settings.maxOutputTokens),
+        guarded: guarded.run,
+      },
+    };
+  }
+
+  /** The system prompt and tool specs for this model and mode. */
+  function withPrompt(setup: ModelSetup): { ok: true; setup: ModelSetup } & Record<never, never> {
+    const { profile } = chooseProfile(options.profile, settings, setup.model);
+    const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: toolList });
+    for (const problem of built.problems) notice(problem);
+    const system = processRedactor().redactKnown(
+      options.appendSystemPrompt ? `${built.system}\n\n${options.appendSystemPrompt}` : built.system,
+    );
+    Object.assign(setup, { system, specs: built.specs, profile });
+    return { ok: true, setup };
+  }
+
+  const parts: SessionParts = {
+    session,
+    options,
+    settings,
+    paths,
+    env,
+    http,
+    broker,
+    policy,
+    tools,
+    readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
+    journal,
+    sandbox,
+    reaper,
+    scratch,
+    current: prompted.setup,
+    deferredStarted: false,
+    forward: () => {},
+    bindEmit(bound, forward) {
+      emit = bound;
+      parts.emit = bound;
+      parts.forward = forward;
+      notice = (text, level = "warning") => bound("notice", { level, text });
+    },
+    emit: (type, payload) => emit(type, payload),
+    info: () => ({
+      model: parts.current.name,
+      local: parts.current.model.local === true,
+      tools: builtins.map((t) => t.name),
+      cwd,
+      permissionMode: policy.mode,
+      version: deps.version,
+      resumed: session.history().length > 0,
+    }),
+    async setModel(spec) {
+      const next = await setUpModel(spec);
+      if (!next.ok) {
+        notice(next.message, "error");
+        return;
+      }
+      parts.current = withPrompt(next.setup).setup;
+      emit("session_info", parts.info());
+    },
+    setMode(mode) {
+      policy.setMode(mode);
+      parts.current = withPrompt(parts.current).setup;
+      emit("session_info", parts.info());
+    },
+    async compact(signal) {
+      const { compactSession } = await import("./session-compaction.ts");
+      await compactSession(parts, signal);
+    },
+    async undo() {
+      const done = await undoLastTurn(paths.dataDir, sessionId);
+      if (!done.ok) notice(done.problem, "error");
+      else emit("undo_done", { undoneTurn: done.turn, files: done.files });
+    },
+    interrupted: () => journal.interrupted(),
+    async close() {
+      broker.cancelAll();
+      await reaper.stopAll(0);
+      sandbox?.close();
+      scratch.remove();
+      process.off("exit", atExit);
+      const wrote = session.history().length > 0;
+      session.close();
+      await journal.end();
+      // A session that never got a prompt left no file: no upkeep (it would create the sessions folder).
+      if (wrote)
+        await afterRun({
+          dataDir: paths.dataDir,
+          retentionDays: settings.sessions?.retentionDays,
+          say: (l) => notice(l),
+        });
+    },
+  };
+  return { ok: true, parts };
+}
+
+/** The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r. */
+export function modelRecord(parts: SessionParts): string {
+  return modelReference(parts.current.model, parts.env);
+}
+
+function keyEnvOf(model: ResolvedModel): string[] {
+  return model.apiKeyEnv ? [model.apiKeyEnv] : [];
+}
+
+/** The window the model runs with (for Ollama, the num_ctx hearth sends) and room kept for the answer. */
+function contextLimits(model: ResolvedModel, maxOutputTokens: number | undefined): ContextLimits | undefined {
+  const window = model.numCtx ?? model.contextWindow;
+  if (!window) return undefined;
+  const reserveOutput = Math.min(maxOutputTokens ?? model.maxOutputTokens ?? 4096, Math.floor(window / 4));
+  return { window, reserveOutput, source: model.contextSource };
+}

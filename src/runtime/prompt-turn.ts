@@ -1,0 +1,130 @@
+/**
+ * One prompt of a session: recorded as the session's next turn, run through the agent loop with the session's
+ * model and tools, every event recorded, journalled and passed on, and ended with `prompt_ended`. A prompt that
+ * cannot fit the model's window is refused before anything is saved.
+ */
+import { runAgent } from "../agent/agent-loop.ts";
+import type { CommandOf } from "../protocol/commands.ts";
+import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
+import { estimateCost } from "../providers/catalog.ts";
+import { modelRecord, type SessionParts } from "./compose-session.ts";
+import { processRedactor } from "./process-redactor.ts";
+import { promptFitProblem } from "./prompt-fit.ts";
+
+/** Events that mean a response has started (or the request is over). */
+const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
+  "text_delta",
+  "reasoning_delta",
+  "message_ended",
+  "retry_scheduled",
+  "agent_ended",
+]);
+
+type Emit = <K extends AgentEventType>(
+  type: K,
+  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
+) => void;
+
+export async function runPromptTurn(
+  parts: SessionParts,
+  command: CommandOf<"prompt">,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<void> {
+  const startedAt = Date.now();
+  const { session, current, journal } = parts;
+  const usage = { inputTokens: 0, outputTokens: 0 };
+  const refuse = (text: string) => {
+    emit("notice", { level: "error", text });
+    emit("prompt_ended", {
+      reason: "error",
+      error: text,
+      turns: 0,
+      usage,
+      costUsd: null,
+      durationMs: Date.now() - startedAt,
+    });
+  };
+  // What goes to the model carries no key hearth knows (the keychain's are learnt with the first request).
+  const prompt = processRedactor().redactKnown(command.text);
+  const doesNotFit = promptFitProblem({
+    model: current.model,
+    limits: current.limits,
+    profile: current.profile,
+    system: current.system,
+    specs: current.specs,
+    prompt,
+  });
+  // Refused before anything is saved: no session file for a prompt that never ran.
+  if (doesNotFit) return refuse(doesNotFit);
+  try {
+    session.begin(prompt, modelRecord(parts), parts.policy.mode);
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  journal.beginTurn(session.turn);
+  emit("user_message", { text: prompt });
+
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  let sessionFailure: string | undefined;
+  const run = runAgent(
+    { sessionId: session.id, system: current.system, messages: session.history() },
+    {
+      model: current.model,
+      stream: current.stream,
+      http: parts.http,
+      tools: {
+        specs: current.specs,
+        run: (call, callSignal) => parts.tools.run(call, callSignal),
+        isConcurrencySafe: (name) => parts.readOnly.has(name),
+      },
+      maxTurns: parts.options.maxTurns ?? parts.settings.maxTurns,
+      limits: current.guarded.limits,
+      // Unset: the defaults of the provider kind (agent/response-limits.ts).
+      idleTimeoutMs: parts.settings.requestIdleTimeout && parts.settings.requestIdleTimeout * 1000,
+      retryBudgetMs: parts.settings.requestRetryBudget && parts.settings.requestRetryBudget * 1000,
+      context: current.limits,
+    },
+    controller.signal,
+  );
+  for await (const event of run.events) {
+    // Sandbox detection (a trial command) and the journal's modules wait until the model has started answering,
+    // so they never delay the first request; both are ready long before a tool call needs them.
+    if (!parts.deferredStarted && RESPONSE_EVENTS.has(event.type)) {
+      parts.deferredStarted = true;
+      parts.sandbox?.start();
+      void journal.load();
+    }
+    try {
+      session.record(event);
+    } catch (error) {
+      if (sessionFailure === undefined) {
+        sessionFailure = `${(error as Error).message}; stopped, and the session is kept up to its last whole record`;
+        controller.abort(new Error(sessionFailure));
+      }
+    }
+    journal.event(event);
+    parts.forward(event);
+  }
+  signal.removeEventListener("abort", onAbort);
+  const result = await run.result;
+  // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
+  await parts.reaper.stopAll(controller.signal.aborted ? 0 : 500);
+  journal.endTurn();
+  const costUsd = estimateCost(current.model.provider, current.model.id, result.usage);
+  if (sessionFailure !== undefined) emit("notice", { level: "error", text: sessionFailure });
+  emit("prompt_ended", {
+    reason: sessionFailure !== undefined ? "error" : result.reason,
+    ...(sessionFailure !== undefined
+      ? { error: sessionFailure }
+      : result.error
+        ? { error: result.error.message }
+        : {}),
+    turns: result.turns,
+    usage: result.usage,
+    costUsd,
+    durationMs: Date.now() - startedAt,
+  });
+}

@@ -1,0 +1,310 @@
+/**
+ * The permission policy of a session: the permission engine over the user's and the project's rules, with the
+ * shell classifier for commands. A call the engine allows runs; one it denies is refused with the reason (a
+ * `permission_resolved` event says so); one that asks waits for an answer: a `permission_requested` event goes
+ * to the front and the call waits until the front answers (`answer_permission`), the prompt is interrupted, or
+ * the session closes. Headless answers every request with a refusal; the UI and ACP ask a person.
+ *
+ * "Allow for this session" remembers the exact call (and adds the suggested rule for this session only);
+ * "allow always" also saves the suggested rule in the user's settings. The wording of a refusal is the front's.
+ */
+import { realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { hiddenPathFilter, readDenyFilter } from "../policy/hidden-paths.ts";
+import {
+  type AskDecision,
+  type CommandSandboxState,
+  chooseMode,
+  decidePermission,
+  type PermissionContext,
+  type PermissionRequest,
+  preparePermissions,
+  requestPath,
+} from "../policy/permission-engine.ts";
+import { compileRules } from "../policy/permission-rules.ts";
+import { protectedPathReason } from "../policy/protected-paths.ts";
+import type { Workspace } from "../policy/workspace.ts";
+import type { PermissionAnswer } from "../protocol/commands.ts";
+import type { AgentEventOf } from "../protocol/events.ts";
+import type { PermissionMode } from "../protocol/permissions.ts";
+import { addPermissionRule } from "../store/settings-rule-writer.ts";
+import type { AnyTool } from "../tools/tool.ts";
+import type { PolicyDecision, ToolPolicy } from "../tools/tool-runtime.ts";
+import type { WorkspaceSettings } from "./load-settings.ts";
+import type { PermissionBroker } from "./permission-broker.ts";
+import { proposedDiff } from "./proposed-diff.ts";
+
+type Requested = Omit<AgentEventOf<"permission_requested">, "type" | "sessionId" | "turn" | "ts">;
+type Resolved = Omit<AgentEventOf<"permission_resolved">, "type" | "sessionId" | "turn" | "ts">;
+
+export type SessionPolicy = {
+  readonly mode: PermissionMode;
+  setMode(mode: PermissionMode): void;
+  policy: ToolPolicy;
+  /** Files grep and glob must leave out (read deny rules, secret stores, .env), or undefined when none can be reached. */
+  hidden?: (realPath: string) => boolean;
+  /** Files a `read(...)` deny rule covers (the OS sandbox hides them from commands), or undefined when none. */
+  readDenied?: (realPath: string) => boolean;
+  /** For write and edit, on the path they actually open: a protected path needs the yes given to that call. */
+  refuseWrite: (realPath: string) => string | null;
+};
+
+export async function createSessionPolicy(input: {
+  layers: WorkspaceSettings;
+  flagMode?: PermissionMode;
+  workspace: Workspace;
+  extraRoots: string[];
+  configDir: string;
+  userSettingsLabel: string;
+  /** The user's settings file, where "allow always" saves a rule. */
+  userSettingsPath: string;
+  /**
+   * Whether commands will run in an OS sandbox (false when none can start or it is turned off); awaited before
+   * the first command is decided.
+   */
+  sandboxAvailable: () => Promise<boolean>;
+  /** The run's own scratch folder (TMPDIR for commands): deleting and overwriting there is not destructive. */
+  scratchDir?: string;
+  broker: PermissionBroker;
+  requested: (event: Requested) => void;
+  resolved: (event: Resolved) => void;
+  notice: (text: string) => void;
+}): Promise<SessionPolicy> {
+  const { layers, workspace, notice } = input;
+  const home = realHome();
+  const chosen = chooseMode({
+    flag: input.flagMode,
+    user: layers.user.permissionMode,
+    project: layers.project.permissionMode,
+    projectTrusted: layers.projectTrusted,
+  });
+  if (chosen.notice) notice(chosen.notice);
+  const prepared = await preparePermissions({
+    user: layers.user.permissions ?? {},
+    project: layers.project.permissions ?? {},
+    projectTrusted: layers.projectTrusted,
+    home,
+    userLabel: input.userSettingsLabel,
+  });
+  for (const problem of prepared.problems) notice(problem);
+  if (prepared.notice) notice(prepared.notice);
+
+  const context: PermissionContext = {
+    mode: chosen.mode,
+    rules: prepared.rules,
+    workspaceRoot: workspace.root,
+    home,
+    configDir: input.configDir,
+    // Known once the first command is decided (below); file tools do not depend on it.
+    sandbox: "unavailable",
+  };
+  // Only the user's own settings may turn the sandbox off; without one, commands ask instead (README: OS sandbox).
+  const userTurnedOff = layers.user.sandbox?.enabled === false;
+  let sandbox: Promise<CommandSandboxState> | undefined;
+  // The classifier (and its shell parser) load on the first command, not at start-up.
+  let classifier: Promise<typeof import("../policy/command-classifier.ts")> | undefined;
+  let commandPaths: Promise<typeof import("../policy/command-paths.ts")> | undefined;
+  // Its readers (git aliases, SQL files, real paths) load with it.
+  let readers:
+    | Promise<ReturnType<typeof import("../policy/classify-readers.ts").classifierReaders>>
+    | undefined;
+  /** Calls a person allowed for the rest of the session: tool and arguments, exactly. */
+  const allowedCalls = new Set<string>();
+  /** Protected files a person said yes to writing (real paths): the file tools check the path they open. */
+  const approvedProtected = new Set<string>();
+
+  async function buildRequest(
+    tool: AnyTool,
+    a: Record<string, unknown>,
+  ): Promise<PermissionRequest | string> {
+    const request: PermissionRequest = { tool: tool.name, kind: tool.kind };
+    if (tool.kind !== "exec") {
+      try {
+        const real = await workspace.resolve(
+          typeof a.path === "string" ? a.path : ".",
+          tool.kind === "edit" ? "write" : "read",
+        );
+        request.path = requestPath(real, workspace.root, input.extraRoots);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+    if (tool.kind === "exec" && typeof a.command === "string") {
+      classifier ??= import("../policy/command-classifier.ts");
+      readers ??= import("../policy/classify-readers.ts").then(({ classifierReaders }) =>
+        classifierReaders({ home, env: process.env }),
+      );
+      const { classifyCommand } = await classifier;
+      const classification = await classifyCommand(a.command, {
+        cwd: workspace.root,
+        workspaceRoot: workspace.root,
+        home,
+        scratchDir: input.scratchDir, // commands may delete and overwrite there: it is the run's own
+        ...(await readers), // the classifier reads git aliases and the SQL files a client runs through these
+      });
+      commandPaths ??= import("../policy/command-paths.ts");
+      const { resolveCommandPaths } = await commandPaths;
+      const { paths, unresolved } = await resolveCommandPaths(a.command, classification.commands, {
+        cwd: workspace.root,
+        home,
+        workspaceRoot: workspace.root,
+        extraRoots: input.extraRoots,
+      });
+      request.command = { text: a.command, classification, paths, unresolved };
+      sandbox ??= userTurnedOff
+        ? Promise.resolve("disabled")
+        : input.sandboxAvailable().then(
+            (up) => (up ? "active" : "unavailable"),
+            () => "unavailable",
+          );
+    }
+    return request;
+  }
+
+  async function ask(
+    tool: AnyTool,
+    a: Record<string, unknown>,
+    request: PermissionRequest,
+    decision: AskDecision,
+    call: { id: string; signal: AbortSignal },
+  ): Promise<PolicyDecision> {
+    const key = callKey(tool.name, a);
+    const target = targetOf(request);
+    const common = { callId: call.id, tool: tool.name, arguments: a, target };
+    if (allowedCalls.has(key)) return allowed(request);
+    const { requestId, answer } = input.broker.open(call.signal);
+    const diff =
+      tool.kind === "edit" && request.path
+        ? proposedDiff(tool.name, request.path, a, workspace.rootOf(request.path.real, "write"))
+        : undefined;
+    input.requested({
+      requestId,
+      ...common,
+      kind: tool.kind,
+      reason: decision.reason,
+      cause: decision.cause,
+      ...(decision.suggestedRules?.length ? { suggestedRules: decision.suggestedRules } : {}),
+      ...(decision.suggestedMode ? { suggestedMode: decision.suggestedMode } : {}),
+      ...(decision.allowedWithSandbox ? { allowedWithSandbox: true } : {}),
+      ...(diff ? { diff } : {}),
+    });
+    const given = await answer;
+    if (given.decision === "interrupted") {
+      input.resolved({ requestId, ...common, decision: "deny", by: "interrupt", reason: "interrupted" });
+      return { decision: "deny", reason: "interrupted while waiting for permission" };
+    }
+    if (given.decision === "deny") {
+      const reason = given.reason?.trim() ? given.reason.trim() : undefined;
+      input.resolved({
+        requestId,
+        ...common,
+        decision: "deny",
+        by: "answer",
+        answer: "deny",
+        ...(reason ? { reason } : {}),
+      });
+      // The front words it: a person's reason, or headless's explanation of why nobody could say yes.
+      return { decision: "deny", reason: reason ?? "the user said no" };
+    }
+    const saved = given.decision === "allow_always" ? await remember(decision, true) : null;
+    if (given.decision === "allow_session") await remember(decision, false);
+    if (given.decision !== "allow_once") allowedCalls.add(key);
+    input.resolved({
+      requestId,
+      ...common,
+      decision: "allow",
+      by: "answer",
+      answer: given.decision,
+      ...(saved?.rule ? { savedRule: saved.rule, savedTo: input.userSettingsPath } : {}),
+    });
+    return allowed(request);
+  }
+
+  function allowed(request: PermissionRequest): PolicyDecision {
+    if (request.path && request.kind === "edit") approvedProtected.add(request.path.real);
+    return { decision: "allow" };
+  }
+
+  /** The suggested rule (only one when there is exactly one) for this session, and saved when `save`. */
+  async function remember(decision: AskDecision, save: boolean): Promise<{ rule: string } | null> {
+    const rules = decision.suggestedRules ?? [];
+    if (rules.length === 0) {
+      if (save)
+        notice(
+          "there is no rule to save for this call (destructive, protected or asked by a rule): it is allowed for this session only",
+        );
+      return null;
+    }
+    const compiled = await compileRules(
+      [{ origin: "user", rules: { allow: rules }, label: "this session" }],
+      home,
+    );
+    context.rules.rules.allow.push(...compiled.rules.allow);
+    if (!save) return null;
+    for (const rule of rules) {
+      const written = addPermissionRule(input.userSettingsPath, "allow", rule);
+      if (!written.ok) {
+        notice(`${written.problem}; the rule holds for this session only`);
+        return null;
+      }
+    }
+    return { rule: rules.join(", ") };
+  }
+
+  const policy: ToolPolicy = async (tool, args, call) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    const built = await buildRequest(tool, a);
+    if (typeof built === "string") return { decision: "deny", reason: built };
+    const request = built;
+    const decision = decidePermission(
+      request,
+      sandbox === undefined ? context : { ...context, sandbox: await sandbox },
+    );
+    if (decision.decision === "allow") return decision;
+    if (decision.decision === "deny") {
+      input.resolved({
+        callId: call.id,
+        tool: tool.name,
+        arguments: a,
+        target: targetOf(request),
+        decision: "deny",
+        by: "rule",
+        reason: decision.reason,
+      });
+      return decision;
+    }
+    return ask(tool, a, request, decision, call);
+  };
+  return {
+    get mode() {
+      return context.mode;
+    },
+    setMode(mode) {
+      context.mode = mode;
+    },
+    policy,
+    hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined,
+    readDenied: readDenyFilter(context, input.extraRoots) ?? undefined,
+    refuseWrite: (realPath) =>
+      approvedProtected.has(realPath) ? null : protectedPathReason(realPath, context),
+  };
+}
+
+/** The command, or the path relative to its root, as a front shows it. */
+function targetOf(request: PermissionRequest): string {
+  return request.command?.text ?? request.path?.relative ?? "";
+}
+
+function callKey(tool: string, args: Record<string, unknown>): string {
+  return `${tool}\0${JSON.stringify(args, Object.keys(args).sort())}`;
+}
+
+function realHome(): string {
+  try {
+    return realpathSync(homedir());
+  } catch {
+    return homedir();
+  }
+}
+
+export type { PermissionAnswer };

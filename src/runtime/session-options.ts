@@ -1,0 +1,46 @@
+/**
+ * What a front passes to open a runtime session: the workspace, which session (new, continue, resume), the
+ * model and mode, the limits and the rules given for this run. Every field is optional; unset means the
+ * settings' value or the default. The CLI's parsed flags (cli/args.ts) fit this type as they are.
+ */
+import type { PromptProfile } from "../agent/system-prompt.ts";
+import type { PermissionMode } from "../protocol/permissions.ts";
+
+export type SessionOptions = {
+  cwd?: string;
+  /** Allow `/` or the home directory as the workspace (refused otherwise). */
+  allowHomeWorkspace?: boolean;
+  /** The latest session started in this workspace (-c). */
+  continue?: boolean;
+  /** A session by id or a unique part of it (-r). */
+  resume?: string;
+  model?: string;
+  permissionMode?: PermissionMode;
+  /** Model responses per prompt. */
+  maxTurns?: number;
+  /** Wall clock per prompt, ms. */
+  maxTimeMs?: number;
+  /** Cost per prompt, USD (priced cloud models). */
+  maxCostUsd?: number;
+  /** The tool watchdog for every kind, ms. */
+  toolTimeoutMs?: number;
+  /** More directories the tools may read and write. */
+  addDirs?: string[];
+  /** Rules for this run only, counted as the user's (hearth's or Claude Code's names). */
+  allowedTools?: string[];
+  disallowedTools?: string[];
+  appendSystemPrompt?: string;
+  profile?: PromptProfile;
+  offline?: boolean;
+};
+
+export type RuntimeDeps = {
+  version: string;
+  env: NodeJS.ProcessEnv;
+  /** Aborts opening (a local server probe while the model is chosen): the open fails as interrupted. */
+  signal?: AbortSignal;
+  /** Problems with the settings files, found before the session exists (a front writes them to stderr). */
+  diagnostics: (text: string) => void;
+  /** Called before an embedded (GGUF) model starts loading: a front may show the load's progress. */
+  beforeEmbeddedLoad?: () => Promise<void>;
+};
