@@ -7,23 +7,7 @@
 import type { ProviderError } from "../protocol/errors.ts";
 import type { HttpClient } from "../protocol/http.ts";
 import type { Message, StopReason, ToolSpec, Usage } from "../protocol/messages.ts";
-
-export type ApiId =
-  | "anthropic-messages"
-  | "openai-chat"
-  | "openai-responses"
-  | "gemini"
-  | "ollama"
-  | "embedded";
-
-export const API_IDS: readonly ApiId[] = [
-  "anthropic-messages",
-  "openai-chat",
-  "openai-responses",
-  "gemini",
-  "ollama",
-  "embedded",
-];
+import type { ApiId } from "../protocol/model-apis.ts";
 
 /** A model with everything needed to call it. Built by the CLI's model resolution. */
 export type ResolvedModel = {

@@ -1,5 +1,6 @@
 /** Stream functions by wire protocol, loaded on first use so start-up pays only for the one it needs. */
-import type { ApiId, StreamFunction } from "./provider.ts";
+import type { ApiId } from "../protocol/model-apis.ts";
+import type { StreamFunction } from "./provider.ts";
 
 const loaders: Record<ApiId, () => Promise<StreamFunction>> = {
   "anthropic-messages": async () => (await import("./anthropic-messages.ts")).streamAnthropicMessages,
