@@ -1,16 +1,21 @@
 /**
  * Test-only helpers the adapter tests share: run an adapter against the fake model server (or a raw server for wire
  * shapes a FakeTurn cannot express), drain its stream while checking the StreamFunction contract, and pick events
- * apart. Imported by `*.test.ts` files only.
+ * apart.
  */
 import assert from "node:assert/strict";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
-import type { ProviderError } from "../protocol/errors.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
+import { createHttpClient } from "../../src/egress/http-client.ts";
+import type { ProviderError } from "../../src/protocol/errors.ts";
+import type {
+  ModelRequest,
+  ProviderEvent,
+  ResolvedModel,
+  StreamFunction,
+} from "../../src/providers/provider.ts";
+import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 
 export const testHttp = createHttpClient();
 
