@@ -2,7 +2,8 @@
  * The provider seam: one stream function per wire protocol.
  *
  * Contract: once called, a StreamFunction never throws. It yields normalized events and ends with exactly one
- * `done` or `error` event. Vendor types never cross this boundary.
+ * `done` or `error` event. Vendor types never cross this boundary. The registry (registry.ts) enforces the
+ * contract around every adapter (stream-contract.ts), so an adapter itself may throw or just stop.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { HttpClient } from "../protocol/http.ts";

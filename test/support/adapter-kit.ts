@@ -14,6 +14,7 @@ import type {
   ResolvedModel,
   StreamFunction,
 } from "../../src/providers/provider.ts";
+import { withStreamContract } from "../../src/providers/stream-contract.ts";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 
@@ -46,8 +47,12 @@ export async function drain(stream: AsyncIterable<ProviderEvent>): Promise<Provi
   return events;
 }
 
-/** The per-adapter runners: `collect` calls a model directly, `run` calls one on a fresh fake server. */
-export function adapterRunner(adapter: StreamFunction, model: ModelAt) {
+/**
+ * The per-adapter runners: `collect` calls a model directly, `run` calls one on a fresh fake server. The adapter
+ * runs under the StreamFunction contract, as the registry hands it out (src/providers/registry.ts).
+ */
+export function adapterRunner(raw: StreamFunction, model: ModelAt) {
+  const adapter = withStreamContract(raw);
   const collect = (
     resolved: ResolvedModel,
     request: ModelRequest = simpleRequest,
