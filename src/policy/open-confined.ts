@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readlink, rmdir, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
-import { ToolError } from "../tools/tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import type { PathIntent, Workspace } from "./workspace.ts";
 
 export type ConfinedDirectory = {

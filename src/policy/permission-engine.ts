@@ -27,8 +27,12 @@
  * Project rules (.hearth/settings.json, e.g. from a cloned repository) add deny and ask rules; their allow
  * rules count only when the folder is trusted (`hearth trust`).
  */
-import type { CommandClassification, PermissionMode, PermissionRules } from "../protocol/permissions.ts";
-import type { ToolKind } from "../tools/tool.ts";
+import type {
+  CommandClassification,
+  PermissionMode,
+  PermissionRules,
+  ToolKind,
+} from "../protocol/permissions.ts";
 import { hiddenPathAsk } from "./hidden-paths.ts";
 import {
   compileRules,

@@ -3,7 +3,7 @@ import { link, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ToolError } from "../tools/tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { createWorkspace, isInside, type Workspace } from "./workspace.ts";
 
 /** Shell variables in braces, spelled so that they are not template placeholders. */

@@ -7,7 +7,7 @@ import { realpathSync } from "node:fs";
 import { lstat, readlink, realpath } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from "node:path";
-import { ToolError } from "../tools/tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 
 export type PathIntent = "read" | "write";
 

@@ -34,3 +34,11 @@ export type CommandClassification = {
 
 /** Permission rules as written in settings: `bash(npm test:*)`, `edit(src/**)`, `read(**\/.env)`, `ls`. */
 export type PermissionRules = { allow: string[]; ask: string[]; deny: string[] };
+
+/**
+ * What the policy engine needs to know: does the tool only read, change files, run commands, or call something
+ * hearth did not write (an MCP server, another agent)? The watchdog's default time depends on it too.
+ */
+export type ToolKind = "read" | "edit" | "exec" | "external";
+
+export const TOOL_KINDS: readonly ToolKind[] = ["read", "edit", "exec", "external"];

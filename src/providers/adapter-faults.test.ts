@@ -13,7 +13,7 @@ import {
   type ModelAt,
   modelFactory,
   simpleRequest,
-} from "./adapter-test-kit.ts";
+} from "../../test/support/adapter-kit.ts";
 import { streamAnthropicMessages } from "./anthropic-messages.ts";
 import { streamGemini } from "./gemini.ts";
 import { streamOllama } from "./ollama.ts";

@@ -12,7 +12,7 @@ import {
   startRawServer,
   textOf,
   toolCallsOf,
-} from "./adapter-test-kit.ts";
+} from "../../test/support/adapter-kit.ts";
 import { streamAnthropicMessages } from "./anthropic-messages.ts";
 import type { ModelRequest } from "./provider.ts";
 

@@ -9,15 +9,9 @@
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError, ProviderErrorKind } from "../protocol/errors.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
-import { errorFromFailure, isRecord, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
-import type {
-  ModelRequest,
-  ProviderEvent,
-  ResolvedModel,
-  StreamFunction,
-  StreamOptions,
-} from "./provider.ts";
-import { cutShort, isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
+import { isRecord, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
+import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
+import { isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 const API_VERSION = "2023-06-01";
@@ -84,42 +78,8 @@ const ERROR_KINDS: Record<string, { kind: ProviderErrorKind; retryable: boolean 
   request_too_large: { kind: "context_length", retryable: false },
 };
 
-export const streamAnthropicMessages: StreamFunction = (model, request, options) =>
-  guarded(model, options.signal, run(model, request, options));
-
-/**
- * Enforces the StreamFunction contract around `source`: never throws, stops after the first `done` or `error`,
- * and ends with exactly one of them (a source that just stops was cut short).
- */
-async function* guarded(
-  model: ResolvedModel,
-  signal: AbortSignal,
-  source: AsyncIterable<ProviderEvent>,
-): AsyncGenerator<ProviderEvent> {
-  const failure = (error: unknown): ProviderEvent => ({
-    type: "error",
-    error: errorFromFailure(model, error, signal),
-  });
-  let ended = false;
-  try {
-    for await (const event of source) {
-      ended = event.type === "done" || event.type === "error";
-      yield event;
-      if (ended) return;
-    }
-    ended = true;
-    yield signal.aborted ? failure(null) : { type: "error", error: cutShort(model) };
-  } catch (error) {
-    if (!ended) yield failure(error);
-  }
-}
-
-/** The request and response handling. May throw and may stop early; `guarded` turns both into events. */
-async function* run(
-  model: ResolvedModel,
-  request: ModelRequest,
-  options: StreamOptions,
-): AsyncGenerator<ProviderEvent> {
+/** May throw and may stop early: the registry's contract wrapper (stream-contract.ts) turns both into events. */
+export const streamAnthropicMessages: StreamFunction = async function* (model, request, options) {
   const stream = model.stream !== false;
   const url = `${model.baseUrl}/v1/messages`;
   const headers = jsonHeaders(model, { keyHeader: "x-api-key", fixed: { "anthropic-version": API_VERSION } });
@@ -148,7 +108,7 @@ async function* run(
     }
     yield* onStreamEvent(model, state, data);
   }
-}
+};
 
 // --- Request ---
 

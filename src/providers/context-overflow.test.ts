@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { adapterRunner, errorOf, modelFactory, sseFrame, withRawServer } from "./adapter-test-kit.ts";
+import {
+  adapterRunner,
+  errorOf,
+  modelFactory,
+  sseFrame,
+  withRawServer,
+} from "../../test/support/adapter-kit.ts";
 import { streamAnthropicMessages } from "./anthropic-messages.ts";
 import { streamGemini } from "./gemini.ts";
 import { streamOllama } from "./ollama.ts";

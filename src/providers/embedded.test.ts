@@ -9,11 +9,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { drain } from "../../test/support/adapter-kit.ts";
 import { createWorkspace } from "../policy/workspace.ts";
 import { createBuiltinTools } from "../tools/builtin-tools.ts";
 import { createFileState } from "../tools/file-state.ts";
 import { createToolRuntime } from "../tools/tool-runtime.ts";
-import { drain } from "./adapter-test-kit.ts";
 import {
   type LoadProgress,
   loadEmbeddedModel,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Message } from "../protocol/messages.ts";
 import {
   adapterRunner,
   errorOf,
@@ -8,7 +7,8 @@ import {
   simpleRequest,
   textOf,
   withRawServer,
-} from "./adapter-test-kit.ts";
+} from "../../test/support/adapter-kit.ts";
+import type { Message } from "../protocol/messages.ts";
 import { geminiSchema, streamGemini } from "./gemini.ts";
 import type { ModelRequest, ProviderEvent } from "./provider.ts";
 

@@ -8,16 +8,9 @@ import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import { shortRandom } from "../protocol/ids.ts";
 import type { Message, ToolSpec } from "../protocol/messages.ts";
-import {
-  errorFromFailure,
-  isRecord,
-  jsonHeaders,
-  parseObject,
-  postModelRequest,
-  withoutKey,
-} from "./model-request.ts";
+import { isRecord, jsonHeaders, parseObject, postModelRequest, withoutKey } from "./model-request.ts";
 import type { HttpResponse, ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, errorFromStatus, malformed, serverName } from "./provider-errors.ts";
+import { errorFromStatus, malformed, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 // --- Vendor wire types (only the fields hearth reads or writes) ---
@@ -49,27 +42,24 @@ type Chunk = {
 /** What a response has told us so far, across chunks. */
 type ReadState = { idPrefix: string; toolCalls: number; finishReason?: string; usage?: UsageMetadata };
 
+/** May throw and may stop early: the registry's contract wrapper (stream-contract.ts) turns both into events. */
 export const streamGemini: StreamFunction = async function* (model, request, options) {
-  try {
-    const stream = model.stream !== false;
-    const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-    const headers = jsonHeaders(model, { keyHeader: "x-goog-api-key" });
-    const url = `${model.baseUrl}/v1beta/models/${encodeURIComponent(model.id)}:${method}`;
-    const opened = await postModelRequest(
-      model,
-      { url, headers, body: requestBody(model, request), refineError: refineError(model) },
-      options,
-    );
-    if (!opened.ok) {
-      yield { type: "error", error: opened.error };
-      return;
-    }
-    const state: ReadState = { idPrefix: shortRandom(8), toolCalls: 0 };
-    if (stream) yield* readStream(model, opened.response, state);
-    else yield* readWhole(model, opened.response, state);
-  } catch (error) {
-    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
+  const stream = model.stream !== false;
+  const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
+  const headers = jsonHeaders(model, { keyHeader: "x-goog-api-key" });
+  const url = `${model.baseUrl}/v1beta/models/${encodeURIComponent(model.id)}:${method}`;
+  const opened = await postModelRequest(
+    model,
+    { url, headers, body: requestBody(model, request), refineError: refineError(model) },
+    options,
+  );
+  if (!opened.ok) {
+    yield { type: "error", error: opened.error };
+    return;
   }
+  const state: ReadState = { idPrefix: shortRandom(8), toolCalls: 0 };
+  if (stream) yield* readStream(model, opened.response, state);
+  else yield* readWhole(model, opened.response, state);
 };
 
 /** Gemini answers a bad key with HTTP 400, and puts its retry delay in the body rather than a header. */
@@ -298,13 +288,13 @@ function* readChunk(
   return undefined;
 }
 
-/** The terminal events once the body has ended: usage then done, or an error. */
+/**
+ * The terminal events once the body has ended: usage then done, or an error; none when no finishReason came,
+ * which the contract wrapper reports as a stream cut short.
+ */
 function* finish(model: ResolvedModel, state: ReadState): Generator<ProviderEvent> {
   const reason = state.finishReason;
-  if (!reason) {
-    yield { type: "error", error: cutShort(model) };
-    return;
-  }
+  if (!reason) return;
   if (reason !== "STOP" && reason !== "MAX_TOKENS") {
     yield { type: "error", error: refused(model, reason, "the model stopped") };
     return;

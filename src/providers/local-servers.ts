@@ -3,7 +3,8 @@
  * parallel within one small time budget. Nothing here throws: a server that is absent, slow or odd is skipped.
  */
 import { readText } from "../egress/http-client.ts";
-import type { ApiId, HttpClient } from "./provider.ts";
+import type { ApiId } from "../protocol/model-apis.ts";
+import type { HttpClient } from "./provider.ts";
 
 export type LocalServer = { provider: "ollama" | "lmstudio" | "llamacpp"; baseUrl: string; models: string[] };
 

@@ -6,13 +6,14 @@
 
 import { dirname } from "node:path";
 import { isLoopbackHost } from "../egress/offline.ts";
+import type { ApiId } from "../protocol/model-apis.ts";
 import { hearthPaths } from "../store/paths.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
 import { catalogEntry, defaultModel } from "./catalog.ts";
 import { LOCAL_PROVIDER, resolveLocalModel } from "./local-model.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
 import { modelsDir } from "./model-files.ts";
-import type { ApiId, ResolvedModel } from "./provider.ts";
+import type { ResolvedModel } from "./provider.ts";
 
 type BuiltinProvider = {
   api: ApiId;

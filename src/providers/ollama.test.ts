@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { FakeTurn } from "../../test/fake-server/script.ts";
+import {
+  adapterRunner,
+  errorOf,
+  modelFactory,
+  textOf,
+  withFake,
+  withRawServer,
+} from "../../test/support/adapter-kit.ts";
 import type { Message } from "../protocol/messages.ts";
-import { adapterRunner, errorOf, modelFactory, textOf, withFake, withRawServer } from "./adapter-test-kit.ts";
 import { streamOllama } from "./ollama.ts";
 import type { ModelRequest } from "./provider.ts";
 

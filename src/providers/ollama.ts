@@ -7,9 +7,9 @@
 import { readText } from "../egress/http-client.ts";
 import { newCallId } from "../protocol/ids.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
-import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
+import { jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, errorInBody, malformed } from "./provider-errors.ts";
+import { errorInBody, malformed } from "./provider-errors.ts";
 import { ndjsonLines } from "./stream-framing.ts";
 
 type OllamaToolCall = { id?: string; function?: { name?: string; arguments?: unknown } };
@@ -38,28 +38,25 @@ type OllamaChunk = {
 /** How long Ollama keeps the model loaded after a request (its default of 5m reloads it between long turns). */
 const DEFAULT_KEEP_ALIVE = "30m";
 
+/** May throw and may stop early: the registry's contract wrapper (stream-contract.ts) turns both into events. */
 export const streamOllama: StreamFunction = async function* (model, request, options) {
-  try {
-    const streaming = model.stream !== false;
-    const url = `${model.baseUrl}/api/chat`;
-    const body = requestBody(model, request, streaming);
-    // Local Ollama needs no key; a remote one (ollama.com, a proxy) takes a bearer token.
-    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
-    if (!opened.ok) {
-      yield { type: "error", error: opened.error };
-      return;
-    }
-    const reader = new ReplyReader(model);
-    const lines = streaming ? ndjsonLines(opened.response.body) : whole(opened.response.body);
-    for await (const line of lines) {
-      const events = reader.read(line);
-      yield* events;
-      if (reader.finished) return;
-    }
-    yield { type: "error", error: cutShort(model) };
-  } catch (error) {
-    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
+  const streaming = model.stream !== false;
+  const url = `${model.baseUrl}/api/chat`;
+  const body = requestBody(model, request, streaming);
+  // Local Ollama needs no key; a remote one (ollama.com, a proxy) takes a bearer token.
+  const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
+  if (!opened.ok) {
+    yield { type: "error", error: opened.error };
+    return;
   }
+  const reader = new ReplyReader(model);
+  const lines = streaming ? ndjsonLines(opened.response.body) : whole(opened.response.body);
+  for await (const line of lines) {
+    const events = reader.read(line);
+    yield* events;
+    if (reader.finished) return;
+  }
+  // Ended without the final line: the contract wrapper reports the stream cut short.
 };
 
 async function* whole(body: AsyncIterable<Uint8Array>): AsyncIterable<string> {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { FakeTurn } from "../../test/fake-server/script.ts";
-import type { Message } from "../protocol/messages.ts";
 import {
   adapterRunner,
   errorOf,
@@ -10,7 +9,8 @@ import {
   textOf,
   withFake,
   withRawServer,
-} from "./adapter-test-kit.ts";
+} from "../../test/support/adapter-kit.ts";
+import type { Message } from "../protocol/messages.ts";
 import { streamOpenAIChat } from "./openai-chat.ts";
 import type { ModelRequest } from "./provider.ts";
 

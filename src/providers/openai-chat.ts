@@ -7,9 +7,9 @@ import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import { newCallId } from "../protocol/ids.ts";
 import type { Message, Usage } from "../protocol/messages.ts";
-import { errorFromFailure, jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
+import { jsonHeaders, parseObject, postModelRequest } from "./model-request.ts";
 import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, errorInBody, malformed } from "./provider-errors.ts";
+import { errorInBody, malformed } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 type ChatToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
@@ -60,21 +60,18 @@ type ChatChunk = {
 
 type Done = Extract<ProviderEvent, { type: "done" }>["stopReason"];
 
+/** May throw and may stop early: the registry's contract wrapper (stream-contract.ts) turns both into events. */
 export const streamOpenAIChat: StreamFunction = async function* (model, request, options) {
-  try {
-    const streaming = model.stream !== false;
-    const url = `${model.baseUrl}/chat/completions`;
-    const body = requestBody(model, request, streaming);
-    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
-    if (!opened.ok) {
-      yield { type: "error", error: opened.error };
-      return;
-    }
-    if (streaming) yield* readStream(model, opened.response.body);
-    else yield* readWhole(model, await readText(opened.response.body));
-  } catch (error) {
-    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
+  const streaming = model.stream !== false;
+  const url = `${model.baseUrl}/chat/completions`;
+  const body = requestBody(model, request, streaming);
+  const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
+  if (!opened.ok) {
+    yield { type: "error", error: opened.error };
+    return;
   }
+  if (streaming) yield* readStream(model, opened.response.body);
+  else yield* readWhole(model, await readText(opened.response.body));
 };
 
 function requestBody(
@@ -210,10 +207,8 @@ async function* readStream(
       yield* calls.flush();
     }
   }
-  if (finish === undefined) {
-    yield { type: "error", error: cutShort(model) };
-    return;
-  }
+  // Ended without a finish_reason or [DONE]: the contract wrapper reports the stream cut short.
+  if (finish === undefined) return;
   yield* finishWith();
 }
 

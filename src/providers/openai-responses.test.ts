@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Message } from "../protocol/messages.ts";
 import {
   adapterRunner,
   errorOf,
@@ -10,7 +9,8 @@ import {
   sseFrame,
   textOf,
   withRawServer,
-} from "./adapter-test-kit.ts";
+} from "../../test/support/adapter-kit.ts";
+import type { Message } from "../protocol/messages.ts";
 import { streamOpenAIResponses } from "./openai-responses.ts";
 import type { ModelRequest, ResolvedModel } from "./provider.ts";
 

@@ -6,9 +6,9 @@
 import { readText } from "../egress/http-client.ts";
 import type { ProviderError } from "../protocol/errors.ts";
 import type { Message } from "../protocol/messages.ts";
-import { errorFromFailure, jsonHeaders, parseJson, postModelRequest } from "./model-request.ts";
+import { jsonHeaders, parseJson, postModelRequest } from "./model-request.ts";
 import type { HttpResponse, ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
-import { cutShort, isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
+import { isContextOverflow, malformed, oneLine, serverName } from "./provider-errors.ts";
 import { sseEvents } from "./stream-framing.ts";
 
 // --- Vendor wire types (only the fields hearth reads or writes) ---
@@ -59,20 +59,17 @@ type StreamEvent = {
 
 type PendingCall = { callId: string; name: string; args: string };
 
+/** May throw and may stop early: the registry's contract wrapper (stream-contract.ts) turns both into events. */
 export const streamOpenAIResponses: StreamFunction = async function* (model, request, options) {
-  try {
-    const url = `${model.baseUrl}/responses`;
-    const body = requestBody(model, request);
-    const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
-    if (!opened.ok) {
-      yield { type: "error", error: opened.error };
-      return;
-    }
-    if (model.stream === false) yield* readWhole(model, opened.response);
-    else yield* readStream(model, opened.response);
-  } catch (error) {
-    yield { type: "error", error: errorFromFailure(model, error, options.signal) };
+  const url = `${model.baseUrl}/responses`;
+  const body = requestBody(model, request);
+  const opened = await postModelRequest(model, { url, headers: jsonHeaders(model), body }, options);
+  if (!opened.ok) {
+    yield { type: "error", error: opened.error };
+    return;
   }
+  if (model.stream === false) yield* readWhole(model, opened.response);
+  else yield* readStream(model, opened.response);
 };
 
 function requestBody(model: ResolvedModel, request: ModelRequest): Record<string, unknown> {
@@ -193,7 +190,7 @@ async function* readStream(model: ResolvedModel, response: HttpResponse): AsyncG
         return;
     }
   }
-  yield { type: "error", error: cutShort(model) };
+  // Ended without response.completed: the contract wrapper reports the stream cut short.
 }
 
 async function* readWhole(model: ResolvedModel, response: HttpResponse): AsyncGenerator<ProviderEvent> {

@@ -2,28 +2,13 @@
  * The provider seam: one stream function per wire protocol.
  *
  * Contract: once called, a StreamFunction never throws. It yields normalized events and ends with exactly one
- * `done` or `error` event. Vendor types never cross this boundary.
+ * `done` or `error` event. Vendor types never cross this boundary. The registry (registry.ts) enforces the
+ * contract around every adapter (stream-contract.ts), so an adapter itself may throw or just stop.
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { HttpClient } from "../protocol/http.ts";
 import type { Message, StopReason, ToolSpec, Usage } from "../protocol/messages.ts";
-
-export type ApiId =
-  | "anthropic-messages"
-  | "openai-chat"
-  | "openai-responses"
-  | "gemini"
-  | "ollama"
-  | "embedded";
-
-export const API_IDS: readonly ApiId[] = [
-  "anthropic-messages",
-  "openai-chat",
-  "openai-responses",
-  "gemini",
-  "ollama",
-  "embedded",
-];
+import type { ApiId } from "../protocol/model-apis.ts";
 
 /** A model with everything needed to call it. Built by the CLI's model resolution. */
 export type ResolvedModel = {

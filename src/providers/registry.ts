@@ -1,5 +1,10 @@
-/** Stream functions by wire protocol, loaded on first use so start-up pays only for the one it needs. */
-import type { ApiId, StreamFunction } from "./provider.ts";
+/**
+ * Stream functions by wire protocol, loaded on first use so start-up pays only for the one it needs, each under
+ * the StreamFunction contract (stream-contract.ts): callers get no other kind.
+ */
+import type { ApiId } from "../protocol/model-apis.ts";
+import type { StreamFunction } from "./provider.ts";
+import { withStreamContract } from "./stream-contract.ts";
 
 const loaders: Record<ApiId, () => Promise<StreamFunction>> = {
   "anthropic-messages": async () => (await import("./anthropic-messages.ts")).streamAnthropicMessages,
@@ -10,6 +15,6 @@ const loaders: Record<ApiId, () => Promise<StreamFunction>> = {
   embedded: async () => (await import("./embedded.ts")).streamEmbedded,
 };
 
-export function loadStreamFunction(api: ApiId): Promise<StreamFunction> {
-  return loaders[api]();
+export async function loadStreamFunction(api: ApiId): Promise<StreamFunction> {
+  return withStreamContract(await loaders[api]());
 }

@@ -1,7 +1,7 @@
 /** The settings file schema (zod/mini), shared by the user file and the project file. */
 import * as z from "zod/mini";
+import { API_IDS } from "../protocol/model-apis.ts";
 import { PERMISSION_MODES } from "../protocol/permissions.ts";
-import { API_IDS } from "../providers/provider.ts";
 
 export { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 

@@ -10,7 +10,7 @@ import { constants, type Stats } from "node:fs";
 import { lstat, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { type ConfinedDirectory, openConfinedDirectory } from "../policy/open-confined.ts";
-import { ToolError } from "./tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_RDONLY } = constants;
 

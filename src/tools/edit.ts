@@ -4,10 +4,11 @@
  * and whether it ends with a newline is kept. The file is replaced atomically (see tools/file-replacement.ts).
  */
 import * as z from "zod/mini";
+import { ToolError } from "../protocol/tool-error.ts";
 import { type FileWriteDeps, openReplacement } from "./file-replacement.ts";
 import { decodeFileText, encodeFileText, fitsEncoding, toCrlf, usesCrlf } from "./file-text.ts";
 import { looksBinary } from "./read.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 
 export type EditToolDeps = FileWriteDeps;
 

@@ -7,9 +7,9 @@
 import { constants, type Stats } from "node:fs";
 import { openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { writeFileAtomically } from "./atomic-write.ts";
 import type { FileState } from "./file-state.ts";
-import { ToolError } from "./tool.ts";
 
 export type FileWriteDeps = {
   workspace: Workspace;

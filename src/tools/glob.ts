@@ -6,7 +6,8 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { isInside, type Workspace } from "../policy/workspace.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 import { walkEntries } from "./walk.ts";
 
 export type GlobToolDeps = {

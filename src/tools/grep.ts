@@ -11,9 +11,10 @@ import { join } from "node:path";
 import * as z from "zod/mini";
 import { nonRegularKind, openConfinedParent } from "../policy/open-confined.ts";
 import { isInside, type Workspace } from "../policy/workspace.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { looksBinary } from "./read.ts";
 import { searchRipgrep } from "./ripgrep-search.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 import { type WalkEntry, walkEntries } from "./walk.ts";
 
 export type GrepToolDeps = {

@@ -8,7 +8,8 @@ import { readdir, readlink, stat } from "node:fs/promises";
 import * as z from "zod/mini";
 import { type ConfinedDirectory, openConfinedDirectory } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { ToolError } from "../protocol/tool-error.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 
 export type LsToolDeps = { workspace: Workspace };
 

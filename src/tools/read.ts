@@ -9,8 +9,9 @@ import * as z from "zod/mini";
 import { nonRegularKind, openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
 import { formatBytes } from "../protocol/byte-size.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { createContentHash, type FileState } from "./file-state.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 
 export const DEFAULT_READ_LIMIT = 2000;
 const MAX_LINE_CHARS = 2000;

@@ -11,8 +11,8 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { openConfinedParent } from "../policy/open-confined.ts";
 import type { Workspace } from "../policy/workspace.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { MAX_LINE_CHARS, type Search } from "./grep.ts";
-import { ToolError } from "./tool.ts";
 
 /** Files larger than this are not read back to check ripgrep's lines; their matches are dropped. */
 const MAX_CHECKED_BYTES = 64 * 1024 * 1024;

@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as z from "zod/mini";
 import { createWorkspace } from "../policy/workspace.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { createBuiltinTools } from "./builtin-tools.ts";
 import { createFileState } from "./file-state.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 import { createToolRuntime, OWN_TIMEOUT_GRACE_MS, type ToolPolicy } from "./tool-runtime.ts";
 import { DEFAULT_TOOL_TIMEOUTS, resolveToolTimeouts } from "./tool-timeouts.ts";
 

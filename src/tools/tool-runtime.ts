@@ -13,9 +13,11 @@ import { writeFile } from "node:fs/promises";
 import * as z from "zod/mini";
 import { formatDuration } from "../protocol/duration.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
+import type { ToolKind } from "../protocol/permissions.ts";
+import { ToolError } from "../protocol/tool-error.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
 import { newSpillPath } from "./spill-file.ts";
-import { type AnyTool, ToolError, type ToolKind, type ToolResult } from "./tool.ts";
+import type { AnyTool, ToolResult } from "./tool.ts";
 import { toolSpec } from "./tool-spec.ts";
 import { DEFAULT_TOOL_TIMEOUTS, type ToolTimeouts } from "./tool-timeouts.ts";
 

@@ -3,7 +3,7 @@
  * then `toolTimeout` in settings (seconds: one number for every kind, or an object by kind), then
  * `--tool-timeout` (every kind).
  */
-import type { ToolKind } from "./tool.ts";
+import type { ToolKind } from "../protocol/permissions.ts";
 
 /** Milliseconds per kind. */
 export type ToolTimeouts = Record<ToolKind, number>;

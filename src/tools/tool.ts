@@ -4,14 +4,7 @@
  * tools only do their one job.
  */
 import type * as z from "zod/mini";
-
-/**
- * What the policy engine needs to know: does the tool only read, change files, run commands, or call something
- * hearth did not write (an MCP server, another agent)? The watchdog's default time depends on it too.
- */
-export type ToolKind = "read" | "edit" | "exec" | "external";
-
-export const TOOL_KINDS: readonly ToolKind[] = ["read", "edit", "exec", "external"];
+import type { ToolKind } from "../protocol/permissions.ts";
 
 export type ToolResult = {
   /** What the model sees. */
@@ -64,12 +57,4 @@ export type AnyTool = Tool<z.ZodMiniType>;
 /** Helper that keeps the schema's inferred type attached to `execute`. */
 export function defineTool<Schema extends z.ZodMiniType>(tool: Tool<Schema>): AnyTool {
   return tool as unknown as AnyTool;
-}
-
-/** A failure the model can recover from; its message is shown to the model as is. */
-export class ToolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ToolError";
-  }
 }

@@ -4,10 +4,11 @@
  * mode, its CRLF line endings and its UTF-8 BOM.
  */
 import * as z from "zod/mini";
+import { ToolError } from "../protocol/tool-error.ts";
 import { type FileWriteDeps, openReplacement } from "./file-replacement.ts";
 import { BOM, decodeFileText, toCrlf, usesCrlf } from "./file-text.ts";
 import { splitLines } from "./read.ts";
-import { type AnyTool, defineTool, ToolError } from "./tool.ts";
+import { type AnyTool, defineTool } from "./tool.ts";
 
 export type WriteToolDeps = FileWriteDeps;
 

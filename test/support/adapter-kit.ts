@@ -1,16 +1,22 @@
 /**
  * Test-only helpers the adapter tests share: run an adapter against the fake model server (or a raw server for wire
  * shapes a FakeTurn cannot express), drain its stream while checking the StreamFunction contract, and pick events
- * apart. Imported by `*.test.ts` files only.
+ * apart.
  */
 import assert from "node:assert/strict";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import { createHttpClient } from "../egress/http-client.ts";
-import type { ProviderError } from "../protocol/errors.ts";
-import type { ModelRequest, ProviderEvent, ResolvedModel, StreamFunction } from "./provider.ts";
+import { createHttpClient } from "../../src/egress/http-client.ts";
+import type { ProviderError } from "../../src/protocol/errors.ts";
+import type {
+  ModelRequest,
+  ProviderEvent,
+  ResolvedModel,
+  StreamFunction,
+} from "../../src/providers/provider.ts";
+import { withStreamContract } from "../../src/providers/stream-contract.ts";
+import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 
 export const testHttp = createHttpClient();
 
@@ -41,8 +47,12 @@ export async function drain(stream: AsyncIterable<ProviderEvent>): Promise<Provi
   return events;
 }
 
-/** The per-adapter runners: `collect` calls a model directly, `run` calls one on a fresh fake server. */
-export function adapterRunner(adapter: StreamFunction, model: ModelAt) {
+/**
+ * The per-adapter runners: `collect` calls a model directly, `run` calls one on a fresh fake server. The adapter
+ * runs under the StreamFunction contract, as the registry hands it out (src/providers/registry.ts).
+ */
+export function adapterRunner(raw: StreamFunction, model: ModelAt) {
+  const adapter = withStreamContract(raw);
   const collect = (
     resolved: ResolvedModel,
     request: ModelRequest = simpleRequest,
