@@ -4,15 +4,15 @@
  * The limits themselves are kept by the agent loop (agent/run-limits.ts).
  */
 import { costLimitProblem, type LimitReason, type RunLimits } from "../agent/run-limits.ts";
-import type { CliOptions } from "../cli/args.ts";
 import { formatDuration, parseDuration } from "../protocol/duration.ts";
 import type { ResolvedModel } from "../providers/provider.ts";
 import type { Settings } from "../store/settings-schema.ts";
+import type { SessionOptions } from "./session-options.ts";
 
 export type GuardedRun = { limits: RunLimits; timeSource?: string; costSource?: string };
 
 export function chooseRunLimits(
-  options: Pick<CliOptions, "maxTimeMs" | "maxCostUsd">,
+  options: Pick<SessionOptions, "maxTimeMs" | "maxCostUsd">,
   settings: Pick<Settings, "maxTime" | "maxCost">,
   model: Pick<ResolvedModel, "provider" | "id" | "local">,
   say: (line: string) => void,
