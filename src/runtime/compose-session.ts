@@ -22,7 +22,7 @@ import { type HearthPaths, hearthPaths, unusableDirectory } from "../store/paths
 import { sessionSpillDir } from "../store/session-store.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { createBuiltinTools } from "../tools/builtin-tools.ts";
-import { createFileState } from "../tools/file-state.ts";
+import { createFileState, type FileState } from "../tools/file-state.ts";
 import { createProcessReaper, type ProcessReaper } from "../tools/process-reaper.ts";
 import { createToolRuntime, type ToolRuntime } from "../tools/tool-runtime.ts";
 import { resolveToolTimeouts } from "../tools/tool-timeouts.ts";
@@ -72,6 +72,7 @@ export type SessionParts = {
   policy: SessionPolicy;
   tools: ToolRuntime;
   readOnly: Set<string>;
+  fileState: FileState;
   journal: RunJournal;
   sandbox: CommandSandbox | undefined;
   reaper: ProcessReaper;
@@ -217,12 +218,14 @@ export async function composeSession(
       version: deps.version,
     },
   });
+  // One for the session: a file read in an earlier prompt, or an earlier run of it (-c, -r), counts as read.
+  const fileState = createFileState();
+  for (const [path, stamp] of session.filesSeen()) fileState.restore(path, stamp);
   const builtins = createBuiltinTools({
     beforeWrite: journal.beforeWrite,
     refuseWrite: policy.refuseWrite,
     workspace,
-    // One for the session: a file read in an earlier prompt counts as read for an edit in a later one.
-    fileState: createFileState(),
+    fileState,
     env: {
       ...scrubChildEnv(env, keyEnvOf(first.setup.model), settings.env?.allow ?? []),
       TMPDIR: scratch.dir,
@@ -303,6 +306,7 @@ export async function composeSession(
     broker,
     policy,
     tools,
+    fileState,
     readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
     journal,
     sandbox,

@@ -17,6 +17,7 @@ import { lockSession, type SessionLock } from "../store/session-lock.ts";
 import {
   interruptedResults,
   replayMessages,
+  type SeenStamp,
   type SessionHeader,
   type SessionRecord,
   titleFrom,
@@ -44,6 +45,10 @@ export type RunSession = {
   record(event: AgentEvent): void;
   /** Records the prompt that starts this run's turn, and the model and permission mode when they changed. */
   begin(prompt: string, model: string, mode: string): void;
+  /** What the model saw of files in earlier prompts and runs of this session (the latest stamp per file). */
+  filesSeen(): Map<string, SeenStamp>;
+  /** Records the stamps of files the model saw in this prompt (only those that changed since last recorded). */
+  recordFilesSeen(files: Array<[string, SeenStamp]>): void;
   /** Flushes, closes and unlocks. */
   close(): void;
 };
@@ -159,6 +164,34 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         lastMode = mode;
       }
       append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
+    },
+    filesSeen() {
+      const seen = new Map<string, SeenStamp>();
+      for (const record of records)
+        if (record.type === "files_seen")
+          for (const [path, stamp] of Object.entries(record.files)) seen.set(path, stamp);
+      return seen;
+    },
+    recordFilesSeen(files) {
+      if (!writer) return;
+      const known = this.filesSeen();
+      const changed: Record<string, SeenStamp> = {};
+      for (const [path, stamp] of files) {
+        const before = known.get(path);
+        if (
+          !before ||
+          before.hash !== stamp.hash ||
+          before.size !== stamp.size ||
+          before.mtimeMs !== stamp.mtimeMs
+        )
+          changed[path] = {
+            mtimeMs: stamp.mtimeMs,
+            size: stamp.size,
+            ...(stamp.hash ? { hash: stamp.hash } : {}),
+          };
+      }
+      if (Object.keys(changed).length > 0)
+        append({ type: "files_seen", turn, ts: Date.now(), files: changed });
     },
     record(event) {
       if (!writer) return;

@@ -29,7 +29,15 @@ export type SessionRecord =
   | { type: "mode"; turn: number; ts: number; mode: string }
   | { type: "run_ended"; turn: number; ts: number; reason: string; inputTokens: number; outputTokens: number }
   /** The history was compacted: `summary` stands for everything before the last `keepLast` messages. */
-  | { type: "compaction"; turn: number; ts: number; summary: string; keepLast: number };
+  | { type: "compaction"; turn: number; ts: number; summary: string; keepLast: number }
+  /**
+   * What the model has seen of files (real path -> stamp: size, mtime, content hash), written at the end of a
+   * prompt for the files it read or wrote then: a continued session's edits check them like the same process's.
+   */
+  | { type: "files_seen"; turn: number; ts: number; files: Record<string, SeenStamp> };
+
+/** A file as the model last saw it (tools/file-state.ts FileStamp). */
+export type SeenStamp = { mtimeMs: number; size: number; hash?: string };
 
 export type ParsedSession = {
   header: SessionHeader;
@@ -98,7 +106,7 @@ function isRecord(value: unknown): value is SessionRecord {
     const message = (value as { message?: { role?: unknown } }).message;
     return !!message && ["user", "assistant", "tool"].includes(message.role as string);
   }
-  return ["header", "model", "mode", "run_ended", "compaction"].includes(type as string);
+  return ["header", "model", "mode", "run_ended", "compaction", "files_seen"].includes(type as string);
 }
 
 export const INTERRUPTED_RESULT =

@@ -40,6 +40,10 @@ export type FileState = {
   check(realPath: string, current?: FileOnDisk | null): Promise<FileFreshness>;
   forget(realPath: string): void;
   get(realPath: string): FileStamp | undefined;
+  /** Every file the model has seen, with its stamp (to keep them for a continued session). */
+  entries(): Array<[string, FileStamp]>;
+  /** Takes back what an earlier run of the session saw (its stamps are checked as any other). */
+  restore(realPath: string, stamp: FileStamp): void;
 };
 
 export function createFileState(): FileState {
@@ -75,6 +79,8 @@ export function createFileState(): FileState {
     check,
     forget: (realPath) => void stamps.delete(realPath),
     get: (realPath) => stamps.get(realPath),
+    entries: () => [...stamps.entries()],
+    restore: (realPath, stamp) => void stamps.set(realPath, { ...stamp }),
   };
 }
 
