@@ -26,6 +26,7 @@ import { createFileState, type FileState } from "../tools/file-state.ts";
 import { createProcessReaper, type ProcessReaper } from "../tools/process-reaper.ts";
 import { createToolRuntime, type ToolRuntime } from "../tools/tool-runtime.ts";
 import { resolveToolTimeouts } from "../tools/tool-timeouts.ts";
+import { type CallsInFlight, createCallsInFlight } from "./calls-in-flight.ts";
 import { type CommandSandbox, createCommandSandbox } from "./command-sandbox.ts";
 import { chooseRunLimits, type GuardedRun } from "./guarded-run.ts";
 import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.ts";
@@ -73,6 +74,8 @@ export type SessionParts = {
   tools: ToolRuntime;
   readOnly: Set<string>;
   fileState: FileState;
+  /** The calls and the model request running now, for the lines an interrupt or a watchdog prints. */
+  inFlight: CallsInFlight;
   journal: RunJournal;
   sandbox: CommandSandbox | undefined;
   reaper: ProcessReaper;
@@ -307,6 +310,11 @@ export async function composeSession(
     policy,
     tools,
     fileState,
+    inFlight: createCallsInFlight({
+      sessionId,
+      kindOf: (name) => builtins.find((t) => t.name === name)?.kind ?? "unknown",
+      redact,
+    }),
     readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
     journal,
     sandbox,
@@ -354,7 +362,11 @@ export async function composeSession(
       if (!done.ok) notice(done.problem, "error");
       else emit("undo_done", { undoneTurn: done.turn, files: done.files });
     },
-    interrupted: () => journal.interrupted(),
+    interrupted() {
+      // Before the abort, while the calls are still in flight: on stderr (a notice each) and in the log.
+      for (const line of parts.inFlight.interruptLines()) emit("notice", { level: "warning", text: line });
+      journal.interrupted();
+    },
     async close() {
       broker.cancelAll();
       await reaper.stopAll(0);

@@ -106,7 +106,12 @@ export async function runPromptTurn(
       }
     }
     journal.event(event);
+    parts.inFlight.event(event);
     parts.forward(event);
+    if (event.type === "tool_call_ended") {
+      const stopped = parts.inFlight.watchdogLine(event);
+      if (stopped) emit("notice", { level: "warning", text: stopped });
+    }
   }
   signal.removeEventListener("abort", onAbort);
   const result = await run.result;

@@ -133,7 +133,14 @@ export function createRunLog(options: RunLogOptions): RunLog {
         return;
       case "tool_call_ended": {
         const details = commandDetails(event.details);
-        if (details?.timedOut) {
+        const watchdog = (event.details as { watchdog?: { timeoutMs: number } } | undefined)?.watchdog;
+        if (watchdog) {
+          diagnose(
+            "watchdog",
+            `${event.call.name} ${event.call.id} stopped by the tool watchdog after ${seconds(watchdog.timeoutMs)}; ` +
+              (ON_ABORT[event.call.name] ?? "its signal was aborted"),
+          );
+        } else if (details?.timedOut) {
           diagnose(
             "watchdog",
             `${event.call.name} ${event.call.id} timed out after ${seconds(event.durationMs)}; ` +

@@ -54,3 +54,28 @@ test("Ctrl-C during a request that never answers: real times in the log, and a d
   const duration = Number(/duration_ms=(\d+)/.exec(ended.line)?.[1]);
   assert.ok(duration >= 1400, `run_ended duration_ms=${duration}`);
 });
+
+test("Ctrl-C during a command: one stderr line per call in flight, with its kind, session, time and arguments", async () => {
+  const fake = await startFakeServer({
+    script: [{ toolCalls: [{ name: "bash", arguments: { command: "sleep 30", description: "wait" } }] }],
+  });
+  servers.push(fake);
+  const sandbox = makeSandbox();
+  writeSettings(sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+    model: "fake/m",
+    permissionMode: "auto",
+  });
+  const run = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "wait"], {
+    onLine: (line, child) => {
+      if (line.includes('"tool_call_started"') || line.includes('"type":"tool_call"'))
+        setTimeout(() => child.kill("SIGINT"), 1200);
+    },
+  });
+  assert.equal(run.code, 130, run.stderr);
+  assert.match(
+    run.stderr,
+    /hearth: interrupted: bash \(exec\) in session [0-9a-f]{8}, running 1\.\d s: \{"command":"sleep 30","description":"wait"\}/,
+  );
+  assert.ok(run.durationMs < 8000, `took ${run.durationMs} ms`);
+});

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
@@ -67,6 +68,16 @@ test("--tool-timeout 1s stops a command without its own timeout; one asking for 
   assert.match(String(second.content), /slept/);
   assert.ok(Number(second.duration_ms) >= 1900, "the command's own timeout was honoured past the watchdog");
   assert.ok(run.durationMs < 15_000, `took ${run.durationMs} ms`);
+  // One line on stderr says what the watchdog stopped, and the daily log has its diagnostic.
+  assert.match(
+    run.stderr,
+    /hearth: watchdog: stopped bash \(exec\) in session [0-9a-f]{8}, running 1\.\d s: \{"command":"sleep 30"\} \(its limit: 1\.0 s\)/,
+  );
+  const logs = join(sandbox.env.XDG_STATE_HOME, "hearth", "logs");
+  const log = readdirSync(logs)
+    .map((name) => readFileSync(join(logs, name), "utf8"))
+    .join("");
+  assert.match(log, /diagnostic cause=watchdog .*bash \S+ stopped by the tool watchdog after 1\.0s/);
 });
 
 test("a bad --tool-timeout is a usage error", async () => {
