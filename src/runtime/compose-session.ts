@@ -246,6 +246,7 @@ export async function composeSession(
     policy: policy.policy,
     redact,
     redactForModel,
+    onProgress: (callId, tool, text) => emit("tool_progress", { callId, tool, text }),
     timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
   });
   const toolList = builtins;

@@ -276,3 +276,30 @@ test("-c: a file read in an earlier run counts as read for an edit; changed on d
   assert.equal(readFileSync(join(setup.project, "other.txt"), "utf8"), "before, and the user's change\n");
   assert.ok(existsSync(setup.userSettings));
 });
+
+test("a running command reports its last line of output as tool_progress", async () => {
+  const setup = await setUp([
+    call("bash", { command: "echo building; sleep 0.8; echo linking; sleep 0.8; echo done" }),
+    answer("built"),
+  ]);
+  const session = await open(setup, { permissionMode: "auto" });
+  const events = session.events[Symbol.asyncIterator]();
+  const seen: SessionEvent[] = [];
+  session.submit({ type: "prompt", text: "build" });
+  await untilPromptEnds(events, seen);
+  const progress = seen.filter((e) => e.type === "tool_progress");
+  const texts = progress.map((e) => (e.type === "tool_progress" ? e.text : ""));
+  assert.ok(texts.includes("building") && texts.includes("linking"), JSON.stringify(texts));
+  const started = seen.find((e) => e.type === "tool_call_started");
+  assert.ok(
+    progress.every(
+      (e) =>
+        e.type === "tool_progress" &&
+        e.tool === "bash" &&
+        started?.type === "tool_call_started" &&
+        e.callId === started.call.id,
+    ),
+  );
+  session.submit({ type: "close" });
+  await session.closed;
+});

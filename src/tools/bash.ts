@@ -12,6 +12,7 @@ import type { Workspace } from "../policy/workspace.ts";
 import { formatBytes } from "../protocol/byte-size.ts";
 import { type Collected, type CollectorLimits, createCollector } from "./output-collector.ts";
 import type { ProcessReaper } from "./process-reaper.ts";
+import { createProgressLines } from "./progress-lines.ts";
 import { newSpillPath } from "./spill-file.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
@@ -132,6 +133,7 @@ export function createBashTool(deps: BashToolDeps): AnyTool {
         wrap: deps.wrap,
         redact: deps.redact,
         reaper: deps.reaper,
+        progress: context.progress,
       });
       const notes: string[] = [];
       if (outcome.spawnError) notes.push(`(could not start bash: ${outcome.spawnError})`);
@@ -182,6 +184,8 @@ type RunOptions = {
   wrap?: (command: string) => Invocation | Promise<Invocation>;
   redact?: (text: string) => string;
   reaper?: ProcessReaper;
+  /** The last line of output now and then, while the command runs. */
+  progress?: (text: string) => void;
 };
 
 type RunOutcome = Collected & {
@@ -224,6 +228,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
       redact: options.redact,
     });
     const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
+    const progress = options.progress && createProgressLines(options.progress, { redact: options.redact });
     let interrupted = false;
     let spawnError: string | undefined;
     let settled = false;
@@ -251,6 +256,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
 
     const onData = (chunk: Buffer) => {
       lastData = Date.now();
+      progress?.push(chunk);
       if (!collector.push(chunk) && !paused) {
         paused = true;
         for (const stream of streams) stream.pause();
@@ -267,6 +273,7 @@ async function runCommand(options: RunOptions): Promise<RunOutcome> {
       settled = true;
       clearTimeout(timer);
       clearInterval(poll);
+      progress?.close();
       options.signal.removeEventListener("abort", onAbort);
       for (const stream of streams) {
         stream.off("data", onData);

@@ -58,6 +58,8 @@ export type ToolRuntimeOptions = {
    * is cut, so a cut never leaves half a secret; if it throws, the result is withheld.
    */
   redactForModel?: (text: string) => string | Promise<string>;
+  /** What a running call reports (tools/tool.ts ToolContext.progress): its id, its tool, the text. */
+  onProgress?: (callId: string, tool: string, text: string) => void;
   /** The watchdog's time per kind, in ms (default DEFAULT_TOOL_TIMEOUTS). */
   timeouts?: ToolTimeouts;
 };
@@ -126,7 +128,16 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
 
       let result: ToolResult | Stopped;
       try {
-        result = await underWatchdog(tool, parsed.data, call.id, watchdogMs(tool, parsed.data), signal);
+        const onProgress = options.onProgress;
+        const progress = onProgress && ((text: string) => onProgress(call.id, tool.name, text));
+        result = await underWatchdog(
+          tool,
+          parsed.data,
+          call.id,
+          watchdogMs(tool, parsed.data),
+          signal,
+          progress,
+        );
       } catch (error) {
         if (signal.aborted) return failure(`${tool.name} was interrupted`);
         const message =
@@ -205,6 +216,7 @@ async function underWatchdog(
   callId: string,
   limitMs: number,
   signal: AbortSignal,
+  progress?: (text: string) => void,
 ): Promise<ToolResult | Stopped> {
   const controller = new AbortController();
   const timers: NodeJS.Timeout[] = [];
@@ -224,7 +236,10 @@ async function underWatchdog(
     else signal.addEventListener("abort", onInterrupt, { once: true });
   });
   try {
-    const running = (async () => tool.execute(args, { signal: controller.signal, callId }))();
+    // Progress stops with the call: a tool that goes on after the watchdog reports nothing more.
+    const report = progress && ((text: string) => void (controller.signal.aborted || progress(text)));
+    const running = (async () =>
+      tool.execute(args, { signal: controller.signal, callId, progress: report }))();
     return await Promise.race([running, stopped]);
   } finally {
     for (const timer of timers) clearTimeout(timer);

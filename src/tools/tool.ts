@@ -25,6 +25,8 @@ export type LeanDescription = {
 export type ToolContext = {
   signal: AbortSignal;
   callId: string;
+  /** Reports how the call is going (a command's last line of output); the fronts show it. Optional. */
+  progress?: (text: string) => void;
 };
 
 export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
