@@ -16,6 +16,7 @@ import type { ToolSpec } from "../protocol/messages.ts";
 import type { ToolKind } from "../protocol/permissions.ts";
 import { ToolError } from "../protocol/tool-error.ts";
 import { describeIssue, issuePath } from "../schema/issues.ts";
+import { checkJsonSchema } from "./json-schema-check.ts";
 import { newSpillPath } from "./spill-file.ts";
 import type { AnyTool, ToolResult } from "./tool.ts";
 import { toolSpec } from "./tool-spec.ts";
@@ -112,6 +113,13 @@ export function createToolRuntime(options: ToolRuntimeOptions): ToolRuntime {
       if (!parsed.success) {
         return failure(
           `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}; re-issue the call with valid arguments`,
+        );
+      }
+      const schemaIssues = tool.jsonSchema ? checkJsonSchema(parsed.data, tool.jsonSchema) : [];
+      if (schemaIssues.length > 0) {
+        const listed = schemaIssues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+        return failure(
+          `invalid arguments for ${tool.name}: ${listed}; re-issue the call with valid arguments`,
         );
       }
       let decision: PolicyDecision;

@@ -14,6 +14,9 @@ export type SpecProfile = "lean" | "default";
 const LEAN_KEEP = new Set(["type", "enum", "items"]);
 
 export function toolSpec(tool: AnyTool, profile: SpecProfile = "default"): ToolSpec {
+  // A tool that brought its own JSON Schema is shown with it, as it is (a copy: the lean profile changes nothing).
+  if (tool.jsonSchema)
+    return { name: tool.name, description: tool.description, parameters: structuredClone(tool.jsonSchema) };
   const schema = z.toJSONSchema(tool.schema, { io: "input" }) as Record<string, unknown>;
   delete schema.$schema;
   if (profile === "lean") return leanSpec(tool, schema);

@@ -40,6 +40,12 @@ export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
    */
   lean?: LeanDescription;
   schema: Schema;
+  /**
+   * For a tool hearth did not write (an MCP server's, a delegated runtime's): its parameters as a plain JSON
+   * Schema. The model sees it as it is, and arguments are checked against it (tools/json-schema-check.ts)
+   * instead of `schema`. See defineJsonSchemaTool.
+   */
+  jsonSchema?: Record<string, unknown>;
   kind: ToolKind;
   /**
    * How long this call itself asked to run (bash's `timeout` argument), in ms; the watchdog never ends it sooner
