@@ -98,6 +98,8 @@ export async function runPromptTurn(
       void journal.load();
     }
     try {
+      // What the model saw of files, before the record that closes the prompt's run.
+      if (event.type === "agent_ended") session.recordFilesSeen(parts.fileState.entries());
       session.record(event);
     } catch (error) {
       if (sessionFailure === undefined) {
@@ -118,11 +120,6 @@ export async function runPromptTurn(
   // After an interrupt, at once; else with a moment for a dev server to shut down cleanly.
   await parts.reaper.stopAll(controller.signal.aborted ? 0 : 500);
   journal.endTurn();
-  try {
-    session.recordFilesSeen(parts.fileState.entries());
-  } catch {
-    // The session file failed already (reported above), or fails now: the stamps are only a convenience.
-  }
   const costUsd = estimateCost(current.model.provider, current.model.id, result.usage);
   if (sessionFailure !== undefined) emit("notice", { level: "error", text: sessionFailure });
   emit("prompt_ended", {

@@ -113,7 +113,7 @@ describe("edit", () => {
     await writeFile(join(root, "unread.txt"), "content\n");
     await assert.rejects(
       edit({ path: "unread.txt", old_string: "content", new_string: "x" }),
-      /unread\.txt has not been read since this run of hearth started \(reads in earlier runs of a resumed session do not count\); read it first/,
+      /unread\.txt has not been read in this session; read it first/,
     );
   });
 

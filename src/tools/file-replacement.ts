@@ -107,7 +107,7 @@ async function assertUnchangedSinceRead(
       return;
     case "unknown":
       throw new ToolError(
-        `${shown} has not been read since this run of hearth started (reads in earlier runs of a resumed session do not count); read it first before ${action} it`,
+        `${shown} has not been read in this session; read it first before ${action} it`,
       );
     case "changed":
       throw new ToolError(

@@ -38,7 +38,7 @@ describe("write", () => {
     await writeFile(join(root, "existing.txt"), "original\n");
     await assert.rejects(
       write("existing.txt", "new\n"),
-      /existing\.txt has not been read since this run of hearth started \(reads in earlier runs of a resumed session do not count\); read it first/,
+      /existing\.txt has not been read in this session; read it first/,
     );
     assert.equal(await readFile(join(root, "existing.txt"), "utf8"), "original\n");
   });

@@ -1,6 +1,9 @@
-/** End to end: an edit after `-c` of a file read in an earlier run of the session is refused with a true message. */
+/**
+ * End to end: a file read in an earlier run of a session counts as read after `-c` (the session keeps what the
+ * model saw of it); changed on disk since, the edit is refused as changed, and nothing is written.
+ */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
@@ -11,7 +14,7 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-test("after -c, editing a file read only in an earlier run says so instead of 'not read in this session'", async () => {
+test("after -c, a file read in an earlier run can be edited; one changed on disk since is refused as changed", async () => {
   const fake = await startFakeServer({
     script: [
       { toolCalls: [{ id: "r1", name: "read", arguments: { path: "a.txt" } }] },
@@ -22,6 +25,12 @@ test("after -c, editing a file read only in an earlier run says so instead of 'n
         ],
       },
       { text: "done" },
+      {
+        toolCalls: [
+          { id: "e2", name: "edit", arguments: { path: "a.txt", old_string: "bye", new_string: "ciao" } },
+        ],
+      },
+      { text: "could not" },
     ],
   });
   servers.push(fake);
@@ -34,13 +43,21 @@ test("after -c, editing a file read only in an earlier run says so instead of 'n
   assert.equal(first.code, 0, first.stderr);
   const second = await runHearth(sandbox, ["-c", "-p", "--permission-mode", "edits", "change hello to bye"]);
   assert.equal(second.code, 0, second.stderr);
-  const last = JSON.stringify(fake.requests.at(-1)?.body);
-  assert.match(last, /a\.txt has not been read since this run of hearth started/);
-  assert.match(last, /earlier runs of a resumed session do not count/);
-  assert.doesNotMatch(last, /has not been read in this session/);
   assert.equal(
     readFileSync(join(sandbox.project, "a.txt"), "utf8"),
-    "hello\n",
+    "bye\n",
+    "the edit after -c went through",
+  );
+
+  // The user changes the file behind the model's back: the next edit after -c is refused, the change kept.
+  writeFileSync(join(sandbox.project, "a.txt"), "bye, and mine\n");
+  const third = await runHearth(sandbox, ["-c", "-p", "--permission-mode", "edits", "change bye to ciao"]);
+  assert.equal(third.code, 0, third.stderr);
+  const last = JSON.stringify(fake.requests.at(-1)?.body);
+  assert.match(last, /a\.txt changed on disk since you last read it; read it again/);
+  assert.equal(
+    readFileSync(join(sandbox.project, "a.txt"), "utf8"),
+    "bye, and mine\n",
     "the refused edit changed nothing",
   );
 });

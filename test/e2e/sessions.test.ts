@@ -56,7 +56,7 @@ test("a run is recorded, -c continues it with the whole history, -r resumes by i
   assert.equal(recs[0].title, "read a.txt please");
   assert.deepEqual(
     recs.slice(1).map((r) => (r.type === "message" ? r.message.role : r.type)),
-    ["mode", "user", "assistant", "tool", "assistant", "run_ended"],
+    ["mode", "user", "assistant", "tool", "assistant", "files_seen", "run_ended"],
   );
   assert.ok(recs.slice(1).every((r) => r.turn === 1));
   assert.ok(!existsSync(join(sessionsDir(sandbox), `${id}.lock`)), "the lock is released");
