@@ -295,8 +295,20 @@ function targetOf(request: PermissionRequest): string {
   return request.command?.text ?? request.path?.relative ?? "";
 }
 
-function callKey(tool: string, args: Record<string, unknown>): string {
-  return `${tool}\0${JSON.stringify(args, Object.keys(args).sort())}`;
+/** The call exactly: its tool and its arguments with keys sorted at every depth (so nested values count too). */
+export function callKey(tool: string, args: Record<string, unknown>): string {
+  return `${tool}\0${JSON.stringify(sorted(args))}`;
+}
+
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+    );
+  return value;
 }
 
 function realHome(): string {
