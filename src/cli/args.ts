@@ -34,6 +34,8 @@ export type CliOptions = {
   continue: boolean;
   /** Resume this session id or unique id prefix (-r). */
   resume?: string;
+  /** With -c or -r: continue a copy of the session under a new id, the original left as it was. */
+  forkSession?: boolean;
   /** The prompt profile: lean (short prompt, for small local models) or default. */
   profile?: Profile;
   /** No connection to anything but loopback (the local model); cloud requests fail at once. */
@@ -110,6 +112,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (profile !== undefined && !PROFILES.includes(profile)) {
     throw new UsageError(`--profile must be one of ${PROFILES.join(", ")} (got "${profile}")`);
   }
+  if (values["fork-session"] && !values.continue && values.resume === undefined)
+    throw new UsageError("--fork-session forks the session -c or -r opens: give one of them");
   if (values.continue && values.resume !== undefined) {
     throw new UsageError("use either --continue or --resume, not both");
   }
@@ -128,6 +132,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     addDirs: values["add-dir"] ?? [],
     continue: values.continue === true,
     resume: values.resume,
+    forkSession: values["fork-session"] === true,
     profile,
     offline: values.offline === true,
     allowedTools: values["allowed-tools"] ?? [],
@@ -184,6 +189,7 @@ function parse(argv: string[]) {
       verbose: { type: "boolean" },
       continue: { type: "boolean", short: "c" },
       resume: { type: "string", short: "r" },
+      "fork-session": { type: "boolean" },
       profile: { type: "string" },
       "allowed-tools": { type: "string", multiple: true },
       "disallowed-tools": { type: "string", multiple: true },

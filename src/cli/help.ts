@@ -36,6 +36,7 @@ Options:
       --tool-timeout <d>      stop any tool call running longer (90s, 2m, 500ms); or toolTimeout in settings
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
+      --fork-session          with -c or -r: continue a copy under a new id, the original left as it was
       --profile <p>           lean (short prompt, default for local models) | default
       --cwd <dir>             workspace directory (default: the current directory)
       --allow-home-workspace  let the workspace be your home directory or / (refused otherwise)

@@ -19,7 +19,7 @@ import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/pro
 import { loadStreamFunction } from "../providers/registry.ts";
 import { scrubChildEnv } from "../secrets/child-env.ts";
 import { type HearthPaths, hearthPaths, unusableDirectory } from "../store/paths.ts";
-import { sessionSpillDir } from "../store/session-store.ts";
+import { forkSession, sessionSpillDir } from "../store/session-store.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { createBuiltinTools } from "../tools/builtin-tools.ts";
 import { createFileState, type FileState } from "../tools/file-state.ts";
@@ -140,7 +140,16 @@ export async function composeSession(
     version: deps.version,
     redact,
   };
-  const session = openRunSession(findRunSession(sessionOptions), sessionOptions);
+  let found = findRunSession(sessionOptions);
+  if (options.forkSession && found.resumed) {
+    const fork = forkSession(paths.dataDir, found.id, { redact });
+    notice(
+      `continuing a copy of session ${found.id.slice(-8)}: ${fork.id.slice(-8)} (the original is left as it was)`,
+      "info",
+    );
+    found = { id: fork.id, resumed: true };
+  }
+  const session = openRunSession(found, sessionOptions);
   for (const note of session.notes) notice(note);
   // A resumed session keeps its model unless one is given now.
   const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));

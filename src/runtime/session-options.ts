@@ -14,6 +14,8 @@ export type SessionOptions = {
   continue?: boolean;
   /** A session by id or a unique part of it (-r). */
   resume?: string;
+  /** With continue or resume: a copy of that session (a new id) is opened; the original is left as it was. */
+  forkSession?: boolean;
   model?: string;
   permissionMode?: PermissionMode;
   /** Model responses per prompt. */

@@ -106,9 +106,7 @@ async function assertUnchangedSinceRead(
     case "deleted":
       return;
     case "unknown":
-      throw new ToolError(
-        `${shown} has not been read in this session; read it first before ${action} it`,
-      );
+      throw new ToolError(`${shown} has not been read in this session; read it first before ${action} it`);
     case "changed":
       throw new ToolError(
         `${shown} changed on disk since you last read it; read it again before ${action} it`,

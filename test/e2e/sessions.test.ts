@@ -323,3 +323,39 @@ function mkdir(dir: string) {
 function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
+
+test("-c --fork-session continues a copy under a new id; the original is left byte for byte", async () => {
+  const { fake, sandbox } = await setup([{ text: "first answer" }, { text: "second answer" }]);
+  const first = await runHearth(sandbox, ["-p", "--output-format", "json", "remember the word apricot"]);
+  assert.equal(first.code, 0, first.stderr);
+  const id = JSON.parse(first.stdout).session_id as string;
+  const original = readFileSync(join(sessionsDir(sandbox), `${id}.jsonl`), "utf8");
+  const forked = await runHearth(sandbox, [
+    "-c",
+    "--fork-session",
+    "-p",
+    "--output-format",
+    "json",
+    "which word?",
+  ]);
+  assert.equal(forked.code, 0, forked.stderr);
+  const forkId = JSON.parse(forked.stdout).session_id as string;
+  assert.notEqual(forkId, id);
+  assert.match(forked.stderr, /continuing a copy of session/);
+  assert.equal(
+    readFileSync(join(sessionsDir(sandbox), `${id}.jsonl`), "utf8"),
+    original,
+    "the original is untouched",
+  );
+  const users = records(sandbox, forkId)
+    .filter((r) => r.type === "message" && r.message.role === "user")
+    .map((r) => r.message.content);
+  assert.deepEqual(users, ["remember the word apricot", "which word?"]);
+  assert.ok(
+    JSON.stringify(fake.modelRequests.at(-1)?.body).includes("apricot"),
+    "the fork carries the history",
+  );
+  const alone = await runHearth(sandbox, ["-p", "--fork-session", "hi"]);
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /--fork-session forks the session -c or -r opens/);
+});
