@@ -9,7 +9,7 @@ import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
 import { findExecutable } from "../policy/find-executable.ts";
-import { createWorkspace } from "../policy/workspace.ts";
+import { createWorkspace, type Workspace } from "../policy/workspace.ts";
 import { EXIT_USAGE } from "../protocol/errors.ts";
 import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
@@ -73,6 +73,7 @@ export type SessionParts = {
   policy: SessionPolicy;
   tools: ToolRuntime;
   readOnly: Set<string>;
+  workspace: Workspace;
   fileState: FileState;
   /** The calls and the model request running now, for the lines an interrupt or a watchdog prints. */
   inFlight: CallsInFlight;
@@ -319,6 +320,7 @@ export async function composeSession(
     broker,
     policy,
     tools,
+    workspace,
     fileState,
     inFlight: createCallsInFlight({
       sessionId,

@@ -9,6 +9,7 @@ import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/event
 import { estimateCost } from "../providers/catalog.ts";
 import { modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
+import { attachmentText } from "./prompt-attachments.ts";
 import { promptFitProblem } from "./prompt-fit.ts";
 
 /** Events that mean a response has started (or the request is over). */
@@ -45,8 +46,18 @@ export async function runPromptTurn(
       durationMs: Date.now() - startedAt,
     });
   };
+  let text = command.text;
+  if (command.attachments?.length) {
+    const attached = await attachmentText(command.attachments, {
+      workspace: parts.workspace,
+      readRefusal: parts.policy.readRefusal,
+      fileState: parts.fileState,
+    });
+    if (!attached.ok) return refuse(attached.problem);
+    text = `${attached.text}\n\n${text}`;
+  }
   // What goes to the model carries no key hearth knows (the keychain's are learnt with the first request).
-  const prompt = processRedactor().redactKnown(command.text);
+  const prompt = processRedactor().redactKnown(text);
   const doesNotFit = promptFitProblem({
     model: current.model,
     limits: current.limits,

@@ -47,6 +47,8 @@ export type SessionPolicy = {
   readDenied?: (realPath: string) => boolean;
   /** For write and edit, on the path they actually open: a protected path needs the yes given to that call. */
   refuseWrite: (realPath: string) => string | null;
+  /** Why a `read` of this file would not be allowed outright (a deny rule, a secret store, `.env`), or null. */
+  readRefusal: (realPath: string) => string | null;
 };
 
 export async function createSessionPolicy(input: {
@@ -287,6 +289,11 @@ export async function createSessionPolicy(input: {
     readDenied: readDenyFilter(context, input.extraRoots) ?? undefined,
     refuseWrite: (realPath) =>
       approvedProtected.has(realPath) ? null : protectedPathReason(realPath, context),
+    readRefusal: (realPath) => {
+      const path = requestPath(realPath, workspace.root, input.extraRoots);
+      const decision = decidePermission({ tool: "read", kind: "read", path }, context);
+      return decision.decision === "allow" ? null : decision.reason;
+    },
   };
 }
 

@@ -303,3 +303,32 @@ test("a running command reports its last line of output as tool_progress", async
   session.submit({ type: "close" });
   await session.closed;
 });
+
+test("attachments: a file's text goes before the prompt and counts as read; a secret, a symlink out or a missing file is refused", async () => {
+  const setup = await setUp(
+    [call("edit", { path: "app.ts", old_string: "old", new_string: "new" }), answer("changed")],
+    { "app.ts": "const x = 'old';\n", ".env": "TOKEN=abc\n" },
+  );
+  const { symlinkSync } = await import("node:fs");
+  symlinkSync("/etc/passwd", join(setup.project, "out.txt"));
+  const session = await open(setup, { permissionMode: "edits" });
+  const events = session.events[Symbol.asyncIterator]();
+  const seen: SessionEvent[] = [];
+  for (const path of [".env", "out.txt", "missing.ts"]) {
+    session.submit({ type: "prompt", text: "look", attachments: [{ type: "file", path }] });
+    const refused = await untilPromptEnds(events, seen);
+    assert.equal(refused.reason, "error", path);
+    assert.match(refused.error ?? "", new RegExp(`cannot attach ${path.replace(".", "\\.")}`));
+  }
+  assert.equal(setup.fake.modelRequests.length, 0, "nothing refused reached the model");
+  session.submit({ type: "prompt", text: "rename it", attachments: [{ type: "file", path: "app.ts" }] });
+  const ended = await untilPromptEnds(events, seen);
+  assert.equal(ended.reason, "done");
+  const sent = JSON.stringify(setup.fake.modelRequests[0].body);
+  assert.ok(sent.includes("<file path=\\\"app.ts\\\">\\nconst x = 'old';\\n</file>\\n\\nrename it"), sent);
+  const edited = seen.find((e) => e.type === "tool_call_ended");
+  assert.ok(edited?.type === "tool_call_ended" && !edited.isError, "an attached file counts as read");
+  assert.equal(readFileSync(join(setup.project, "app.ts"), "utf8"), "const x = 'new';\n");
+  session.submit({ type: "close" });
+  await session.closed;
+});
