@@ -1,6 +1,6 @@
 /**
- * The permission policy of a session: the permission engine over the user's and the project's rules, with the
- * shell classifier for commands. A call the engine allows runs; one it denies is refused with the reason (a
+ * The permission policy of a session: requests built and decided in policy/ (permission-request.ts, the engine
+ * over the user's and the project's rules, the shell classifier for commands). A call the engine allows runs; one it denies is refused with the reason (a
  * `permission_resolved` event says so); one that asks waits for an answer: a `permission_requested` event goes
  * to the front and the call waits until the front answers (`answer_permission`), the prompt is interrupted, or
  * the session closes. Headless answers every request with a refusal; the UI and ACP ask a person.
@@ -21,6 +21,7 @@ import {
   preparePermissions,
   requestPath,
 } from "../policy/permission-engine.ts";
+import { createRequestBuilder } from "../policy/permission-request.ts";
 import { compileRules } from "../policy/permission-rules.ts";
 import { protectedPathReason } from "../policy/protected-paths.ts";
 import type { Workspace } from "../policy/workspace.ts";
@@ -103,65 +104,16 @@ export async function createSessionPolicy(input: {
   // Only the user's own settings may turn the sandbox off; without one, commands ask instead (README: OS sandbox).
   const userTurnedOff = layers.user.sandbox?.enabled === false;
   let sandbox: Promise<CommandSandboxState> | undefined;
-  // The classifier (and its shell parser) load on the first command, not at start-up.
-  let classifier: Promise<typeof import("../policy/command-classifier.ts")> | undefined;
-  let commandPaths: Promise<typeof import("../policy/command-paths.ts")> | undefined;
-  // Its readers (git aliases, SQL files, real paths) load with it.
-  let readers:
-    | Promise<ReturnType<typeof import("../policy/classify-readers.ts").classifierReaders>>
-    | undefined;
+  const buildRequest = createRequestBuilder({
+    workspace,
+    extraRoots: input.extraRoots,
+    home,
+    scratchDir: input.scratchDir,
+  });
   /** Calls a person allowed for the rest of the session: tool and arguments, exactly. */
   const allowedCalls = new Set<string>();
   /** Protected files a person said yes to writing (real paths): the file tools check the path they open. */
   const approvedProtected = new Set<string>();
-
-  async function buildRequest(
-    tool: AnyTool,
-    a: Record<string, unknown>,
-  ): Promise<PermissionRequest | string> {
-    const request: PermissionRequest = { tool: tool.name, kind: tool.kind };
-    if (tool.kind !== "exec") {
-      try {
-        const real = await workspace.resolve(
-          typeof a.path === "string" ? a.path : ".",
-          tool.kind === "edit" ? "write" : "read",
-        );
-        request.path = requestPath(real, workspace.root, input.extraRoots);
-      } catch (error) {
-        return (error as Error).message;
-      }
-    }
-    if (tool.kind === "exec" && typeof a.command === "string") {
-      classifier ??= import("../policy/command-classifier.ts");
-      readers ??= import("../policy/classify-readers.ts").then(({ classifierReaders }) =>
-        classifierReaders({ home, env: process.env }),
-      );
-      const { classifyCommand } = await classifier;
-      const classification = await classifyCommand(a.command, {
-        cwd: workspace.root,
-        workspaceRoot: workspace.root,
-        home,
-        scratchDir: input.scratchDir, // commands may delete and overwrite there: it is the run's own
-        ...(await readers), // the classifier reads git aliases and the SQL files a client runs through these
-      });
-      commandPaths ??= import("../policy/command-paths.ts");
-      const { resolveCommandPaths } = await commandPaths;
-      const { paths, unresolved } = await resolveCommandPaths(a.command, classification.commands, {
-        cwd: workspace.root,
-        home,
-        workspaceRoot: workspace.root,
-        extraRoots: input.extraRoots,
-      });
-      request.command = { text: a.command, classification, paths, unresolved };
-      sandbox ??= userTurnedOff
-        ? Promise.resolve("disabled")
-        : input.sandboxAvailable().then(
-            (up) => (up ? "active" : "unavailable"),
-            () => "unavailable",
-          );
-    }
-    return request;
-  }
 
   async function ask(
     tool: AnyTool,
@@ -256,8 +208,15 @@ export async function createSessionPolicy(input: {
   const policy: ToolPolicy = async (tool, args, call) => {
     const a = (args ?? {}) as Record<string, unknown>;
     const built = await buildRequest(tool, a);
-    if (typeof built === "string") return { decision: "deny", reason: built };
+    if ("problem" in built) return { decision: "deny", reason: built.problem };
     const request = built;
+    if (request.command)
+      sandbox ??= userTurnedOff
+        ? Promise.resolve("disabled")
+        : input.sandboxAvailable().then(
+            (up) => (up ? "active" : "unavailable"),
+            () => "unavailable",
+          );
     const decision = decidePermission(
       request,
       sandbox === undefined ? context : { ...context, sandbox: await sandbox },
