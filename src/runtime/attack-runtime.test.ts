@@ -372,3 +372,26 @@ test('a rule "/!x" is refused, not read as "every path but x"; "/\\!x" names the
   assert.ok(!refused.ok && /negated/.test(refused.message));
   assert.ok(parseRule("edit(/\\!x)").ok);
 });
+
+test("an answer a client got wrong (an unknown decision, a reason that is not text) is a refusal, never a yes", async () => {
+  const write = (name: string) => calls(["write", { path: name, content: "x" }]);
+  const attack = await prepare([
+    write("a.txt"),
+    say("ok"),
+    write("b.txt"),
+    say("ok"),
+    write("a.txt"),
+    say("ok"),
+  ]);
+  const session = await start(attack);
+  const run = front(session);
+  await run.prompt("a", () => ({ decision: "allow" }) as unknown as PermissionAnswer);
+  await run.prompt("b", () => ({ decision: "deny", reason: 42 }) as unknown as PermissionAnswer);
+  await run.prompt("a again", () => no);
+  assert.ok(!existsSync(join(attack.project, "a.txt")), "an unknown decision allowed the write");
+  assert.ok(!existsSync(join(attack.project, "b.txt")));
+  assert.equal(run.requests().length, 3, "an unknown decision allowed the call for the session");
+  assert.ok(!readFileSync(attack.userSettings, "utf8").includes("permissions"));
+  session.submit({ type: "close" });
+  await run.rest();
+});

@@ -202,8 +202,10 @@ export async function createSessionPolicy(input: {
       resolved({ requestId, ...common, decision: "deny", by: "interrupt", reason: "interrupted" });
       return { decision: "deny", reason: "interrupted while waiting for permission" };
     }
-    if (given.decision === "deny") {
-      const reason = given.reason?.trim() ? given.reason.trim() : undefined;
+    // Anything but a yes hearth knows (a client's typo, a made-up "allow") is a no: nothing fails open.
+    if (given.decision === "deny" || !YES.has(given.decision)) {
+      const text = "reason" in given && typeof given.reason === "string" ? given.reason.trim() : "";
+      const reason = text === "" ? undefined : text;
       resolved({
         requestId,
         ...common,
@@ -307,6 +309,8 @@ export async function createSessionPolicy(input: {
 function targetOf(request: PermissionRequest): string {
   return request.command?.text ?? request.path?.relative ?? "";
 }
+
+const YES = new Set<string>(["allow_once", "allow_session", "allow_always"]);
 
 /** The real paths a call reaches: its file, or the paths its command names. */
 function reached(request: PermissionRequest): string[] {
