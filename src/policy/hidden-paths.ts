@@ -55,11 +55,12 @@ export function hiddenPathAsk(request: PermissionRequest, context: PermissionCon
     }
     const guarded = readProtectedReason(path.real, context);
     if (guarded && !findRule(readAllowRules(context), { tool: "read", path }, "allow")) {
+      const pattern = pathPattern(path, context, true);
       return {
         decision: "ask",
         reason: `the command reads ${guarded}, which asks first in every mode`,
         cause: "secret",
-        suggestedRules: [`read(${pathPattern(path, context, true)})`],
+        ...(pattern === null ? {} : { suggestedRules: [`read(${pattern})`] }),
       };
     }
   }

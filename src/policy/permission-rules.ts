@@ -302,7 +302,8 @@ function withAncestors(path: string): string[] {
   }
 }
 
-function escapeGlob(text: string): string {
+/** `text` as a glob that matches exactly it. */
+export function escapeGlob(text: string): string {
   return text.replace(/[\\*?[\]{}()!+@]/g, "\\$&");
 }
 
@@ -447,6 +448,9 @@ function parsePathPattern(body: string): PathPattern | string {
     glob = glob.slice(1);
   }
   while (glob.startsWith("./")) glob = glob.slice(2);
+  // picomatch reads a leading "!" as "everything but": `/!x` would be every path except x.
+  if (glob.startsWith("!"))
+    return 'negated patterns are not supported; write "\\!" for a name that starts with "!"';
   if (glob.endsWith("/")) glob = `${glob}**`;
   if (anchor === "workspace" && glob.split("/").includes("..")) {
     return 'the pattern leaves the workspace with ".."; use "~/..." or "//absolute/..." for paths outside it';

@@ -4,7 +4,14 @@
  */
 import { isAbsolute, relative, sep } from "node:path";
 import type { PermissionContext, PermissionRequest } from "./permission-engine.ts";
-import { findRule, quoteWords, type RequestPath, type Rule, redirectsToFile } from "./permission-rules.ts";
+import {
+  escapeGlob,
+  findRule,
+  quoteWords,
+  type RequestPath,
+  type Rule,
+  redirectsToFile,
+} from "./permission-rules.ts";
 
 /** First words that stay exact in a suggestion: any argument after them changes what they do too much. */
 const NO_PREFIX = new Set([
@@ -63,7 +70,8 @@ export function suggestRules(
   const { path } = request;
   const ruleTool = request.kind === "edit" ? "edit" : request.kind === "read" ? "read" : request.tool;
   if (!path || request.tool.startsWith("mcp__") || request.kind === "exec") return [request.tool];
-  return [`${ruleTool}(${pathPattern(path, context, options.exact === true)})`];
+  const pattern = pathPattern(path, context, options.exact === true);
+  return pattern === null ? [] : [`${ruleTool}(${pattern})`];
 }
 
 /** `bash(npm test:*)` for `npm test -- --watch`; `bash(rm build.log)` for commands that stay exact. */
@@ -76,20 +84,29 @@ export function commandRule(argv: string[]): string {
 
 /**
  * The pattern for a suggestion: the file's directory (`src/**`, `~/x/**`, `//abs/**`), or with `exact` the file
- * itself; a file at the root is anchored (`/README.md`).
+ * itself; a file at the root is anchored (`/README.md`). Names are escaped, so a file named `*`, `!x` or `[ab]`
+ * is that file, not a glob, and a folder named `~` is the workspace's; null when no rule can name the path
+ * (leading or trailing whitespace, which a rule loses).
  */
-export function pathPattern(path: RequestPath, context: PermissionContext, exact: boolean): string {
+export function pathPattern(path: RequestPath, context: PermissionContext, exact: boolean): string | null {
   const scoped = (prefix: string, rel: string) => {
     const slash = rel.lastIndexOf("/");
-    return exact || slash <= 0 ? `${prefix}${rel}` : `${prefix}${rel.slice(0, slash)}/**`;
+    const kept = exact || slash <= 0 ? rel : rel.slice(0, slash);
+    return `${prefix}${escapeGlob(kept)}${kept === rel ? "" : "/**"}`;
   };
+  let pattern: string;
   if (path.insideWorkspace && !path.relative.startsWith("../") && !isAbsolute(path.relative)) {
     const slash = path.relative.lastIndexOf("/");
-    return slash < 0 ? `/${path.relative}` : scoped("", path.relative);
+    pattern =
+      slash < 0
+        ? `/${escapeGlob(path.relative)}`
+        : scoped(path.relative.startsWith("~") ? "./" : "", path.relative);
+  } else {
+    const inHome = relative(context.home, path.real).split(sep).join("/");
+    pattern =
+      inHome !== "" && !inHome.startsWith("../") && inHome !== ".." && !isAbsolute(inHome)
+        ? scoped("~/", inHome)
+        : scoped("/", path.real.split(sep).join("/"));
   }
-  const inHome = relative(context.home, path.real).split(sep).join("/");
-  if (inHome !== "" && !inHome.startsWith("../") && inHome !== ".." && !isAbsolute(inHome)) {
-    return scoped("~/", inHome);
-  }
-  return scoped("/", path.real.split(sep).join("/"));
+  return pattern === pattern.trim() ? pattern : null;
 }

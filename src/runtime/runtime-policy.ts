@@ -5,8 +5,10 @@
  * to the front and the call waits until the front answers (`answer_permission`), the prompt is interrupted, or
  * the session closes. Headless answers every request with a refusal; the UI and ACP ask a person.
  *
- * "Allow for this session" remembers the exact call (and adds the suggested rule for this session only);
- * "allow always" also saves the suggested rule in the user's settings. The wording of a refusal is the front's.
+ * "Allow for this session" remembers the exact call, on the same real path for the same reason (and adds the
+ * suggested rule for this session only); "allow always" also saves the suggested rule in the user's settings. A
+ * yes to a protected file holds for the one call asked about, on the path it opens. What a front is shown of a
+ * request carries no key hearth knows. The wording of a refusal is the front's.
  */
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
@@ -33,6 +35,7 @@ import type { AnyTool } from "../tools/tool.ts";
 import type { PolicyDecision, ToolPolicy } from "../tools/tool-runtime.ts";
 import type { WorkspaceSettings } from "./load-settings.ts";
 import type { PermissionBroker } from "./permission-broker.ts";
+import { processRedactor } from "./process-redactor.ts";
 import { proposedDiff } from "./proposed-diff.ts";
 
 type Requested = Omit<AgentEventOf<"permission_requested">, "type" | "sessionId" | "turn" | "ts">;
@@ -110,10 +113,15 @@ export async function createSessionPolicy(input: {
     home,
     scratchDir: input.scratchDir,
   });
-  /** Calls a person allowed for the rest of the session: tool and arguments, exactly. */
+  /** Calls a person allowed for the rest of the session: tool, arguments, why it asked and what it reaches. */
   const allowedCalls = new Set<string>();
-  /** Protected files a person said yes to writing (real paths): the file tools check the path they open. */
-  const approvedProtected = new Set<string>();
+  /**
+   * The file a person just said yes to writing (real path), for the one call that asked: write and edit run one
+   * at a time, and each checks the path it opens (refuseWrite) once. Cleared when the next edit is decided.
+   */
+  let approvedWrite: string | null = null;
+  const requested = (event: Requested) => input.requested(withoutKeys(event));
+  const resolved = (event: Resolved) => input.resolved(withoutKeys(event));
 
   async function ask(
     tool: AnyTool,
@@ -122,7 +130,8 @@ export async function createSessionPolicy(input: {
     decision: AskDecision,
     call: { id: string; signal: AbortSignal },
   ): Promise<PolicyDecision> {
-    const key = callKey(tool.name, a);
+    // The same arguments may now reach another file (a symlink swapped in) or ask for another reason.
+    const key = `${callKey(tool.name, a)}\0${decision.cause}\0${JSON.stringify(reached(request))}`;
     const target = targetOf(request);
     const common = { callId: call.id, tool: tool.name, arguments: a, target };
     if (allowedCalls.has(key)) return allowed(request);
@@ -131,7 +140,7 @@ export async function createSessionPolicy(input: {
       tool.kind === "edit" && request.path
         ? proposedDiff(tool.name, request.path, a, workspace.rootOf(request.path.real, "write"))
         : undefined;
-    input.requested({
+    requested({
       requestId,
       ...common,
       kind: tool.kind,
@@ -144,12 +153,14 @@ export async function createSessionPolicy(input: {
     });
     const given = await answer;
     if (given.decision === "interrupted") {
-      input.resolved({ requestId, ...common, decision: "deny", by: "interrupt", reason: "interrupted" });
+      resolved({ requestId, ...common, decision: "deny", by: "interrupt", reason: "interrupted" });
       return { decision: "deny", reason: "interrupted while waiting for permission" };
     }
-    if (given.decision === "deny") {
-      const reason = given.reason?.trim() ? given.reason.trim() : undefined;
-      input.resolved({
+    // Anything but a yes hearth knows (a client's typo, a made-up "allow") is a no: nothing fails open.
+    if (given.decision === "deny" || !YES.has(given.decision)) {
+      const text = "reason" in given && typeof given.reason === "string" ? given.reason.trim() : "";
+      const reason = text === "" ? undefined : text;
+      resolved({
         requestId,
         ...common,
         decision: "deny",
@@ -163,7 +174,7 @@ export async function createSessionPolicy(input: {
     const saved = given.decision === "allow_always" ? await remember(decision, true) : null;
     if (given.decision === "allow_session") await remember(decision, false);
     if (given.decision !== "allow_once") allowedCalls.add(key);
-    input.resolved({
+    resolved({
       requestId,
       ...common,
       decision: "allow",
@@ -175,7 +186,7 @@ export async function createSessionPolicy(input: {
   }
 
   function allowed(request: PermissionRequest): PolicyDecision {
-    if (request.path && request.kind === "edit") approvedProtected.add(request.path.real);
+    if (request.path && request.kind === "edit") approvedWrite = request.path.real;
     return { decision: "allow" };
   }
 
@@ -207,6 +218,7 @@ export async function createSessionPolicy(input: {
 
   const policy: ToolPolicy = async (tool, args, call) => {
     const a = (args ?? {}) as Record<string, unknown>;
+    if (tool.kind === "edit") approvedWrite = null;
     const built = await buildRequest(tool, a);
     if ("problem" in built) return { decision: "deny", reason: built.problem };
     const request = built;
@@ -223,7 +235,7 @@ export async function createSessionPolicy(input: {
     );
     if (decision.decision === "allow") return decision;
     if (decision.decision === "deny") {
-      input.resolved({
+      resolved({
         callId: call.id,
         tool: tool.name,
         arguments: a,
@@ -246,8 +258,11 @@ export async function createSessionPolicy(input: {
     policy,
     hidden: hiddenPathFilter(context, input.extraRoots) ?? undefined,
     readDenied: readDenyFilter(context, input.extraRoots) ?? undefined,
-    refuseWrite: (realPath) =>
-      approvedProtected.has(realPath) ? null : protectedPathReason(realPath, context),
+    refuseWrite: (realPath) => {
+      const approved = approvedWrite === realPath;
+      approvedWrite = null;
+      return approved ? null : protectedPathReason(realPath, context);
+    },
     readRefusal: (realPath) => {
       const path = requestPath(realPath, workspace.root, input.extraRoots);
       const decision = decidePermission({ tool: "read", kind: "read", path }, context);
@@ -259,6 +274,26 @@ export async function createSessionPolicy(input: {
 /** The command, or the path relative to its root, as a front shows it. */
 function targetOf(request: PermissionRequest): string {
   return request.command?.text ?? request.path?.relative ?? "";
+}
+
+const YES = new Set<string>(["allow_once", "allow_session", "allow_always"]);
+
+/** The real paths a call reaches: its file, or the paths its command names. */
+function reached(request: PermissionRequest): string[] {
+  return [request.path?.real ?? "", ...(request.command?.paths ?? []).map((path) => path.real)];
+}
+
+/** An event as a front may show and log it: every string without the keys hearth knows. */
+function withoutKeys<T>(value: T): T {
+  const redactor = processRedactor();
+  const walk = (item: unknown): unknown => {
+    if (typeof item === "string") return redactor.redactKnown(item);
+    if (Array.isArray(item)) return item.map(walk);
+    if (item && typeof item === "object")
+      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, walk(inner)]));
+    return item;
+  };
+  return walk(value) as T;
 }
 
 /** The call exactly: its tool and its arguments with keys sorted at every depth (so nested values count too). */

@@ -1,7 +1,8 @@
 /**
  * Adds a permission rule to a settings file (a person answered "allow always"): the file is edited in place
  * with its comments and layout kept (jsonc-parser's edits), then replaced atomically: a temp file beside it,
- * fsynced, renamed over it; its mode is kept (a new file is 0600). A file that does not parse is left alone.
+ * fsynced, renamed over it; its mode is kept (a new file is 0600). A settings file that is a symlink (kept in a
+ * dotfiles folder) is written where it points, so the link stays. A file that does not parse is left alone.
  */
 import {
   closeSync,
@@ -9,6 +10,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -20,7 +22,8 @@ import { dirname } from "node:path";
 export type RuleWrite = { ok: true; added: boolean } | { ok: false; problem: string };
 
 /** Appends `rule` to permissions.<list> of the settings file at `path` (created when missing). */
-export function addPermissionRule(path: string, list: "allow" | "deny", rule: string): RuleWrite {
+export function addPermissionRule(link: string, list: "allow" | "deny", rule: string): RuleWrite {
+  const path = realOrSelf(link);
   let text = "";
   let mode = 0o600;
   try {
@@ -62,6 +65,14 @@ export function addPermissionRule(path: string, list: "allow" | "deny", rule: st
   } catch (error) {
     rmSync(temp, { force: true });
     return { ok: false, problem: problemOf(path, error) };
+  }
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
