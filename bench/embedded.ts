@@ -153,11 +153,11 @@ function printRun(home: string, project: string): Promise<{ firstOutputMs: numbe
     child.stdout.on("data", (chunk) => {
       buffer += chunk;
       for (let nl = buffer.indexOf("\n"); nl !== -1; nl = buffer.indexOf("\n")) {
-        const event = JSON.parse(buffer.slice(0, nl)) as { type: string; duration_ms?: number };
+        const event = JSON.parse(buffer.slice(0, nl)) as { type: string; timing?: { durationMs: number } };
         buffer = buffer.slice(nl + 1);
-        if ((event.type === "text_delta" || event.type === "response") && firstOutputMs === undefined)
+        if ((event.type === "text_delta" || event.type === "message_ended") && firstOutputMs === undefined)
           firstOutputMs = performance.now() - started;
-        if (event.type === "response" && responseMs === undefined) responseMs = event.duration_ms;
+        if (event.type === "message_ended" && responseMs === undefined) responseMs = event.timing?.durationMs;
       }
     });
     child.on("close", (code) => {

@@ -178,8 +178,8 @@ async function main() {
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l))
-      .filter((e) => e.type === "tool_result")
-      .map((e) => e.duration_ms as number);
+      .filter((e) => e.type === "tool_call_ended")
+      .map((e) => e.durationMs as number);
     const gaps: number[] = [];
     for (let k = 0; k < 10; k++) {
       const done = fake.modelRequests[k].respondedAt!;

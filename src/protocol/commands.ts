@@ -28,9 +28,11 @@ type CommandMap = {
   prompt: { text: string; attachments?: Attachment[] };
   /** Stop the running prompt: its request and tools are aborted (process groups killed); the session stays open. */
   interrupt: NoFields;
+  /** Answer a `permission_requested` event (its `requestId`): the waiting call runs or is refused. */
   answer_permission: { requestId: string; answer: PermissionAnswer };
   /** The model for the next prompts: `provider/model`, a bare name, or a GGUF path. */
   set_model: { model: string };
+  /** The permission mode for the next tool calls: ask, edits, auto or plan. */
   set_mode: { mode: PermissionMode };
   /** Summarise the conversation so far now, to free the model's context window. */
   compact: NoFields;

@@ -36,14 +36,23 @@ export type AgentEndReason =
   | "max_cost";
 
 type EventMap = {
+  /** The loop started on a prompt, with this model (`provider/model`). */
   agent_started: { model: string };
+  /** A turn began: one model request and the tool calls it asks for. `turn` counts across the session's prompts. */
   turn_started: Record<string, never>;
+  /** The request went to the model; `attempt` is 1, then 2, 3, ... when it is retried. */
   request_sent: { attempt: number };
+  /** A piece of the answer as it streams. */
   text_delta: { text: string };
+  /** A piece of the model's reasoning, when the provider sends it. */
   reasoning_delta: { text: string };
+  /** The request failed with `error` and is sent again after `delayMs`; text deltas start over after it. */
   retry_scheduled: { attempt: number; delayMs: number; error: ProviderError };
+  /** One model response ended: the whole message (text, reasoning, tool calls, usage) and its timing. */
   message_ended: { message: AssistantMessage; timing: ResponseTiming };
+  /** A tool call of the response is taken up (its permission, if it needs one, comes next; then it runs). */
   tool_call_started: { call: ToolCallPart };
+  /** A tool call ended: `content` is exactly what the model sees; `details` is the tool's own (an edit's diff, a command's exit code). */
   tool_call_ended: {
     call: ToolCallPart;
     content: string;
@@ -57,6 +66,7 @@ type EventMap = {
   tool_loop_detected: { call: ToolCallPart; repeats: number };
   /** The server refused native tool calls (`reason`); tools go through the text protocol for the rest of the run. */
   tool_protocol_switched: { to: "text"; reason: string };
+  /** The turn is over (its response and its tool results are in the conversation). */
   turn_ended: Record<string, never>;
   /** The response was cut off by the output limit; `message` (added to the conversation) asks the model to go on. */
   continuation_requested: { message: UserMessage };
@@ -72,6 +82,7 @@ type EventMap = {
     summary?: string;
     keepLast?: number;
   };
+  /** The loop ended on this prompt: why, with the provider's error when it failed, the usage and the turns it took. */
   agent_ended: {
     reason: AgentEndReason;
     error?: ProviderError;

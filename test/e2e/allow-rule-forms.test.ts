@@ -47,9 +47,9 @@ test("bash(git diff:*) does not cover --output or --ext-diff, and an append outs
       { env: { ...env, GIT_CONFIG_NOSYSTEM: "1" } },
     );
     assert.equal(result.code, 0, result.stderr);
-    const results = result.events.filter((e) => e.type === "tool_result");
+    const results = result.events.filter((e) => e.type === "tool_call_ended");
     assert.equal(results.length, commands.length);
-    return results.map((r) => ({ error: r.is_error === true, content: String(r.content) }));
+    return results.map((r) => ({ error: r.isError === true, content: String(r.content) }));
   }
 
   // Default (ask) mode: only the rule can allow a command that is not read-only.

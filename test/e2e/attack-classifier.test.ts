@@ -47,7 +47,7 @@ for (const sandboxed of [true, false]) {
       { env: setup.env, timeoutMs: 60_000 },
     );
     assert.equal(run.code, 0, run.stderr);
-    const results = run.events.filter((e) => e.type === "tool_result").map((e) => String(e.content));
+    const results = run.events.filter((e) => e.type === "tool_call_ended").map((e) => String(e.content));
     assert.equal(results.length, commands.length);
     for (const name of ["a", "b", "c", "d"]) {
       const file = join(victim, name, "file");

@@ -135,7 +135,9 @@ test("a failed run ends with an error result; stream-json still writes hearth's 
   const own = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "x"]);
   assert.equal(own.code, 0, own.stderr);
   assert.deepEqual(
-    own.events.map((e) => e.type).filter((t) => t === "init" || t === "response" || t === "result"),
-    ["init", "response", "result"],
+    own.events
+      .map((e) => e.type)
+      .filter((t) => t === "session_info" || t === "message_ended" || t === "result"),
+    ["session_info", "message_ended", "result"],
   );
 });

@@ -33,7 +33,7 @@ const bash = (command: string): FakeTurn => ({ toolCalls: [{ name: "bash", argum
 const read = (path: string): FakeTurn => ({ toolCalls: [{ name: "read", arguments: { path } }] });
 
 function toolResults(events: Array<Record<string, unknown>>) {
-  return events.filter((e) => e.type === "tool_result");
+  return events.filter((e) => e.type === "tool_call_ended");
 }
 
 test("the built bin is executable (a rebuild keeps `npm install -g .`'s hearth runnable)", () => {
@@ -126,10 +126,10 @@ test("Claude Code's names: bypassPermissions is auto but a destructive command s
     "x",
   ]);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.events[0].permission_mode, "auto");
+  assert.equal(run.events[0].permissionMode, "auto");
   const [touch, push] = toolResults(run.events);
-  assert.equal(touch.is_error, false, String(touch.content));
-  assert.equal(push.is_error, true);
+  assert.equal(touch.isError, false, String(touch.content));
+  assert.equal(push.isError, true);
   assert.match(String(push.content), /Destructive commands always need a human yes/);
 });
 
@@ -150,9 +150,9 @@ test("--allowedTools and --disallowedTools add rules for the run, in Claude Code
   const run = await runHearth(sandbox, args);
   assert.equal(run.code, 0, run.stderr);
   const [touch, denied] = toolResults(run.events);
-  assert.equal(touch.is_error, false, String(touch.content));
+  assert.equal(touch.isError, false, String(touch.content));
   assert.ok(existsSync(join(sandbox.project, "made.txt")));
-  assert.equal(denied.is_error, true);
+  assert.equal(denied.isError, true);
   assert.match(String(denied.content), /denied by the rule "read\(\/notes\.txt\)"/);
 
   const bad = await runHearth(sandbox, ["-p", "--allowedTools", "Bash(git status", "x"]);
@@ -189,16 +189,16 @@ test(".claude/settings.json permissions are a project layer: deny applies, allow
   const first = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "go"]);
   assert.equal(first.code, 0, first.stderr);
   const [secret, untrusted] = toolResults(first.events);
-  assert.equal(secret.is_error, true);
+  assert.equal(secret.isError, true);
   assert.doesNotMatch(String(secret.content), /do not read/);
-  assert.equal(untrusted.is_error, true, "an untrusted project's allow rule does not apply");
+  assert.equal(untrusted.isError, true, "an untrusted project's allow rule does not apply");
   assert.match(first.stderr, /project rules ignored: 1 allow rule/);
 
   const trust = await runHearth(sandbox, ["trust"]);
   assert.equal(trust.code, 0, trust.stderr);
   const second = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "again"]);
   assert.equal(second.code, 0, second.stderr);
-  assert.equal(toolResults(second.events)[0].is_error, false, String(toolResults(second.events)[0].content));
+  assert.equal(toolResults(second.events)[0].isError, false, String(toolResults(second.events)[0].content));
   assert.ok(existsSync(join(sandbox.project, "by-claude-rule.txt")));
 
   writeFileSync(join(sandbox.project, ".claude", "settings.json"), "{ not json");

@@ -77,7 +77,7 @@ async function attempt(turns: FakeTurn[], setup?: (sandbox: Sandbox) => void, ex
   const home = sandbox.home;
   // The project lives beside HOME in the temp root; HOME must not change at all.
   assert.deepEqual(snapshot(home), before, "the sentinel tree changed");
-  const results = run.events.filter((e) => e.type === "tool_result");
+  const results = run.events.filter((e) => e.type === "tool_call_ended");
   return { run, results, sandbox };
 }
 
@@ -93,7 +93,7 @@ test("../ and absolute paths: writes and edits outside the workspace are refused
   ]);
   assert.equal(results.length, 3);
   for (const r of results) {
-    assert.equal(r.is_error, true);
+    assert.equal(r.isError, true);
     assert.match(String(r.content), /outside the workspace/);
   }
 });
@@ -111,7 +111,7 @@ test("a symlink inside the workspace that points outside is no way out, for read
     },
   );
   for (const r of results) {
-    assert.equal(r.is_error, true, String(r.content));
+    assert.equal(r.isError, true, String(r.content));
     assert.match(String(r.content), /outside the workspace.*resolves to/);
   }
   assert.ok(!String(results[0].content).includes("sentinel private key"));
@@ -122,7 +122,7 @@ test("a hard link to a file outside cannot be written through", async () => {
     [call("write", { path: "main.c", content: "evil" }), call("read", { path: "main.c" })],
     (sandbox) => linkSync(join(sandbox.home, "other-project", "main.c"), join(sandbox.project, "main.c")),
   );
-  assert.equal(results[0].is_error, true);
+  assert.equal(results[0].isError, true);
   assert.match(String(results[0].content), /hard link/);
 });
 
@@ -135,7 +135,7 @@ test("a symlinked .git pointing outside: its files are outside the workspace", a
       symlinkSync(join(sandbox.home, "other-project", ".git"), join(sandbox.project, ".git"));
     },
   );
-  assert.equal(results[0].is_error, true);
+  assert.equal(results[0].isError, true);
   assert.match(String(results[0].content), /outside the workspace/);
 });
 
@@ -157,15 +157,15 @@ test("--add-dir lets tools reach one more directory; a project file cannot widen
     env: provider.env,
   });
   assert.equal(allowed.code, 0, allowed.stderr);
-  const first = allowed.events.find((e) => e.type === "tool_result");
-  assert.equal(first?.is_error, false, String(first?.content));
+  const first = allowed.events.find((e) => e.type === "tool_call_ended");
+  assert.equal(first?.isError, false, String(first?.content));
   assert.match(String(first?.content), /int main/);
 
   writeSettings(sandbox, "project", { permissions: { additionalDirectories: ["../home"] } });
   const widened = await runHearth(sandbox, [...args, "go"], { env: provider.env });
   assert.equal(widened.code, 0, widened.stderr);
-  const second = widened.events.find((e) => e.type === "tool_result");
-  assert.equal(second?.is_error, true);
+  const second = widened.events.find((e) => e.type === "tool_call_ended");
+  assert.equal(second?.isError, true);
   assert.match(String(second?.content), /outside the workspace/);
 
   const missing = await runHearth(sandbox, [...args, "--add-dir", "no/such/dir", "go"], {

@@ -29,7 +29,7 @@ test("a long session stays under the window: old outputs are elided, the event s
   });
   const run = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "read f1.txt to f6.txt"]);
   assert.equal(run.code, 0, run.stderr);
-  const compacted = run.events.filter((e) => e.type === "compacted");
+  const compacted = run.events.filter((e) => e.type === "context_compacted");
   assert.ok(compacted.length >= 1, "compacted at least once");
   assert.equal(compacted[0].method, "elided");
   assert.equal(compacted[0].window, window);

@@ -64,11 +64,11 @@ test("auto mode refuses a git alias, SQL from a file and a delete under the temp
   );
   assert.equal(result.code, 0, result.stderr);
 
-  const results = result.events.filter((e) => e.type === "tool_result");
+  const results = result.events.filter((e) => e.type === "tool_call_ended");
   assert.equal(results.length, commands.length);
   const reasons = ["git reset --hard", "DROP TABLE users", "outside the workspace"];
   for (const [i, r] of results.entries()) {
-    assert.equal(r.is_error, true, `${commands[i]} ran: ${r.content}`);
+    assert.equal(r.isError, true, `${commands[i]} ran: ${r.content}`);
     assert.match(String(r.content), /Destructive commands always need a human yes/, commands[i]);
     assert.ok(String(r.content).includes(reasons[i]), `${commands[i]}: ${r.content}`);
     assert.ok(result.stderr.includes(`refused bash ${JSON.stringify(commands[i])}`), result.stderr);

@@ -42,16 +42,17 @@ test("hearth -p --model local/<name> runs the GGUF in-process and streams its ev
   // and the run ends as cut off (exit 1), as for any model.
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /cut off by the output token limit, also after asking the model to continue/);
-  const init = run.events.find((e) => e.type === "init");
-  assert.equal(init?.model, "local/tiny");
-  const response = run.events.find((e) => e.type === "response") as
-    | { usage: { input_tokens: number; output_tokens: number }; stop_reason: string }
+  const info = run.events.find((e) => e.type === "session_info");
+  assert.equal(info?.model, "local/tiny");
+  const response = run.events.find((e) => e.type === "message_ended") as
+    | { message: { usage: { inputTokens: number; outputTokens: number }; stopReason: string } }
     | undefined;
   assert.ok(response, run.stdout);
+  const { usage } = response.message;
   // The whole system prompt and tool list were evaluated; output stopped at maxOutputTokens from settings.
-  assert.ok(response.usage.input_tokens > 100, JSON.stringify(response));
-  assert.ok(response.usage.output_tokens > 0 && response.usage.output_tokens <= 32, JSON.stringify(response));
-  assert.equal(run.events.filter((e) => e.type === "response").length, 2, "one request to continue");
+  assert.ok(usage.inputTokens > 100, JSON.stringify(response));
+  assert.ok(usage.outputTokens > 0 && usage.outputTokens <= 32, JSON.stringify(response));
+  assert.equal(run.events.filter((e) => e.type === "message_ended").length, 2, "one request to continue");
   const result = run.events.at(-1);
   assert.equal(result?.type, "result");
   assert.equal(result?.subtype, "error_max_output_tokens");

@@ -76,7 +76,7 @@ test("HTTP 429 then success: retried after retry-after, exit 0", async () => {
   assert.equal(fake.modelRequests.length, 2);
   assert.match(run.stderr, /rate limiting.*retrying/);
   assert.equal(run.events.at(-1)?.result, "ok after retry");
-  assert.ok(run.events.some((e) => e.type === "retry"));
+  assert.ok(run.events.some((e) => e.type === "retry_scheduled"));
 });
 
 test("HTTP 500 then success: retried with backoff, exit 0", async () => {
@@ -156,8 +156,8 @@ test("a tool that hangs is killed at its timeout, with its whole process group",
     ["--permission-mode", "auto"],
   );
   assert.equal(run.code, 0, run.stderr);
-  const result = run.events.find((e) => e.type === "tool_result")!;
-  assert.equal(result.is_error, true);
+  const result = run.events.find((e) => e.type === "tool_call_ended")!;
+  assert.equal(result.isError, true);
   assert.match(String(result.content), /timed out after 1 ?s/);
   // Run pgrep directly (not through a shell, whose own command line would contain the marker).
   const pgrep = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" });
@@ -174,7 +174,7 @@ test("a tool printing 50 MB: the model sees a capped result with a spill file", 
     ["--permission-mode", "auto"],
   );
   assert.equal(run.code, 0, run.stderr);
-  const result = run.events.find((e) => e.type === "tool_result")!;
+  const result = run.events.find((e) => e.type === "tool_call_ended")!;
   assert.ok(String(result.content).length < 40_000, `content is ${String(result.content).length} chars`);
   assert.match(String(result.content), /output was 50 MB/);
   const secondBody = JSON.stringify(fake.modelRequests[1].body);
@@ -188,8 +188,8 @@ test("ask mode headless: a command is refused, the model is told, stderr says ho
   ]);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(!existsSync(join(sandbox.project, "out.txt")));
-  const result = run.events.find((e) => e.type === "tool_result")!;
-  assert.equal(result.is_error, true);
+  const result = run.events.find((e) => e.type === "tool_call_ended")!;
+  assert.equal(result.isError, true);
   assert.match(String(result.content), /permission needed: .*nobody to ask.*--permission-mode edits/);
   assert.match(run.stderr, /refused bash "echo done > out.txt": .*\(allow with --permission-mode edits/);
 });
@@ -209,9 +209,9 @@ test("plan mode: edits are refused; reads work", async () => {
     { "a.txt": "alpha\n" },
   );
   assert.equal(run.code, 0, run.stderr);
-  const results = run.events.filter((e) => e.type === "tool_result");
-  assert.equal(results[0].is_error, false);
-  assert.equal(results[1].is_error, true);
+  const results = run.events.filter((e) => e.type === "tool_call_ended");
+  assert.equal(results[0].isError, false);
+  assert.equal(results[1].isError, true);
   assert.match(String(results[1].content), /plan mode is read-only/);
   assert.ok(!existsSync(join(sandbox.project, "b.txt")));
 });
@@ -282,7 +282,7 @@ test("Ctrl-C during a running command: the command's group is killed, exit 130 w
     {
       env: setup.env,
       onLine: (line, child) => {
-        if (interruptedAt === 0 && line.includes('"type":"tool_call"')) {
+        if (interruptedAt === 0 && line.includes('"type":"tool_call_started"')) {
           // Interrupt once the command is really running (the classifier and sandbox start first).
           const poll = setInterval(() => {
             if (spawnSync("pgrep", ["-f", marker]).status !== 0) return;
@@ -298,7 +298,7 @@ test("Ctrl-C during a running command: the command's group is killed, exit 130 w
   assert.equal(run.code, 130, run.stderr);
   assert.ok(interruptedAt > 0);
   assert.ok(exitedAfter < 500, `exited ${exitedAfter} ms after SIGINT; ${run.stderr}`);
-  const result = run.events.find((e) => e.type === "tool_result");
+  const result = run.events.find((e) => e.type === "tool_call_ended");
   assert.match(String(result?.content), /interrupted/);
   assert.equal(run.events.at(-1)?.subtype, "interrupted");
   const pgrep = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" });

@@ -67,7 +67,7 @@ test("1,000 writes race a folder flipped to a symlink to ~/.ssh: 0 files land ou
   const turns = turnsOf(1000, (n) => ({ name: "write", arguments: { path: `d/f${n}`, content: `${n}\n` } }));
   const { run } = await raceFlipper(sandbox, turns, ssh);
   const outside = readdirSync(ssh).filter((name) => name !== "id_ed25519");
-  const written = run.events.filter((e) => e.type === "tool_result" && e.is_error !== true).length;
+  const written = run.events.filter((e) => e.type === "tool_call_ended" && e.isError !== true).length;
   process.stdout.write(`# race: ${written} of 1000 writes went through, ${outside.length} landed outside\n`);
   assert.deepEqual(outside, [], `${outside.length} of 1000 writes landed in ~/.ssh`);
   assert.equal(readFileSync(join(ssh, "id_ed25519"), "utf8"), "sentinel key\n");
@@ -87,7 +87,7 @@ test("reads race the same flip: the secret behind the link never reaches the mod
     !JSON.stringify(fake.requests).includes("CANARY-PRIVATE-KEY"),
     "the secret was sent to the model",
   );
-  const results = run.events.filter((e) => e.type === "tool_result");
+  const results = run.events.filter((e) => e.type === "tool_call_ended");
   assert.equal(results.length, 600, "every read ran or was refused");
 });
 
@@ -138,9 +138,9 @@ test("a symlink in the workspace to .hearth/settings.json or a git hook cannot b
     { env: provider.env },
   );
   assert.equal(run.code, 0, run.stderr);
-  const results = run.events.filter((e) => e.type === "tool_result");
-  assert.equal(results[1].is_error, true);
-  assert.equal(results[3].is_error, true);
+  const results = run.events.filter((e) => e.type === "tool_call_ended");
+  assert.equal(results[1].isError, true);
+  assert.equal(results[3].isError, true);
   assert.equal(
     readFileSync(join(sandbox.project, ".hearth", "settings.json"), "utf8"),
     '{ "permissionMode": "ask" }\n',

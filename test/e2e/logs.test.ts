@@ -29,7 +29,7 @@ test("the daily log records the run and its tool calls; Ctrl-C mid-command write
   });
   const run = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "go"], {
     onLine: (line, child) => {
-      if (line.includes('"type":"tool_call"') && line.includes('"name":"bash"'))
+      if (line.includes('"type":"tool_call_started"') && line.includes('"name":"bash"'))
         setTimeout(() => child.kill("SIGINT"), 300);
     },
   });

@@ -44,7 +44,7 @@ async function run(
     ["-p", "--model", provider.model, "--output-format", "stream-json", ...(options.args ?? []), "go"],
     { env: { ...provider.env, ...options.env } },
   );
-  const results = result.events.filter((e) => e.type === "tool_result");
+  const results = result.events.filter((e) => e.type === "tool_call_ended");
   return { result, results, fake, sent: JSON.stringify(fake.requests.map((r) => r.body)) };
 }
 
@@ -57,11 +57,11 @@ test("without an OS sandbox, auto mode refuses a command that is not read-only; 
   });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(existsSync(join(sandbox.project, "x")), false, "touch ran without a sandbox");
-  assert.equal(results[0].is_error, true);
+  assert.equal(results[0].isError, true);
   assert.match(String(results[0].content), /no OS sandbox runs to contain commands/);
   assert.doesNotMatch(String(results[0].content), /--permission-mode/);
   assert.match(result.stderr, /refused bash "touch x": no OS sandbox/);
-  assert.equal(results[1].is_error, false);
+  assert.equal(results[1].isError, false);
   assert.match(String(results[1].content), /readme text/);
 });
 
@@ -74,12 +74,12 @@ test("a project file cannot turn the sandbox off for itself, even trusted; the u
     args: ["--permission-mode", "auto"],
     env: noBwrap,
   });
-  assert.equal(byProject.results[0].is_error, true, byProject.result.stderr);
+  assert.equal(byProject.results[0].isError, true, byProject.result.stderr);
   assert.equal(existsSync(join(sandbox.project, "x")), false);
 
   writeSettings(sandbox, "user", { sandbox: { enabled: false } });
   const byUser = await run(sandbox, [bash("touch x")], { args: ["--permission-mode", "auto"], env: noBwrap });
-  assert.equal(byUser.results[0].is_error, false, byUser.result.stderr);
+  assert.equal(byUser.results[0].isError, false, byUser.result.stderr);
   assert.equal(existsSync(join(sandbox.project, "x")), true);
 });
 
@@ -138,14 +138,14 @@ test("a read deny rule holds for commands when no sandbox runs: naming the file 
     });
     assert.equal(result.code, 0, result.stderr);
     for (const [i, command] of commands.entries()) {
-      assert.equal(results[i].is_error, true, command);
+      assert.equal(results[i].isError, true, command);
       assert.match(
         String(results[i].content),
         /(keeps|kept) from the model.*and no OS sandbox runs to hide it/,
         command,
       );
     }
-    assert.equal(results[commands.length].is_error, false);
+    assert.equal(results[commands.length].isError, false);
     assert.ok(!sent.includes("CANARY-PRIVATE"), "the denied file reached the model");
     assert.ok(!result.stdout.includes("CANARY-PRIVATE"));
   }
@@ -169,15 +169,15 @@ test("secrets: .env asks (headless: refused with the rule that allows it), ~/.ss
     args: ["--permission-mode", "auto", "--add-dir", sandbox.home],
   });
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(results[0].is_error, true);
+  assert.equal(results[0].isError, true);
   assert.match(String(results[0].content), /\.env file, which may hold secrets/);
   assert.match(String(results[0].content), /the rule "read\(\/\.env\)" in permissions\.allow/);
-  assert.equal(results[1].is_error, true);
-  assert.equal(results[2].is_error, false);
-  assert.equal(results[3].is_error, true);
+  assert.equal(results[1].isError, true);
+  assert.equal(results[2].isError, false);
+  assert.equal(results[3].isError, true);
   assert.match(String(results[3].content), /ssh keys .* never opened by hearth's file tools/);
-  assert.equal(results[4].is_error, false);
-  assert.equal(results[5].is_error, true);
+  assert.equal(results[4].isError, false);
+  assert.equal(results[5].isError, true);
   assert.match(String(results[5].content), /hearth's own keys and settings/);
   for (const canary of ["CANARY-DOTENV", "CANARY-SSH", "CANARY-CONFIG"]) {
     assert.ok(!sent.includes(canary), `${canary} reached the model`);
@@ -185,6 +185,6 @@ test("secrets: .env asks (headless: refused with the rule that allows it), ~/.ss
 
   writeSettings(sandbox, "user", { permissions: { allow: ["read(/.env)"] } });
   const allowed = await run(sandbox, [read(".env")], { args: ["--permission-mode", "auto"] });
-  assert.equal(allowed.results[0].is_error, false, allowed.result.stderr);
+  assert.equal(allowed.results[0].isError, false, allowed.result.stderr);
   assert.match(String(allowed.results[0].content), /API_TOKEN=/);
 });

@@ -62,28 +62,35 @@ for (const protocol of PROTOCOLS) {
       assert.equal(readFileSync(join(sandbox.project, "out.txt"), "utf8"), "done\n");
 
       const types = run.events.map((e) => e.type);
-      assert.equal(types[0], "init");
-      assert.equal(types.at(-1), "result");
-      const init = run.events[0];
-      assert.equal(init.model, setup.model);
-      assert.equal(init.cwd, sandbox.project);
-      assert.deepEqual(init.tools, ["read", "write", "edit", "bash", "grep", "glob", "ls"]);
+      assert.equal(types[0], "session_info");
+      assert.deepEqual(types.slice(-3), ["prompt_ended", "session_closed", "result"]);
+      const info = run.events[0];
+      assert.equal(info.model, setup.model);
+      assert.equal(info.cwd, sandbox.project);
+      assert.deepEqual(info.tools, ["read", "write", "edit", "bash", "grep", "glob", "ls"]);
+      assert.equal(info.sessionId, run.events.at(-1)?.session_id);
 
-      const calls = run.events.filter((e) => e.type === "tool_call");
+      const calls = run.events.filter((e) => e.type === "tool_call_started");
       assert.deepEqual(
-        calls.map((e) => e.name),
+        calls.map((e) => (e.call as { name: string }).name),
         ["read", "bash"],
       );
-      const results = run.events.filter((e) => e.type === "tool_result");
+      const results = run.events.filter((e) => e.type === "tool_call_ended");
       assert.equal(results.length, 2);
       assert.ok(
-        results.every((e) => e.is_error === false),
+        results.every((e) => e.isError === false),
         JSON.stringify(results),
       );
       assert.match(String(results[0].content), /hello from the workspace/);
-      const responses = run.events.filter((e) => e.type === "response");
+      const responses = run.events.filter((e) => e.type === "message_ended") as Array<{
+        timing: { durationMs: unknown; ttftMs: unknown };
+      }>;
       assert.equal(responses.length, 3);
-      assert.ok(responses.every((e) => typeof e.duration_ms === "number" && typeof e.ttft_ms === "number"));
+      assert.ok(
+        responses.every(
+          (e) => typeof e.timing.durationMs === "number" && typeof e.timing.ttftMs === "number",
+        ),
+      );
       if (stream) assert.ok(run.events.some((e) => e.type === "text_delta"));
 
       const result = run.events.at(-1)!;

@@ -50,7 +50,7 @@ test("a server that accepts and never answers: exit 1 within the retry budget, '
   const end = result.events.at(-1);
   assert.equal(end?.subtype, "error");
   assert.equal(end?.error_kind, "timeout");
-  assert.equal(result.events.filter((e) => e.type === "retry").length, attempts - 1);
+  assert.equal(result.events.filter((e) => e.type === "retry_scheduled").length, attempts - 1);
 });
 
 test("a Retry-After longer than the retry budget: one request, and the message gives the wait", async () => {
@@ -172,7 +172,7 @@ test("the server refuses a request as too long: hearth compacts the history and 
   );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.events.at(-1)?.result, "summed up");
-  const compacted = result.events.find((e) => e.type === "compacted");
+  const compacted = result.events.find((e) => e.type === "context_compacted");
   assert.equal(compacted?.cause, "server");
   assert.match(result.stderr, /the server refused the request as too long/);
   const sizes = fake.modelRequests.map((r) => JSON.stringify(r.body).length);

@@ -37,10 +37,11 @@ for (const sandboxed of [true, false]) {
       { env },
     );
     assert.equal(result.code, 0, result.stderr);
-    const init = result.events.find((e) => e.type === "system" || e.type === "init") ?? result.events[0];
+    const init =
+      result.events.find((e) => e.type === "system" || e.type === "session_info") ?? result.events[0];
     const sessionId = String(init.session_id ?? init.sessionId ?? "");
-    const [out] = result.events.filter((e) => e.type === "tool_result");
-    assert.equal(out.is_error, false, String(out.content));
+    const [out] = result.events.filter((e) => e.type === "tool_call_ended");
+    assert.equal(out.isError, false, String(out.content));
     const scratch = /scratch=(\S+)/.exec(String(out.content))?.[1] ?? "";
     assert.match(scratch, /\/hearth-\d+\//, String(out.content));
     assert.ok(
@@ -73,7 +74,7 @@ test("in the sandbox only the run's scratch folder is writable of the temp dir: 
     { env },
   );
   assert.equal(result.code, 0, result.stderr);
-  const results = result.events.filter((e) => e.type === "tool_result");
+  const results = result.events.filter((e) => e.type === "tool_call_ended");
   assert.equal(results.length, commands.length);
   assert.equal(readFileSync(join(victim, "data.txt"), "utf8"), "keep me\n", JSON.stringify(results));
   assert.match(String(results[0].content), /Read-only file system/);

@@ -75,7 +75,7 @@ async function run(
 }
 
 const toolResults = (events: Array<Record<string, unknown>>) =>
-  events.filter((e) => e.type === "tool_result");
+  events.filter((e) => e.type === "tool_call_ended");
 
 test("every destructive class is refused in auto mode, with the reason, and nothing outside changes", async () => {
   const commands = [
@@ -96,7 +96,7 @@ test("every destructive class is refused in auto mode, with the reason, and noth
   const results = toolResults(result.events);
   assert.equal(results.length, commands.length);
   for (const [i, r] of results.entries()) {
-    assert.equal(r.is_error, true, commands[i]);
+    assert.equal(r.isError, true, commands[i]);
     assert.match(
       String(r.content),
       /permission needed: .*Destructive commands always need a human yes/,
@@ -125,9 +125,9 @@ test("a prompt injection in a file the model reads cannot get a destructive comm
   );
   assert.ok(homeUnchanged);
   const [read, attempt] = toolResults(result.events);
-  assert.equal(read.is_error, false);
+  assert.equal(read.isError, false);
   assert.match(String(read.content), /ignore previous instructions/);
-  assert.equal(attempt.is_error, true);
+  assert.equal(attempt.isError, true);
   assert.match(String(attempt.content), /permission needed/);
 });
 
@@ -140,7 +140,7 @@ test("an untrusted project cannot allow bash(*) or switch itself to auto; after 
   });
   const first = await run([bash("touch made-by-model.txt")], { args: [], sandbox });
   assert.ok(!existsSync(join(sandbox.project, "made-by-model.txt")));
-  assert.equal(toolResults(first.result.events)[0].is_error, true);
+  assert.equal(toolResults(first.result.events)[0].isError, true);
   assert.match(first.result.stderr, /permissionMode "auto", ignored because this folder is not trusted/);
   assert.match(first.result.stderr, /project rules ignored: 2 allow rules/);
 
@@ -148,7 +148,7 @@ test("an untrusted project cannot allow bash(*) or switch itself to auto; after 
   assert.equal(trust.code, 0, trust.stderr);
   const second = await run([bash("touch made-by-model.txt")], { args: [], sandbox });
   assert.equal(
-    toolResults(second.result.events)[0].is_error,
+    toolResults(second.result.events)[0].isError,
     false,
     String(toolResults(second.result.events)[0].content),
   );
@@ -206,9 +206,9 @@ test("the sandbox stops a write outside the workspace that the classifier cannot
   ]);
   assert.ok(homeUnchanged, "the sandbox let a write through");
   const [blocked, inside] = toolResults(result.events);
-  assert.equal(blocked.is_error, true);
+  assert.equal(blocked.isError, true);
   assert.match(String(blocked.content), /Read-only file system/);
-  assert.equal(inside.is_error, false);
+  assert.equal(inside.isError, false);
   assert.match(String(inside.content), /inside/);
   assert.ok(!/no OS sandbox/.test(result.stderr));
 });
@@ -233,7 +233,7 @@ test("no sandbox available: hearth says so once, and commands that are not read-
   assert.match(String(toolResults(result.events)[0].content), /no OS sandbox runs to contain commands/);
   // The classifier still stands between the model and a destructive command.
   assert.ok(existsSync(join(sandbox.home, "docs", "thesis.txt")));
-  assert.equal(toolResults(result.events)[1].is_error, true);
+  assert.equal(toolResults(result.events)[1].isError, true);
 });
 
 test("a read deny rule holds for folder-wide searches too: grep and glob never open or list a denied file", async () => {
@@ -256,11 +256,11 @@ test("a read deny rule holds for folder-wide searches too: grep and glob never o
     { args: [], sandbox },
   );
   const [grep, glob, read] = toolResults(result.events);
-  assert.equal(grep.is_error, false);
+  assert.equal(grep.isError, false);
   assert.match(String(grep.content), /src\/app\.ts:1:/);
   assert.ok(!String(grep.content).includes(".env:"), "grep looked into a denied file");
   assert.match(String(glob.content), /^No files match/, "glob listed a denied file");
-  assert.equal(read.is_error, true);
+  assert.equal(read.isError, true);
   const seenByModel = JSON.stringify(fake.modelRequests.map((r) => r.body));
   assert.ok(!seenByModel.includes("DB_PASSWORD"), "a denied file's content reached the model");
 });

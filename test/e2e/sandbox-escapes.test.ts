@@ -38,7 +38,7 @@ async function attack(
     ["-p", "--model", setup.model, "--permission-mode", "auto", "--output-format", "stream-json", "go"],
     { env: { ...setup.env, ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 },
   );
-  const results = run.events.filter((e) => e.type === "tool_result").map((e) => String(e.content));
+  const results = run.events.filter((e) => e.type === "tool_call_ended").map((e) => String(e.content));
   const requests = fake.modelRequests.map((r) => JSON.stringify(r.body)).join("\n");
   return { run, results, requests, sandbox, fake };
 }
@@ -163,7 +163,7 @@ test("SIGTERM in the middle of a run still stops what its commands left running 
       {
         env: setup.env,
         onLine: (line, child) => {
-          if (line.includes('"type":"tool_result"')) setTimeout(() => child.kill("SIGTERM"), 200);
+          if (line.includes('"type":"tool_call_ended"')) setTimeout(() => child.kill("SIGTERM"), 200);
         },
       },
     );
@@ -179,7 +179,7 @@ test("spill files are capped, kept with the session and removed with it", async 
     setup: (box) => writeSettings(box, "user", { sandbox: { enabled: false } }),
   });
   assert.equal(run.code, 0, run.stderr);
-  const sessionId = String(run.events.find((e) => e.session_id)?.session_id);
+  const sessionId = String(run.events.find((e) => e.type === "session_info")?.sessionId);
   const spillDir = join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions", sessionId, "spill");
   const files = readdirSync(spillDir);
   assert.equal(files.length, 1);

@@ -1,7 +1,7 @@
 /**
  * What a model and a terminal get to see, end to end through `hearth -p` and the fake model server:
  * - a command that prints keys hearth knows (from its environment, and stored for any provider) gives the model,
- *   and stream-json's tool_result, the redacted text; the prompt is redacted too;
+ *   and stream-json's tool_call_ended, the redacted text; the prompt is redacted too;
  * - secrets right after a line break or tab in a command's output stay out of the session, the index and stdout;
  * - an answer or a refused command full of escape sequences reaches the terminal without them.
  */
@@ -107,7 +107,7 @@ test("a command printing keys hearth knows gives the model, and stream-json, the
   assert.match(JSON.stringify(fake.modelRequests[0].body), /context: \[REDACTED\] and \[REDACTED\]/);
   const seen = toolResultsIn(fake.modelRequests[1].body).join("");
   assert.match(seen, /^env: \[REDACTED\]\nstored: \[REDACTED\]\n\[REDACTED PRIVATE KEY\]\nend\n/);
-  const results = run.events.filter((e) => e.type === "tool_result");
+  const results = run.events.filter((e) => e.type === "tool_call_ended");
   assert.equal(results.length, 1);
   assert.equal(results[0].content, seen, "stream-json shows what the model saw");
   assert.equal(fake.modelRequests[0].headers.authorization, `Bearer ${envKey}`, "the key was still used");
@@ -161,7 +161,7 @@ test("secrets right after a line break or tab in command output stay out of the 
   writeSettings(sandbox, "user", setup.settings);
   const run = await runHearth(sandbox, autoRun(setup.model, "stream-json", "build"), { env: setup.env });
   assert.equal(run.code, 0, run.stderr);
-  const result = run.events.find((e) => e.type === "tool_result");
+  const result = run.events.find((e) => e.type === "tool_call_ended");
   assert.match(String(result?.content), /build log\nAKIA…\[REDACTED\]\n\tsk-ant-…\[REDACTED\]/);
   const search = await runHearth(sandbox, ["sessions", "search", "build"], { env: setup.env });
   assert.equal(search.code, 0, search.stderr);

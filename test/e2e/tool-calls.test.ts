@@ -41,8 +41,8 @@ test('toolCalls: "text" in settings: tools in the system prompt, a written call 
     bodies[1].messages.at(-1)?.content ?? "",
     /<tool_response name="read">[\s\S]*hello from the workspace/,
   );
-  const result = run.events.find((e) => e.type === "tool_result");
-  assert.equal(result?.is_error, false);
+  const result = run.events.find((e) => e.type === "tool_call_ended");
+  assert.equal(result?.isError, false);
   const text = run.events.flatMap((e) => (e.type === "text_delta" ? [e.text] : [])).join("");
   assert.equal(text, "Reading.\nIt says hello.");
 });

@@ -29,7 +29,7 @@ async function setup(script: unknown[]) {
 }
 
 function toolResults(events: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
-  return events.filter((e) => e.type === "tool_result");
+  return events.filter((e) => e.type === "tool_call_ended");
 }
 
 test("a read of a FIFO in the workspace ends at once with an error the model sees", async () => {
@@ -41,7 +41,7 @@ test("a read of a FIFO in the workspace ends at once with an error the model see
   const run = await runHearth(sandbox, ["-p", "--output-format", "stream-json", "read pipe"]);
   assert.equal(run.code, 0, run.stderr);
   const [ended] = toolResults(run.events);
-  assert.equal(ended.is_error, true);
+  assert.equal(ended.isError, true);
   assert.match(String(ended.content), /pipe is a FIFO \(named pipe\), not a regular file/);
   assert.ok(run.durationMs < 10_000, `took ${run.durationMs} ms`);
 });
@@ -62,11 +62,11 @@ test("--tool-timeout 1s stops a command without its own timeout; one asking for 
   ]);
   assert.equal(run.code, 0, run.stderr);
   const [first, second] = toolResults(run.events);
-  assert.equal(first.is_error, true);
+  assert.equal(first.isError, true);
   assert.match(String(first.content), /^bash did not finish within 1s and was stopped; .*larger timeout/);
-  assert.ok(Number(first.duration_ms) < 3000, `first took ${first.duration_ms} ms`);
+  assert.ok(Number(first.durationMs) < 3000, `first took ${first.durationMs} ms`);
   assert.match(String(second.content), /slept/);
-  assert.ok(Number(second.duration_ms) >= 1900, "the command's own timeout was honoured past the watchdog");
+  assert.ok(Number(second.durationMs) >= 1900, "the command's own timeout was honoured past the watchdog");
   assert.ok(run.durationMs < 15_000, `took ${run.durationMs} ms`);
   // One line on stderr says what the watchdog stopped, and the daily log has its diagnostic.
   assert.match(

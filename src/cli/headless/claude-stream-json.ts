@@ -5,10 +5,10 @@
  * `user` message with one `tool_result` block per tool call; `result` last. Tool names and the file tools'
  * `path` argument take Claude Code's names (Bash, Read, `file_path`); hearth's own vocabulary is stream-json.
  */
-import type { AgentEvent } from "../../protocol/events.ts";
+import type { SessionEvent } from "../../protocol/events.ts";
 import { newSessionId } from "../../protocol/ids.ts";
 import type { AssistantMessage, StopReason, Usage } from "../../protocol/messages.ts";
-import type { HeadlessOutput, InitInfo } from "./output-formats.ts";
+import type { HeadlessOutput } from "./output-formats.ts";
 import { type RunSummary, resultObject } from "./run-summary.ts";
 
 type Line = Record<string, unknown>;
@@ -49,26 +49,25 @@ export function createClaudeStreamJsonOutput(write: (text: string) => void): Hea
   let model = "";
   let apiMs = 0;
   return {
-    init(info: InitInfo) {
-      sessionId = info.sessionId;
-      model = info.model;
-      line({
-        type: "system",
-        subtype: "init",
-        cwd: info.cwd,
-        session_id: info.sessionId,
-        tools: info.tools.map(toolName),
-        mcp_servers: [],
-        model: info.model,
-        permissionMode: PERMISSION_MODES[info.permissionMode] ?? info.permissionMode,
-        slash_commands: [],
-        apiKeySource: "none",
-        output_style: "default",
-        uuid: newSessionId(),
-      });
-    },
-    event(event: AgentEvent) {
-      if (event.type === "message_ended") {
+    event(event: SessionEvent) {
+      if (event.type === "session_info" && sessionId === "") {
+        sessionId = event.sessionId;
+        model = event.model;
+        line({
+          type: "system",
+          subtype: "init",
+          cwd: event.cwd,
+          session_id: event.sessionId,
+          tools: event.tools.map(toolName),
+          mcp_servers: [],
+          model: event.model,
+          permissionMode: PERMISSION_MODES[event.permissionMode] ?? event.permissionMode,
+          slash_commands: [],
+          apiKeySource: "none",
+          output_style: "default",
+          uuid: newSessionId(),
+        });
+      } else if (event.type === "message_ended") {
         apiMs += event.timing.durationMs;
         line(envelope("assistant", assistantMessage(event.message, model), sessionId));
       } else if (event.type === "tool_call_ended") {

@@ -71,14 +71,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
 
   const output = await createOutput(options.outputFormat, writeOutput);
   const info = session.info;
-  output.init({
-    sessionId: info.sessionId,
-    model: info.model,
-    tools: info.tools,
-    cwd: info.cwd,
-    permissionMode: info.permissionMode,
-    version: info.version,
-  });
   const toolProgress = showToolProgress(options) ? createToolProgress(writeError) : undefined;
   const denials: PermissionDenial[] = [];
   /** The stderr line of each refused call, by call id, for the closing summary. */
@@ -98,6 +90,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   stopListening();
 
   function render(event: SessionEvent): void {
+    output.event(event);
     switch (event.type) {
       case "session_info":
         local = event.local;
@@ -136,7 +129,6 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
         agentEnded = event;
         break;
     }
-    output.event(event);
     reportEvent(event, say, { latency: local });
     toolProgress?.(event);
   }
