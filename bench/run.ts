@@ -12,27 +12,18 @@
  *     in bytes and estimated tokens (bytes/4), built in-process by the same function `hearth -p` uses.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createWorkspace } from "../src/policy/workspace.ts";
 import { buildRunPrompt, estimateTokens } from "../src/runtime/run-prompt.ts";
 import { createBuiltinTools } from "../src/tools/builtin-tools.ts";
 import { createFileState } from "../src/tools/file-state.ts";
 import type { FakeTurn } from "../test/fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../test/fake-server/server.ts";
+import { startFakeServer } from "../test/fake-server/server.ts";
+import { type BenchBox, benchBox, CLI, median, ownTimes, round, writeResults } from "./bench-box.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = join(ROOT, "dist/cli.cjs");
 const N = Number(process.env.BENCH_RUNS ?? 15);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** A clean environment for every measured process (no NODE_OPTIONS, no NODE_EXTRA_CA_CERTS: each adds start-up). */
 const CLEAN_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" };
@@ -44,34 +35,8 @@ function timeCommand(args: string[]): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function sandbox(fake: FakeServer) {
-  const root = mkdtempSync(join(tmpdir(), "hearth-bench-"));
-  const home = join(root, "home");
-  const project = join(root, "project");
-  mkdirSync(join(home, ".config/hearth"), { recursive: true });
-  mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, "hello.txt"), "hello\n".repeat(50));
-  writeFileSync(
-    join(home, ".config/hearth/settings.json"),
-    JSON.stringify({
-      // A local server (as llama.cpp or vLLM would be): local by its kind, so the lean profile, as before a
-      // loopback URL stopped counting as local.
-      providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, local: true } },
-      model: "fake/bench",
-    }),
-  );
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_STATE_HOME: join(home, ".local/state"),
-  };
-  return { project, env };
-}
-
 function runHearth(
-  box: ReturnType<typeof sandbox>,
+  box: BenchBox,
   args: string[],
   wrap: string[] = [],
   extraEnv: Record<string, string> = {},
@@ -142,7 +107,7 @@ async function main() {
   const milestones = new Map<string, number[]>();
   for (let i = 0; i < N; i++) {
     const fake = await startFakeServer({ script: [{ text: "ok" }] });
-    const box = sandbox(fake);
+    const box = benchBox(fake);
     const run = await runHearth(box, ["-p", "hi"], [], { HEARTH_TRACE_STARTUP: "1" });
     if (run.code !== 0) throw new Error(`hearth failed: ${run.stderr}`);
     firstRequest.push(fake.modelRequests[0].receivedAt - run.startedAt);
@@ -166,7 +131,7 @@ async function main() {
       ],
     }));
     const fake = await startFakeServer({ script: [...calls, { text: "done" }] });
-    const box = sandbox(fake);
+    const box = benchBox(fake);
     const hasTime = existsSync("/usr/bin/time");
     const run = await runHearth(
       box,
@@ -180,13 +145,7 @@ async function main() {
       .map((l) => JSON.parse(l))
       .filter((e) => e.type === "tool_call_ended")
       .map((e) => e.durationMs as number);
-    const gaps: number[] = [];
-    for (let k = 0; k < 10; k++) {
-      const done = fake.modelRequests[k].respondedAt!;
-      const next = fake.modelRequests[k + 1].receivedAt;
-      gaps.push(next - done - toolDurations[k]);
-    }
-    results[`toolRoundTrip_${tool}_ms`] = round(median(gaps));
+    results[`toolRoundTrip_${tool}_ms`] = round(median(ownTimes(fake, toolDurations)));
     results[`toolDuration_${tool}_ms`] = round(median(toolDurations));
     const rss = /HEARTH_MAXRSS_KB=(\d+)/.exec(run.stderr);
     if (rss) results[`peakRss_${tool}_MB`] = round(Number(rss[1]) / 1024);
@@ -208,8 +167,7 @@ async function main() {
 
   Object.assign(results, fixedPromptSizes());
 
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeResults("latest.json", results);
   const targets: Array<[string, string, string]> = [
     [
       "--version (ms)",
