@@ -2,6 +2,8 @@
  * How many tokens a request needs, against the model's real context window. Sizes are estimated from bytes and
  * calibrated by the provider's own count after every response, so the estimate follows the model's tokenizer.
  */
+
+import { formatCount } from "../protocol/count.ts";
 import type { Message, ToolSpec, Usage } from "../protocol/messages.ts";
 
 export type ContextLimits = {
@@ -72,7 +74,7 @@ export function needsCompaction(
   return estimator.tokens(historyBytes(history)) > usable * COMPACTION_TRIGGER;
 }
 
-const thousands = (n: number) => n.toLocaleString("en-US");
+const thousands = formatCount;
 
 /** The line for a window too small for hearth's fixed prompt, or null when it fits. `advice` ends the line. */
 export function fixedPromptProblem(

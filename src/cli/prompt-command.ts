@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { PromptProfile } from "../agent/system-prompt.ts";
 import { chooseMode } from "../policy/permission-engine.ts";
 import { createWorkspace } from "../policy/workspace.ts";
+import { formatCount } from "../protocol/count.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
@@ -147,7 +148,7 @@ export async function runPromptCommand(
     return EXIT_OK;
   }
 
-  const bytes = (n: number) => `${n.toLocaleString("en-US")} bytes`;
+  const bytes = (n: number) => `${formatCount(n)} bytes`;
   const { bytes: size } = prompt;
   out(`profile: ${prompt.profile} (${choice.reason}${spec ? `; model ${spec}` : ""})\n\n`);
   out(`--- system prompt (${bytes(size.prompt + size.memory)}) ---\n${prompt.system}\n\n`);

@@ -4,6 +4,7 @@
  * keeps matching. Used by `hearth -p`, `hearth prompt --show` and the benchmark, so all three see the same bytes.
  */
 import { buildSystemPrompt, type PromptProfile } from "../agent/system-prompt.ts";
+import { formatCount } from "../protocol/count.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import { isLocalProvider, providerOf } from "../providers/model-resolution.ts";
 import { hearthPaths } from "../store/paths.ts";
@@ -130,6 +131,6 @@ export function estimateTokens(bytes: number): number {
 
 /** "≈ 812 tokens (estimate: bytes/4)" or "812 tokens". */
 export function formatTokens(count: TokenCount): string {
-  const n = count.tokens.toLocaleString("en-US");
+  const n = formatCount(count.tokens);
   return count.exact ? `${n} tokens` : `≈ ${n} tokens (estimate: bytes/4)`;
 }

@@ -11,6 +11,7 @@
 
 import { writeFile } from "node:fs/promises";
 import * as z from "zod/mini";
+import { formatCount } from "../protocol/count.ts";
 import { formatDuration } from "../protocol/duration.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
 import type { ToolKind } from "../protocol/permissions.ts";
@@ -207,7 +208,7 @@ async function capContent(
     where = `saving the full output failed (${messageOf(error)})`;
   }
   const head = content.slice(0, maxChars - Math.min(NOTE_BUDGET, Math.floor(maxChars / 2)));
-  const shown = `${head.length.toLocaleString("en-US")} of ${content.length.toLocaleString("en-US")} characters`;
+  const shown = `${formatCount(head.length)} of ${formatCount(content.length)} characters`;
   return `${head}\n\n(output cut: showing the first ${shown}; ${where})`;
 }
 

@@ -3,6 +3,8 @@
  * model and servers (error messages, tool names); `say` strips their control and escape sequences
  * (cli/terminal-text.ts), so a line here can pass such text as it is.
  */
+
+import { formatCount } from "../../protocol/count.ts";
 import type { AgentEvent, ResponseTiming } from "../../protocol/events.ts";
 import type { Usage } from "../../protocol/messages.ts";
 
@@ -34,7 +36,7 @@ export function reportEvent(event: AgentEvent, say: (line: string) => void, opti
     say(`${event.call.name} repeated ${event.repeats} times in a row; not run, and the model was told`);
 }
 
-const count = (n: number) => n.toLocaleString("en-US");
+const count = formatCount;
 
 const COMPACTED = {
   elided: "elided the output of older tool calls",
