@@ -237,6 +237,27 @@ test("an interrupt during a request, then during a command: each prompt ends abo
   await session.closed;
 });
 
+test("idle: resolves once every submitted command has run, queued ones included; at once when nothing runs", async () => {
+  const setup = await setUp([answer("one"), answer("two")]);
+  const session = await open(setup);
+  await session.idle();
+  const seen: SessionEvent[] = [];
+  const reading = (async () => {
+    for await (const event of session.events) seen.push(event);
+  })();
+  session.submit({ type: "prompt", text: "first" });
+  session.submit({ type: "set_mode", mode: "plan" });
+  session.submit({ type: "prompt", text: "second" });
+  await session.idle();
+  assert.equal(setup.fake.modelRequests.length, 2, "both prompts ran before idle resolved");
+  session.submit({ type: "close" });
+  await reading;
+  await session.idle();
+  const types = seen.map((e) => e.type);
+  assert.equal(types.filter((t) => t === "prompt_ended").length, 2);
+  assert.equal(types.at(-1), "session_closed");
+});
+
 test("-c: a file read in an earlier run counts as read for an edit; changed on disk since, the edit is refused", async () => {
   const setup = await setUp(
     [

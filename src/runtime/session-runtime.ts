@@ -29,6 +29,12 @@ export type RuntimeSession = {
   guarded(): GuardedRun;
   /** Resolves once the session is closed (after a `close` command). */
   readonly closed: Promise<void>;
+  /**
+   * Resolves once every command submitted so far has run: none running, none queued (at once when that is
+   * so now, or when the session is closed). A front that wants to close after its last command, rather than
+   * interrupt it as `close` does, waits for this first.
+   */
+  idle(): Promise<void>;
 };
 
 export type OpenResult =
@@ -84,6 +90,12 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
   const closed = new Promise<void>((resolve) => {
     resolveClosed = resolve;
   });
+  /** Fronts waiting for every submitted command to have run (`idle`). */
+  const idleWaiters: Array<() => void> = [];
+  const isIdle = () => queue.length === 0 && !running;
+  function settle(): void {
+    if (isIdle()) for (const resolve of idleWaiters.splice(0)) resolve();
+  }
 
   async function drain(): Promise<void> {
     while (queue.length > 0 && !running) {
@@ -93,6 +105,7 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
         emit("session_closed", {});
         channel.close();
         resolveClosed();
+        settle();
         return;
       }
       running = new AbortController();
@@ -104,6 +117,7 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
         running = null;
       }
     }
+    settle();
   }
 
   async function perform(command: Command, signal: AbortSignal): Promise<void> {
@@ -133,6 +147,10 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
     events: channel,
     closed,
     guarded: () => parts.current.guarded,
+    idle() {
+      if (isIdle()) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
     submit(command) {
       switch (command.type) {
         case "interrupt":
