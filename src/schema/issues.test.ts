@@ -35,4 +35,11 @@ test("each issue kind reads as one plain sentence with its path", () => {
   assert.deepEqual(messages(z.array(z.object({ a: z.string() })), [{ a: 1 }]), [
     "[0].a: expected string, received number",
   ]);
+  const answer = z.discriminatedUnion("decision", [
+    z.strictObject({ decision: z.literal("allow") }),
+    z.strictObject({ decision: z.literal("deny") }),
+  ]);
+  assert.deepEqual(messages(z.object({ answer }), { answer: { decision: "yes" } }), [
+    'answer.decision: must be one of "allow", "deny"',
+  ]);
 });

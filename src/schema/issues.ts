@@ -28,6 +28,11 @@ export function describeIssue(issue: Issue): string {
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "unrecognized_keys":
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    case "invalid_union":
+      // A discriminated union whose discriminator matched none of its options.
+      if ("options" in issue && issue.options?.length)
+        return `must be one of ${issue.options.map((v) => JSON.stringify(v)).join(", ")}`;
+      return issue.message && issue.message !== "Invalid input" ? issue.message : "invalid value";
     case "invalid_format":
       return issue.message && issue.message !== "Invalid input"
         ? issue.message
