@@ -93,6 +93,28 @@ describe("parseCliArgs", () => {
     }
   });
 
+  it("--input-format stream-json takes commands on stdin: with -p and --output-format stream-json only", () => {
+    const stream = ["--input-format", "stream-json", "--output-format", "stream-json"];
+    assert.equal(parseCliArgs(["-p", "x"]).inputFormat, "text");
+    const options = parseCliArgs(["-p", ...stream]);
+    assert.equal(options.inputFormat, "stream-json");
+    assert.equal(options.prompt, null);
+    assert.equal(parseCliArgs(["-p", ...stream, "first", "task"]).prompt, "first task");
+    const usage = (args: string[], message: RegExp) =>
+      assert.throws(
+        () => parseCliArgs(args),
+        (error: Error) => error instanceof UsageError && message.test(error.message),
+        args.join(" "),
+      );
+    usage(["-p", "--input-format", "stream-json", "x"], /needs --output-format stream-json \(got "text"\)/);
+    usage(["-p", "--input-format", "stream-json", "--output-format", "json"], /\(got "json"\)/);
+    usage(stream, /^--input-format stream-json is for headless runs: hearth -p /);
+    usage(
+      ["-p", "--input-format", "jsonl", "x"],
+      /^--input-format must be one of text, stream-json \(got "jsonl"\)$/,
+    );
+  });
+
   it("a bad flag is one short line, without node's advice about --", () => {
     assert.throws(
       () => parseCliArgs(["-p", "--bogus", "x"]),

@@ -11,6 +11,10 @@ import { CLAUDE_PERMISSION_MODES, splitToolLists } from "../runtime/claude-names
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** text: the prompt from the argument and piped stdin. stream-json: commands on stdin, one JSON object a line. */
+export const INPUT_FORMATS = ["text", "stream-json"] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
 export const PROFILES = ["lean", "default"] as const;
 export type Profile = (typeof PROFILES)[number];
 
@@ -19,6 +23,8 @@ export type CliOptions = {
   prompt: string | null;
   model?: string;
   outputFormat: OutputFormat;
+  /** stream-json: many prompts in one process, commands read from stdin (cli/headless/run-stream.ts). */
+  inputFormat: InputFormat;
   permissionMode?: PermissionMode;
   maxTurns?: number;
   /** Wall clock for the whole run, in ms (--max-time 90s). */
@@ -78,6 +84,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
       `--output-format must be one of ${OUTPUT_FORMATS.join(", ")} (got "${outputFormat}")`,
     );
   }
+  const inputFormat = (values["input-format"] ?? "text") as InputFormat;
+  if (!INPUT_FORMATS.includes(inputFormat)) {
+    throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(", ")} (got "${inputFormat}")`);
+  }
   const mode = permissionMode(values["permission-mode"]);
   let maxTurns: number | undefined;
   if (values["max-turns"] !== undefined) {
@@ -117,12 +127,23 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.continue && values.resume !== undefined) {
     throw new UsageError("use either --continue or --resume, not both");
   }
+  if (inputFormat === "stream-json") {
+    if (!print)
+      throw new UsageError(
+        "--input-format stream-json is for headless runs: hearth -p --input-format stream-json --output-format stream-json",
+      );
+    if (outputFormat !== "stream-json")
+      throw new UsageError(
+        `--input-format stream-json needs --output-format stream-json (got "${outputFormat}"): the client reads the events, permission requests among them, to answer them`,
+      );
+  }
   if (!print && positionals.length > 0) throw new UsageError(notHeadless(positionals));
   return {
     print,
     prompt: positionals.length > 0 ? positionals.join(" ") : null,
     model: values.model,
     outputFormat,
+    inputFormat,
     permissionMode: mode,
     maxTurns,
     maxTimeMs,
@@ -177,6 +198,7 @@ function parse(argv: string[]) {
       print: { type: "boolean", short: "p" },
       model: { type: "string", short: "m" },
       "output-format": { type: "string" },
+      "input-format": { type: "string" },
       "permission-mode": { type: "string" },
       "max-turns": { type: "string" },
       "max-time": { type: "string" },

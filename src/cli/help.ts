@@ -5,6 +5,9 @@ Usage:
   hearth -p [options] "task"       run a task headless and print the answer (hearth exec "task" too)
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt); up to 10 MB
   hearth -c -p "more"              continue the latest session in this directory (-r <id> for any session)
+  hearth -p --input-format stream-json --output-format stream-json
+                                   many prompts in one process, driven over stdin: one command a line
+                                   ({"type":"prompt","text":"..."}, answer_permission, interrupt, ...)
   hearth sessions [search "text"]  list or search sessions; also show, export, fork, rm, reindex
   hearth undo [--turn N]           put back the files hearth's edits changed in the last (or Nth) turn
   hearth models                    list the models you can use: cloud keys, local servers, GGUF files
@@ -24,6 +27,9 @@ Options:
                               on this machine)
       --output-format <f>     text (default) | json (one object at the end) | stream-json (one event a line)
                               | claude-stream-json (Claude Code's stream-json envelopes)
+      --input-format <f>      text (default: the argument and piped stdin) | stream-json (JSON commands on
+                              stdin, permission requests answered by the client; with --output-format
+                              stream-json; a prompt argument is the first prompt)
       --permission-mode <m>   ask (default: reads and read-only commands) | edits (also edits in the workspace)
                               | auto (everything but destructive commands) | plan (read-only); Claude Code's
                               default, acceptEdits, bypassPermissions (= auto: destructive still asks), plan

@@ -51,8 +51,11 @@ export async function runCli(argv: string[], version: string): Promise<void> {
           'interactive mode is not available in this version; run headless with hearth -p "task"',
         );
       } else {
-        const { runPrint } = await import("./headless/run-print.ts");
-        code = await runPrint(options, { version, env: process.env, stdin: () => process.stdin });
+        const deps = { version, env: process.env, stdin: () => process.stdin };
+        code =
+          options.inputFormat === "stream-json"
+            ? await (await import("./headless/run-stream.ts")).runStream(options, deps)
+            : await (await import("./headless/run-print.ts")).runPrint(options, deps);
       }
     }
   } catch (error) {

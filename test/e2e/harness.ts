@@ -59,6 +59,8 @@ export type RunResult = {
 
 export type RunOptions = {
   stdin?: string;
+  /** Leave stdin open for onSpawn/onLine to write to and end (a client driving --input-format stream-json). */
+  keepStdinOpen?: boolean;
   env?: Record<string, string>;
   /** Called with the child once spawned (to send signals). */
   onSpawn?: (child: import("node:child_process").ChildProcess) => void;
@@ -111,6 +113,7 @@ export function runHearth(sandbox: Sandbox, args: string[], options: RunOptions 
         });
       resolvePromise({ code, signal, stdout, stderr, events, durationMs: Date.now() - started });
     });
+    if (options.keepStdinOpen) return;
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
   });

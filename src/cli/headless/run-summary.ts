@@ -12,6 +12,8 @@ export type RunSummary = {
   costUsd: number | null;
   /** The actions the permission policy refused, in the order they were asked for. */
   denials: PermissionDenial[];
+  /** Why the prompt failed, when no provider error says it (a prompt refused before it ran): the result's `error`. */
+  failure?: string;
 };
 
 /**
@@ -52,7 +54,11 @@ export function resultObject(summary: RunSummary): Record<string, unknown> {
     subtype: SUBTYPES[result.reason],
     is_error: result.reason !== "done",
     result: finalText(result.messages),
-    ...(result.error ? { error: result.error.message, error_kind: result.error.kind } : {}),
+    ...(result.error
+      ? { error: result.error.message, error_kind: result.error.kind }
+      : summary.failure
+        ? { error: summary.failure }
+        : {}),
     session_id: summary.sessionId,
     model: summary.model,
     num_turns: result.turns,

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type * as z from "zod/mini";
+import type { Command, CommandOf, CommandType, PermissionAnswer } from "../../protocol/commands.ts";
+import { COMMAND_SCHEMAS, parseInputLine } from "./stream-input.ts";
+
+/** The keys of every member of a union. */
+type Keys<T> = T extends unknown ? keyof T : never;
+/** True when A and B accept the same values and name the same fields (optional ones too). */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [Keys<A>] extends [Keys<B>]
+      ? [Keys<B>] extends [Keys<A>]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+type Parsed<K extends CommandType> = z.output<(typeof COMMAND_SCHEMAS)[K]>;
+
+// Fails to compile when a command of commands.ts gains, loses or changes a field its schema does not.
+const exact: { [K in CommandType]: Same<Parsed<K>, CommandOf<K>> } & {
+  answer: Same<Parsed<"answer_permission">["answer"], PermissionAnswer>;
+} = {
+  prompt: true,
+  interrupt: true,
+  answer_permission: true,
+  set_model: true,
+  set_mode: true,
+  compact: true,
+  undo: true,
+  close: true,
+  answer: true,
+};
+
+function command(line: string): Command {
+  const parsed = parseInputLine(line);
+  assert.ok(parsed.ok, parsed.ok ? "" : parsed.problem);
+  return parsed.command;
+}
+
+function problem(line: string): string {
+  const parsed = parseInputLine(line);
+  assert.ok(!parsed.ok, `taken: ${line}`);
+  return parsed.problem;
+}
+
+test("every command of the protocol is taken as it is written", () => {
+  assert.equal(Object.keys(exact).length, Object.keys(COMMAND_SCHEMAS).length + 1);
+  const lines: Command[] = [
+    { type: "prompt", text: "fix it" },
+    { type: "prompt", text: "review", attachments: [{ type: "file", path: "src/a.ts" }] },
+    { type: "interrupt" },
+    { type: "answer_permission", requestId: "perm_1", answer: { decision: "allow_once" } },
+    { type: "answer_permission", requestId: "perm_2", answer: { decision: "allow_session" } },
+    { type: "answer_permission", requestId: "perm_3", answer: { decision: "allow_always" } },
+    { type: "answer_permission", requestId: "perm_4", answer: { decision: "deny" } },
+    { type: "answer_permission", requestId: "perm_5", answer: { decision: "deny", reason: "not that file" } },
+    { type: "set_model", model: "anthropic/claude-sonnet-4-5" },
+    { type: "set_mode", mode: "plan" },
+    { type: "compact" },
+    { type: "undo" },
+    { type: "close" },
+  ];
+  for (const line of lines) assert.deepEqual(command(JSON.stringify(line)), line);
+  assert.deepEqual(command('  {"type":"interrupt"}\r'), { type: "interrupt" }, "spaces and a CR around it");
+});
+
+test("Claude Code's user message is a prompt: a string, or its text blocks joined", () => {
+  assert.deepEqual(command('{"type":"user","message":{"role":"user","content":"explain main.ts"}}'), {
+    type: "prompt",
+    text: "explain main.ts",
+  });
+  const blocks = {
+    type: "user",
+    message: {
+      role: "user",
+      content: [
+        { type: "text", text: "first" },
+        { type: "text", text: "second" },
+      ],
+    },
+    session_id: "default",
+    parent_tool_use_id: null,
+  };
+  assert.deepEqual(command(JSON.stringify(blocks)), { type: "prompt", text: "first\n\nsecond" });
+  const image = {
+    type: "user",
+    message: { role: "user", content: [{ type: "image", source: { type: "base64", data: "" } }] },
+  };
+  assert.match(
+    problem(JSON.stringify(image)),
+    /message\.content\[0\]\.type: must be one of "text".*text blocks only/,
+  );
+  assert.match(
+    problem('{"type":"user","message":{"role":"assistant","content":"hi"}}'),
+    /^user: message\.role: must be one of "user"; send e\.g\. \{"type":"user"/,
+  );
+  assert.match(
+    problem('{"type":"user","message":{"role":"user","content":5}}'),
+    /must be a string or an array/,
+  );
+  assert.match(problem('{"type":"user","message":{"role":"user","content":"  "}}'), /has no text/);
+});
+
+test("a line that is not JSON, not an object or of no known type says what to send instead", () => {
+  for (const line of ['{"type":"prompt",', "hello", "yes"])
+    assert.match(
+      problem(line),
+      /^not JSON \(.+\); send one JSON object a line: a command \(prompt, interrupt, answer_permission, set_model, set_mode, compact, undo, close\), e\.g\. \{"type":"prompt","text":"fix the failing test"\}, or Claude Code's user message/,
+      line,
+    );
+  for (const line of ["[1]", "null", '"allow_once"', "true"])
+    assert.match(problem(line), /^not a JSON object; send /);
+  assert.match(
+    problem('{"type":"approve","requestId":"perm_1"}'),
+    /^unknown type "approve"; send one JSON object/,
+  );
+  assert.match(problem('{"requestId":"perm_1","answer":{"decision":"allow_once"}}'), /^no "type"; send /);
+  assert.match(problem('{"type":7}'), /^unknown type 7; /);
+  assert.match(
+    problem('{"type":"toString"}'),
+    /^unknown type "toString"; /,
+    "no inherited name is a command",
+  );
+});
+
+test("an answer with a missing, null or unknown field is refused, never taken as a yes", () => {
+  const example =
+    'send e.g. {"type":"answer_permission","requestId":"perm_1","answer":{"decision":"allow_once"}}';
+  const cases: Array<[unknown, string]> = [
+    [{ type: "answer_permission", requestId: "perm_1" }, "answer: expected object, received undefined"],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: null },
+      "answer: expected object, received null",
+    ],
+    [
+      { type: "answer_permission", requestId: null, answer: { decision: "allow_once" } },
+      "requestId: expected string, received null",
+    ],
+    [
+      { type: "answer_permission", answer: { decision: "allow_once" } },
+      "requestId: expected string, received undefined",
+    ],
+    [
+      { type: "answer_permission", requestId: "", answer: { decision: "allow_once" } },
+      "requestId: must not be empty",
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: { decision: null } },
+      'answer.decision: must be one of "allow_once", "allow_session", "allow_always", "deny"',
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: { decision: "yes" } },
+      'answer.decision: must be one of "allow_once", "allow_session", "allow_always", "deny"',
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: {} },
+      'answer.decision: must be one of "allow_once", "allow_session", "allow_always", "deny"',
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: { decision: "deny", reason: null } },
+      "answer.reason: expected string, received null",
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: { decision: "allow_once", reason: "ok" } },
+      'answer: unknown key "reason"',
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: { decision: "allow_once" }, always: true },
+      'unknown key "always"',
+    ],
+    [
+      { type: "answer_permission", requestId: "perm_1", answer: "allow_once" },
+      "answer: expected object, received string",
+    ],
+  ];
+  for (const [line, wrong] of cases)
+    assert.equal(problem(JSON.stringify(line)), `answer_permission: ${wrong}; ${example}`);
+});
+
+test("other commands are checked as strictly", () => {
+  assert.equal(
+    problem('{"type":"prompt","text":""}'),
+    'prompt: text: must not be empty; send e.g. {"type":"prompt","text":"fix the failing test"}',
+  );
+  assert.match(
+    problem('{"type":"prompt","prompt":"hi"}'),
+    /^prompt: text: expected string, received undefined; unknown key "prompt"; /,
+  );
+  assert.match(
+    problem('{"type":"prompt","text":"hi","attachments":[{"path":"a"}]}'),
+    /attachments\[0\]\.type: must be one of "file"/,
+  );
+  assert.match(
+    problem('{"type":"set_mode","mode":"yolo"}'),
+    /^set_mode: mode: must be one of "ask", "edits", "auto", "plan"; /,
+  );
+  assert.match(
+    problem('{"type":"set_model","model":null}'),
+    /^set_model: model: expected string, received null; /,
+  );
+  assert.match(
+    problem('{"type":"interrupt","now":true}'),
+    /^interrupt: unknown key "now"; send e\.g\. \{"type":"interrupt"\}$/,
+  );
+});
