@@ -10,10 +10,10 @@ import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
 import { findExecutable } from "../policy/find-executable.ts";
 import { createWorkspace, type Workspace } from "../policy/workspace.ts";
-import { EXIT_USAGE } from "../protocol/errors.ts";
+import { EXIT_INTERRUPTED, EXIT_USAGE } from "../protocol/errors.ts";
 import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import type { ToolSpec } from "../protocol/messages.ts";
-import type { PermissionMode } from "../protocol/permissions.ts";
+import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 import { modelReference } from "../providers/model-resolution.ts";
 import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
 import { loadStreamFunction } from "../providers/registry.ts";
@@ -154,7 +154,7 @@ export async function composeSession(
   for (const note of session.notes) notice(note);
   // A resumed session keeps its model unless one is given now.
   const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
-  const first = await setUpModel(flagModel);
+  const first = await setUpModel(flagModel, io.signal);
   if (!first.ok) {
     session.close();
     return first;
@@ -240,7 +240,8 @@ export async function composeSession(
     workspace,
     fileState,
     env: {
-      ...scrubChildEnv(env, keyEnvOf(first.setup.model), settings.env?.allow ?? []),
+      // Every configured provider's key, not only this model's: set_model may switch to any of them.
+      ...scrubChildEnv(env, keyEnvNamesOf(first.setup.model, settings), settings.env?.allow ?? []),
       TMPDIR: scratch.dir,
     },
     spillDir,
@@ -266,9 +267,12 @@ export async function composeSession(
   /** The model from a flag, a name given later, or the settings; its stream, its window and its limits. */
   async function setUpModel(
     spec: string | undefined,
+    signal: AbortSignal,
   ): Promise<{ ok: true; setup: ModelSetup } | { ok: false; exitCode: number; message: string }> {
-    const choice = await chooseModel({ flag: spec, env, settings, http, signal: io.signal });
+    const choice = await chooseModel({ flag: spec, env, settings, http, signal });
     if (!choice.ok) return { ok: false, exitCode: choice.exitCode, message: choice.message };
+    // Nothing loads for a choice nobody waits for any more.
+    if (signal.aborted) return { ok: false, exitCode: EXIT_INTERRUPTED, message: "" };
     const { model } = choice;
     const guarded = chooseRunLimits(options, settings, model, (line) => notice(line));
     if (!guarded.ok) return { ok: false, exitCode: EXIT_USAGE, message: guarded.problem };
@@ -349,10 +353,22 @@ export async function composeSession(
       cwd,
       permissionMode: policy.mode,
       version: deps.version,
-      resumed: session.history().length > 0,
+      // How the session was opened, not whether it has prompts by now (session_info comes again on set_model).
+      resumed: found.resumed,
     }),
-    async setModel(spec) {
-      const next = await setUpModel(spec);
+    async setModel(spec, signal) {
+      // Blank, the settings' model or a probe's find would be taken: not what was asked for.
+      if (typeof spec !== "string" || spec.trim() === "") {
+        notice("set_model needs a model: provider/model, a model name, or local/<file.gguf>", "error");
+        return;
+      }
+      // A server that takes the connection and never answers (its model window is asked for) would hold the
+      // session: an interrupt or close ends the lookup, and the session keeps its model.
+      const next = await setUpModel(spec.trim(), signal);
+      if (signal.aborted) {
+        notice(`set_model ${spec.trim()} interrupted; still using ${parts.current.name}`);
+        return;
+      }
       if (!next.ok) {
         notice(next.message, "error");
         return;
@@ -361,6 +377,11 @@ export async function composeSession(
       emit("session_info", parts.info());
     },
     setMode(mode) {
+      // The command may come off the wire (stream-json, ACP): a mode the policy does not know would break it.
+      if (!(PERMISSION_MODES as readonly unknown[]).includes(mode)) {
+        notice(`no permission mode "${mode}": use one of ${PERMISSION_MODES.join(", ")}`, "error");
+        return;
+      }
       policy.setMode(mode);
       parts.current = withPrompt(parts.current).setup;
       emit("session_info", parts.info());
@@ -405,8 +426,12 @@ export function modelRecord(parts: SessionParts): string {
   return modelReference(parts.current.model, parts.env);
 }
 
-function keyEnvOf(model: ResolvedModel): string[] {
-  return model.apiKeyEnv ? [model.apiKeyEnv] : [];
+/** The variables holding a key for this model or any provider in the settings: commands never see them. */
+function keyEnvNamesOf(model: ResolvedModel, settings: Settings): string[] {
+  const configured = Object.values(settings.providers ?? {}).flatMap((p) =>
+    p.apiKeyEnv ? [p.apiKeyEnv] : [],
+  );
+  return model.apiKeyEnv ? [model.apiKeyEnv, ...configured] : configured;
 }
 
 /** The window the model runs with (for Ollama, the num_ctx hearth sends) and room kept for the answer. */

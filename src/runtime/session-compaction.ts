@@ -1,7 +1,7 @@
 /**
  * The `compact` command: the conversation so far is summarised now (the task, a summary of the work, the recent
  * turns kept as they are), recorded in the session like a compaction the loop makes, and used from the next
- * prompt on. Loaded only when asked for.
+ * prompt on. A summary request that fails or is interrupted changes nothing. Loaded only when asked for.
  */
 
 import { fitToWindow, summarise } from "../agent/compaction.ts";
@@ -30,8 +30,24 @@ export async function compactSession(parts: SessionParts, signal: AbortSignal): 
     force: true,
     summarise: (text, summarySignal) => summarise(text, deps, summarySignal),
   });
-  if (!compaction?.replacement || signal.aborted) {
+  if (signal.aborted) {
+    parts.emit("notice", {
+      level: "warning",
+      text: "compact interrupted; the conversation is left as it was",
+    });
+    return;
+  }
+  if (!compaction?.replacement) {
     parts.emit("notice", { level: "info", text: "nothing to compact: the conversation is all recent turns" });
+    return;
+  }
+  // Without a summary the older turns would only be dropped: the loop does that when the window is full, but
+  // a person who asked for a summary keeps the conversation.
+  if (compaction.method !== "summarised") {
+    parts.emit("notice", {
+      level: "error",
+      text: `compact: ${current.name} gave no summary; the conversation is left as it was`,
+    });
     return;
   }
   const event: AgentEventOf<"context_compacted"> = {

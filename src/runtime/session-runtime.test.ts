@@ -3,80 +3,19 @@
  * loopback (a real HTTP server), with real files, a real session file and real processes.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import type { FakeTurn } from "../../test/fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import type { AgentEventOf, SessionEvent } from "../protocol/events.ts";
+import { test } from "node:test";
+import {
+  answer,
+  call,
+  openRuntime as open,
+  sessionRecords,
+  setUpRuntime as setUp,
+  untilPromptEnds,
+} from "../../test/support/runtime-session.ts";
+import type { SessionEvent } from "../protocol/events.ts";
 import type { SessionOptions } from "./session-options.ts";
-import { openSession, type RuntimeSession } from "./session-runtime.ts";
-
-const servers: FakeServer[] = [];
-after(async () => {
-  for (const server of servers) await server.close();
-});
-
-type Setup = { env: NodeJS.ProcessEnv; project: string; userSettings: string; fake: FakeServer };
-
-async function setUp(script: FakeTurn[], files: Record<string, string> = {}): Promise<Setup> {
-  const fake = await startFakeServer({ script });
-  servers.push(fake);
-  const root = mkdtempSync(join(tmpdir(), "hearth-runtime-"));
-  const home = join(root, "home");
-  const project = join(root, "project");
-  mkdirSync(project, { recursive: true });
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(project, name), content);
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_STATE_HOME: join(home, ".local/state"),
-    OLLAMA_HOST: "127.0.0.1:9",
-  };
-  const userSettings = join(home, ".config", "hearth", "settings.json");
-  mkdirSync(join(home, ".config", "hearth"), { recursive: true });
-  writeFileSync(
-    userSettings,
-    JSON.stringify(
-      { providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, local: true } } },
-      null,
-      2,
-    ),
-  );
-  return { env, project, userSettings, fake };
-}
-
-async function open(setup: Setup, options: SessionOptions = {}): Promise<RuntimeSession> {
-  const opened = await openSession(
-    { cwd: setup.project, model: "fake/m", ...options },
-    { version: "test", env: setup.env, diagnostics: (text) => assert.fail(text) },
-  );
-  if (!opened.ok) assert.fail(opened.message);
-  return opened.session;
-}
-
-/** Reads events until the prompt ends; `onEvent` may answer requests or interrupt. */
-async function untilPromptEnds(
-  iterator: AsyncIterator<SessionEvent>,
-  seen: SessionEvent[],
-  onEvent: (event: SessionEvent) => void = () => {},
-): Promise<AgentEventOf<"prompt_ended">> {
-  while (true) {
-    const next = await iterator.next();
-    assert.ok(!next.done, "the events ended before the prompt did");
-    seen.push(next.value);
-    onEvent(next.value);
-    if (next.value.type === "prompt_ended") return next.value;
-  }
-}
-
-const answer = (text: string): FakeTurn => ({ text });
-const call = (name: string, args: Record<string, unknown>): FakeTurn => ({
-  toolCalls: [{ name, arguments: args }],
-});
 
 test("three prompts in one session, a tool call in each: turns count on, each request carries the earlier ones", async () => {
   const setup = await setUp(
@@ -111,15 +50,8 @@ test("three prompts in one session, a tool call in each: turns count on, each re
   // The last request holds all three prompts and the earlier answers.
   const last = JSON.stringify(setup.fake.modelRequests.at(-1)?.body);
   for (const text of ["one", "two", "three", "first", "second"]) assert.ok(last.includes(text), text);
-  const file = readFileSync(
-    join(setup.env.XDG_DATA_HOME as string, "hearth", "sessions", `${session.info.sessionId}.jsonl`),
-    "utf8",
-  );
-  const turns = file
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line))
-    .filter((r) => r.type === "message" && r.message.role === "user")
+  const turns = sessionRecords(setup, session.info.sessionId)
+    .filter((r) => r.type === "message" && (r.message as { role: string }).role === "user")
     .map((r) => r.turn);
   assert.deepEqual(turns, [1, 2, 3]);
 });
@@ -330,7 +262,6 @@ test("attachments: a file's text goes before the prompt and counts as read; a se
     [call("edit", { path: "app.ts", old_string: "old", new_string: "new" }), answer("changed")],
     { "app.ts": "const x = 'old';\n", ".env": "TOKEN=abc\n" },
   );
-  const { symlinkSync } = await import("node:fs");
   symlinkSync("/etc/passwd", join(setup.project, "out.txt"));
   const session = await open(setup, { permissionMode: "edits" });
   const events = session.events[Symbol.asyncIterator]();

@@ -24,6 +24,10 @@ export type RuntimeSession = {
   readonly info: SessionInfo;
   /** Every event of the session, in order, ending after `session_closed`. One consumer. */
   readonly events: AsyncIterable<SessionEvent>;
+  /**
+   * Commands run in order, one at a time (interrupt and answer_permission act at once). Prompts still queued at
+   * `close` are not run (a notice each); commands submitted after `close` are ignored.
+   */
   submit(command: Command): void;
   /** The limits of each prompt (from flags or settings) and where they came from, for a front's wording. */
   guarded(): GuardedRun;
