@@ -25,6 +25,8 @@ const PROMPTS = 12;
 const FILES = 3;
 /** Each state (folder, symlink) lasts this long: long enough for a whole undo to run in either. */
 const HOLD_MS = 3;
+/** Undo runs at the most, while fewer than three got past their checks. */
+const MAX_ATTEMPTS = 60;
 
 function contentsOf(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), "utf8")]));
@@ -72,7 +74,9 @@ test("undo races a folder flipped to a symlink to ~/.ssh: 0 writes or deletes ou
   let restoring = 0;
   try {
     await sleep(100); // flipping by now
-    for (let attempt = 0; attempt < PROMPTS; attempt++) {
+    // Most runs stop at the check (the folder was a link when a file was checked); keep going until some got
+    // past it, so that the restore itself raced the flipper, however loaded the machine is.
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && restoring < 3; attempt++) {
       const undo = await runHearth(sandbox, ["undo", "--force"]);
       const done = undo.stdout.split("\n").filter((line) => /^(restored|deleted) /.test(line)).length;
       actions += done;
@@ -86,7 +90,7 @@ test("undo races a folder flipped to a symlink to ~/.ssh: 0 writes or deletes ou
   const written = Object.keys(now).filter((name) => before[name] !== now[name]);
   const deleted = Object.keys(before).filter((name) => !(name in now));
   process.stdout.write(
-    `# undo race: ${restoring} of ${PROMPTS} runs restored or deleted (${actions} files done), ` +
+    `# undo race: ${restoring} runs restored or deleted (${actions} files done), ` +
       `${written.length} written and ${deleted.length} deleted outside\n`,
   );
   assert.deepEqual(written, [], `undo wrote ${written.length} files in ~/.ssh`);
