@@ -3,6 +3,7 @@
  * with its comments and layout kept (jsonc-parser's edits), then replaced atomically: a temp file beside it,
  * fsynced, renamed over it; its mode is kept (a new file is 0600). A settings file that is a symlink (kept in a
  * dotfiles folder) is written where it points, so the link stays. A file that does not parse is left alone.
+ * Two hearth processes adding rules at once take turns (edit-lock.ts).
  */
 import {
   closeSync,
@@ -18,12 +19,24 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { withEditLock } from "./edit-lock.ts";
 
 export type RuleWrite = { ok: true; added: boolean } | { ok: false; problem: string };
 
 /** Appends `rule` to permissions.<list> of the settings file at `path` (created when missing). */
 export function addPermissionRule(link: string, list: "allow" | "deny", rule: string): RuleWrite {
   const path = realOrSelf(link);
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    return { ok: false, problem: problemOf(path, error) };
+  }
+  // Another hearth adding a rule at the same moment waits, so neither rule is lost.
+  const locked = withEditLock(path, () => addUnderLock(path, list, rule));
+  return locked.ok ? locked.value : locked;
+}
+
+function addUnderLock(path: string, list: "allow" | "deny", rule: string): RuleWrite {
   let text = "";
   let mode = 0o600;
   try {
@@ -52,7 +65,6 @@ export function addPermissionRule(link: string, list: "allow" | "deny", rule: st
   const updated = jsonc.applyEdits(base, edits);
   const temp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const fd = openSync(temp, "wx", mode);
     try {
       writeSync(fd, updated);
