@@ -137,7 +137,6 @@ export function parseCliArgs(argv: string[]): CliOptions {
         `--input-format stream-json needs --output-format stream-json (got "${outputFormat}"): the client reads the events, permission requests among them, to answer them`,
       );
   }
-  if (!print && positionals.length > 0) throw new UsageError(notHeadless(positionals));
   return {
     print,
     prompt: positionals.length > 0 ? positionals.join(" ") : null,
@@ -182,11 +181,13 @@ function permissionMode(value: string | undefined): PermissionMode | undefined {
   );
 }
 
-/** Words without -p: a lone word is a command hearth does not have, more words a prompt meant for -p. */
-function notHeadless(positionals: string[]): string {
-  if (positionals.length === 1 && /^[a-z][a-z-]*$/.test(positionals[0]))
-    return `unknown command "${positionals[0]}"`;
-  return 'interactive mode is not available in this version; run headless with hearth -p "task"';
+/**
+ * Why a run without -p cannot be interactive (stdin or stdout is not a terminal). Words without -p: a lone
+ * word is a command hearth does not have, more words a prompt meant for -p.
+ */
+export function notInteractive(prompt: string | null): string {
+  if (prompt !== null && /^[a-z][a-z-]*$/.test(prompt)) return `unknown command "${prompt}"`;
+  return 'interactive mode needs a terminal (stdin and stdout); run headless with hearth -p "task"';
 }
 
 function parse(argv: string[]) {

@@ -1,7 +1,7 @@
 /** Everything after the entry file's fast paths: parse arguments, dispatch, exit with the right code. */
 
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
-import { parseCliArgs, UsageError } from "./args.ts";
+import { notInteractive, parseCliArgs, UsageError } from "./args.ts";
 import { closestName } from "./closest-name.ts";
 import { writeError } from "./redaction.ts";
 
@@ -47,9 +47,16 @@ export async function runCli(argv: string[], version: string): Promise<void> {
         process.stdout.write(`${version}\n`);
         code = EXIT_OK;
       } else if (!options.print) {
-        throw new UsageError(
-          'interactive mode is not available in this version; run headless with hearth -p "task"',
-        );
+        // The terminal UI loads only here: --version, -p and the subcommands never import it.
+        if (!process.stdin.isTTY || !process.stdout.isTTY)
+          throw new UsageError(notInteractive(options.prompt));
+        const { runInteractive } = await import("./interactive/run-interactive.ts");
+        code = await runInteractive(options, {
+          version,
+          env: process.env,
+          stdin: process.stdin,
+          stdout: process.stdout,
+        });
       } else {
         const deps = { version, env: process.env, stdin: () => process.stdin };
         code =

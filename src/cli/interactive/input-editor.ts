@@ -1,0 +1,180 @@
+/**
+ * The prompt being typed: its text, the cursor, and the prompts sent before (up and down recall them, for this
+ * process only). Pure state; `layout` cuts it into rows of the terminal's width and says where the cursor is.
+ * A line ending in "\" is continued: Enter there makes a new line instead of sending.
+ */
+import { charWidth, hardWrap, visibleWidth } from "./text-width.ts";
+
+export type InputLayout = { rows: string[]; cursorRow: number; cursorColumn: number };
+
+export type InputEditor = {
+  readonly text: string;
+  insert(text: string): void;
+  backspace(): void;
+  deleteForward(): void;
+  left(): void;
+  right(): void;
+  home(): void;
+  end(): void;
+  wordLeft(): void;
+  wordRight(): void;
+  deleteWordBack(): void;
+  killToStart(): void;
+  killToEnd(): void;
+  /** Up: the line above, or on the first line the prompt sent before. Down: the reverse. */
+  up(): void;
+  down(): void;
+  /**
+   * Enter: the text to send (remembered for recall; the editor is emptied), or null when the line is continued
+   * with a trailing "\" (the backslash becomes a line break) or there is nothing to send.
+   */
+  submit(): string | null;
+  clear(): void;
+  layout(width: number, first: string, rest: string): InputLayout;
+};
+
+export function createInputEditor(): InputEditor {
+  let text = "";
+  let cursor = 0;
+  const sent: string[] = [];
+  /** Position in `sent` while recalling; sent.length means the text being typed. */
+  let recall = 0;
+  let draft = "";
+
+  const lineStart = () => text.lastIndexOf("\n", cursor - 1) + 1;
+  const lineEnd = () => {
+    const end = text.indexOf("\n", cursor);
+    return end === -1 ? text.length : end;
+  };
+  const set = (value: string, at = value.length) => {
+    text = value;
+    cursor = at;
+  };
+  const prevChar = (at: number) => (at >= 2 && /[\udc00-\udfff]/.test(text[at - 1]) ? 2 : 1);
+  const nextChar = (at: number) => (/[\ud800-\udbff]/.test(text[at] ?? "") ? 2 : 1);
+  const wordBackFrom = (at: number) => {
+    let i = at;
+    while (i > 0 && /\s/.test(text[i - 1])) i--;
+    while (i > 0 && !/\s/.test(text[i - 1])) i--;
+    return i;
+  };
+
+  return {
+    get text() {
+      return text;
+    },
+    insert(value) {
+      set(text.slice(0, cursor) + value + text.slice(cursor), cursor + value.length);
+    },
+    backspace() {
+      if (cursor === 0) return;
+      const size = prevChar(cursor);
+      set(text.slice(0, cursor - size) + text.slice(cursor), cursor - size);
+    },
+    deleteForward() {
+      if (cursor < text.length) text = text.slice(0, cursor) + text.slice(cursor + nextChar(cursor));
+    },
+    left() {
+      if (cursor > 0) cursor -= prevChar(cursor);
+    },
+    right() {
+      if (cursor < text.length) cursor += nextChar(cursor);
+    },
+    home() {
+      cursor = lineStart();
+    },
+    end() {
+      cursor = lineEnd();
+    },
+    wordLeft() {
+      cursor = wordBackFrom(cursor);
+    },
+    wordRight() {
+      let i = cursor;
+      while (i < text.length && /\s/.test(text[i])) i++;
+      while (i < text.length && !/\s/.test(text[i])) i++;
+      cursor = i;
+    },
+    deleteWordBack() {
+      const from = wordBackFrom(cursor);
+      set(text.slice(0, from) + text.slice(cursor), from);
+    },
+    killToStart() {
+      const from = lineStart();
+      set(text.slice(0, from) + text.slice(cursor), from);
+    },
+    killToEnd() {
+      text = text.slice(0, cursor) + text.slice(lineEnd());
+    },
+    up() {
+      const start = lineStart();
+      if (start > 0) {
+        const above = text.lastIndexOf("\n", start - 2) + 1;
+        cursor = Math.min(above + (cursor - start), start - 1);
+        return;
+      }
+      if (recall === 0) return;
+      if (recall === sent.length) draft = text;
+      recall--;
+      set(sent[recall]);
+    },
+    down() {
+      const end = lineEnd();
+      if (end < text.length) {
+        const below = end + 1;
+        const belowEnd = text.indexOf("\n", below);
+        cursor = Math.min(below + (cursor - lineStart()), belowEnd === -1 ? text.length : belowEnd);
+        return;
+      }
+      if (recall >= sent.length) return;
+      recall++;
+      set(recall === sent.length ? draft : sent[recall]);
+    },
+    submit() {
+      if (cursor === text.length && text.endsWith("\\")) {
+        set(`${text.slice(0, -1)}\n`);
+        return null;
+      }
+      const value = text.trim();
+      if (value === "") return null;
+      if (sent.at(-1) !== value) sent.push(value);
+      recall = sent.length;
+      draft = "";
+      set("");
+      return value;
+    },
+    clear() {
+      set("");
+      recall = sent.length;
+    },
+    layout(width, first, rest) {
+      const rows: string[] = [];
+      let cursorRow = 0;
+      let cursorColumn = 0;
+      let offset = 0;
+      const lines = text.split("\n");
+      lines.forEach((line, index) => {
+        const prefix = index === 0 ? first : rest;
+        const room = Math.max(1, width - visibleWidth(prefix));
+        const pieces = hardWrap(line, room);
+        const atCursor = cursor >= offset && cursor <= offset + line.length;
+        if (atCursor) {
+          const before = line.slice(0, cursor - offset);
+          let column = 0;
+          for (const char of before) column += charWidth(char.codePointAt(0) ?? 0);
+          let piece = Math.floor(column / room);
+          // The cursor after a full last row goes on a row of its own.
+          if (piece >= pieces.length) pieces.push("");
+          piece = Math.min(piece, pieces.length - 1);
+          cursorRow = rows.length + piece;
+          cursorColumn = visibleWidth(prefix) + column - piece * room;
+        }
+        pieces.forEach((piece, i) => {
+          rows.push((i === 0 ? prefix : " ".repeat(visibleWidth(prefix))) + piece);
+        });
+        offset += line.length + 1;
+      });
+      return { rows, cursorRow, cursorColumn };
+    },
+  };
+}

@@ -1,0 +1,319 @@
+/**
+ * Interactive mode (`hearth`, `hearth "task"` in a terminal): a thin front over the session runtime. It opens a
+ * session, puts the terminal in raw mode, turns keys into commands (a prompt, an answer to a permission
+ * request, an interrupt, close) and draws what the events say: history printed once into the scrollback, a
+ * small live region redrawn under it (terminal-screen.ts). It never decides whether another turn runs.
+ */
+import { EXIT_INTERRUPTED, EXIT_OK } from "../../protocol/errors.ts";
+import type { SessionEvent } from "../../protocol/events.ts";
+import { openSession, type RuntimeSession } from "../../runtime/session-runtime.ts";
+import { mark } from "../../runtime/startup-trace.ts";
+import type { CliOptions } from "../args.ts";
+import { writeError, writeOutput } from "../redaction.ts";
+import { terminalText } from "../terminal-text.ts";
+import { createInputEditor, type InputEditor } from "./input-editor.ts";
+import { createKeyReader, type Key, type KeyName } from "./key-reader.ts";
+import { answerForKey, permissionLines } from "./permission-prompt.ts";
+import { parseSlash } from "./slash-commands.ts";
+import { statusLine } from "./status-line.ts";
+import { createScreen } from "./terminal-screen.ts";
+import { createTheme } from "./theme.ts";
+import { createTranscript } from "./transcript.ts";
+
+export type InteractiveDeps = {
+  version: string;
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+};
+
+/** Two Ctrl-C within this time end the session. */
+const DOUBLE_PRESS_MS = 2000;
+/** Events arriving this close together (a token stream) are drawn in one frame. */
+const FRAME_MS = 16;
+
+/** What the editing keys do, in the prompt and in the reason of a "no". */
+const EDITS: Partial<Record<KeyName, (editor: InputEditor) => void>> = {
+  newline: (e) => e.insert("\n"),
+  backspace: (e) => e.backspace(),
+  delete: (e) => e.deleteForward(),
+  left: (e) => e.left(),
+  right: (e) => e.right(),
+  up: (e) => e.up(),
+  down: (e) => e.down(),
+  home: (e) => e.home(),
+  end: (e) => e.end(),
+  "word-left": (e) => e.wordLeft(),
+  "word-right": (e) => e.wordRight(),
+  "delete-word": (e) => e.deleteWordBack(),
+  "kill-start": (e) => e.killToStart(),
+  "kill-end": (e) => e.killToEnd(),
+};
+
+const BRACKETED_PASTE_ON = "\x1b[?2004h";
+const BRACKETED_PASTE_OFF = "\x1b[?2004l";
+
+export async function runInteractive(options: CliOptions, deps: InteractiveDeps): Promise<number> {
+  mark("interactive loaded");
+  const opening = new AbortController();
+  const onSigint = () => opening.abort();
+  process.on("SIGINT", onSigint);
+  const opened = await openSession(options, {
+    version: deps.version,
+    env: deps.env,
+    signal: opening.signal,
+    diagnostics: writeError,
+    beforeEmbeddedLoad: async () => {
+      const { setLoadListener } = await import("../../providers/embedded.ts");
+      const { createLoadProgressPrinter } = await import("../load-progress.ts");
+      setLoadListener(createLoadProgressPrinter(writeError, true));
+    },
+  });
+  process.off("SIGINT", onSigint);
+  if (!opened.ok) {
+    if (opened.message) writeError(`hearth: ${terminalText(opened.message)}\n`);
+    return opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode;
+  }
+  return drive(opened.session, options, deps);
+}
+
+async function drive(session: RuntimeSession, options: CliOptions, deps: InteractiveDeps): Promise<number> {
+  const { stdin, stdout } = deps;
+  const theme = createTheme(deps.env);
+  const transcript = createTranscript(theme);
+  const screen = createScreen(writeOutput);
+  const editor = createInputEditor();
+  const reasonEditor = createInputEditor();
+  /** The request whose "no" is waiting for its reason, if any. */
+  let reasonFor: string | null = null;
+  let lastCtrlC = 0;
+  let hint = "";
+  let hintTimer: NodeJS.Timeout | undefined;
+  let closing = false;
+  const history: string[] = [
+    `${theme.bold(`hearth ${deps.version}`)}${theme.dim(` · ${terminalText(session.info.cwd)}`)}`,
+    theme.dim(
+      "Enter sends · Alt-Enter or a trailing \\ for a new line · Esc interrupts · Ctrl-C twice exits · /help",
+    ),
+  ];
+
+  let frameTimer: NodeJS.Timeout | undefined;
+  const scheduleRender = () => {
+    frameTimer ??= setTimeout(render, FRAME_MS);
+  };
+
+  function render(): void {
+    clearTimeout(frameTimer);
+    frameTimer = undefined;
+    if (closing && history.length === 0) return;
+    const width = Math.max(20, stdout.columns || 80);
+    const height = Math.max(6, stdout.rows || 24);
+    const request = transcript.permission;
+    let bottom: string[];
+    let cursor: { row: number; column: number };
+    if (request) {
+      bottom = permissionLines(request, theme, width, height - 3);
+      if (reasonFor === request.requestId) {
+        const layout = reasonEditor.layout(width, "why not? ", "         ");
+        cursor = { row: bottom.length + layout.cursorRow, column: layout.cursorColumn };
+        bottom.push(...layout.rows);
+      } else cursor = { row: bottom.length - 1, column: Math.min(width - 1, visibleEnd(bottom)) };
+    } else {
+      const layout = editor.layout(width, "› ", "  ");
+      cursor = { row: layout.cursorRow, column: layout.cursorColumn };
+      bottom = layout.rows;
+    }
+    const status = statusLine(
+      transcript.status,
+      hint || (transcript.busy ? "Esc interrupts" : ""),
+      theme,
+      width,
+    );
+    // The live region must fit the screen, or its top could not be reached again: the oldest live lines go.
+    const live = transcript.live(width).slice(-Math.max(0, height - bottom.length - 2));
+    const lines = [...live, ...bottom, status];
+    cursor.row += live.length;
+    screen.draw(history.splice(0), { lines, cursor });
+  }
+
+  function visibleEnd(lines: string[]): number {
+    return (lines.at(-1) ?? "").replace(/\x1b\[[0-9;]*m/g, "").length;
+  }
+
+  function say(lines: string[]): void {
+    history.push(...lines);
+  }
+
+  function setHint(text: string): void {
+    hint = text;
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(() => {
+      hint = "";
+      render();
+    }, DOUBLE_PRESS_MS);
+  }
+
+  function close(): void {
+    if (closing) return;
+    closing = true;
+    session.submit({ type: "close" });
+  }
+
+  function send(text: string): void {
+    const slash = parseSlash(text);
+    switch (slash.type) {
+      case "prompt":
+        transcript.queued(text);
+        session.submit({ type: "prompt", text: text.startsWith("//") ? text.slice(1) : text });
+        return;
+      case "command":
+        say([theme.dim(`› ${text}`)]);
+        session.submit(slash.command);
+        return;
+      case "exit":
+        close();
+        return;
+      case "help":
+        say(slash.lines.map((line) => theme.dim(line)));
+        return;
+      case "problem":
+        say([theme.yellow(slash.text)]);
+        return;
+    }
+  }
+
+  function edit(target: InputEditor, key: Key): void {
+    if (key.type === "text" || key.type === "paste") target.insert(key.text);
+    else EDITS[key.type]?.(target);
+  }
+
+  function onKey(key: Key): void {
+    if (closing) return;
+    if (key.type === "ctrl-c") {
+      if (Date.now() - lastCtrlC < DOUBLE_PRESS_MS) {
+        close();
+        return;
+      }
+      lastCtrlC = Date.now();
+      if (transcript.busy || transcript.permission) session.submit({ type: "interrupt" });
+      editor.clear();
+      reasonFor = null;
+      setHint("Ctrl-C again to exit");
+    } else if (key.type === "ctrl-l") screen.reset();
+    else if (transcript.permission) onPermissionKey(key);
+    else if (key.type === "ctrl-d") {
+      if (editor.text === "") {
+        close();
+        return;
+      }
+      editor.deleteForward();
+    } else if (key.type === "escape") {
+      if (transcript.busy) {
+        session.submit({ type: "interrupt" });
+        setHint("interrupting");
+      }
+    } else if (key.type === "enter") {
+      const text = editor.submit();
+      if (text !== null) send(text);
+    } else edit(editor, key);
+    render();
+  }
+
+  function onPermissionKey(key: Key): void {
+    const request = transcript.permission;
+    if (!request) return;
+    const answer = (value: Parameters<RuntimeSession["submit"]>[0] & { type: "answer_permission" }) => {
+      transcript.answered(request.requestId);
+      reasonFor = null;
+      reasonEditor.clear();
+      session.submit(value);
+    };
+    if (reasonFor === request.requestId) {
+      if (key.type === "escape") reasonFor = null;
+      else if (key.type === "enter") {
+        const reason = reasonEditor.text.trim();
+        answer({
+          type: "answer_permission",
+          requestId: request.requestId,
+          answer: reason ? { decision: "deny", reason } : { decision: "deny" },
+        });
+      } else edit(reasonEditor, key);
+      return;
+    }
+    if (key.type === "escape") {
+      session.submit({ type: "interrupt" });
+      setHint("interrupting");
+      return;
+    }
+    if (key.type === "enter") {
+      setHint("press a key: y, n …");
+      return;
+    }
+    if (key.type !== "text" || key.text.length !== 1) return;
+    const result = answerForKey(request, key.text);
+    if (!result) return;
+    if ("askReason" in result) {
+      reasonFor = request.requestId;
+      return;
+    }
+    answer({ type: "answer_permission", requestId: request.requestId, answer: result.answer });
+  }
+
+  // The terminal: raw keys, bracketed paste; put back as it was on every way out.
+  const reader = createKeyReader(onKey);
+  const onData = (chunk: string) => reader.feed(chunk);
+  const onResize = () => {
+    screen.reset();
+    render();
+  };
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    stdout.write(BRACKETED_PASTE_OFF);
+    if (stdin.isTTY) stdin.setRawMode(false);
+  };
+  process.on("exit", restore);
+  process.on("SIGTERM", close);
+  process.on("SIGHUP", close);
+  stdin.setRawMode(true);
+  stdin.setEncoding("utf8");
+  stdin.on("data", onData);
+  stdin.resume();
+  stdout.on("resize", onResize);
+  stdout.write(BRACKETED_PASTE_ON);
+
+  const initial = options.prompt?.trim();
+  if (initial) send(initial);
+  render();
+  mark("input ready");
+
+  let exitCode = EXIT_OK;
+  try {
+    for await (const event of session.events) {
+      onEvent(event);
+    }
+  } catch (error) {
+    exitCode = 1;
+    say([theme.red(`error: ${(error as Error).message}`)]);
+  }
+  clearTimeout(frameTimer);
+  clearTimeout(hintTimer);
+  const last = history.splice(0);
+  screen.clearLive();
+  writeOutput(last.map((line) => `${line}\r\n`).join(""));
+  stdin.off("data", onData);
+  stdout.off("resize", onResize);
+  process.off("SIGTERM", close);
+  process.off("SIGHUP", close);
+  restore();
+  stdin.pause();
+  return exitCode;
+
+  function onEvent(event: SessionEvent): void {
+    history.push(...transcript.apply(event));
+    if (event.type === "session_closed") return;
+    if (event.type === "permission_requested" || event.type === "prompt_ended") render();
+    else scheduleRender();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The few slash commands of this first cut, each one command of the runtime (or the front's own exit/help).
+ * A line that starts with "/" and names none of them is an unknown command, not a prompt.
+ */
+import type { Command } from "../../protocol/commands.ts";
+import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permissions.ts";
+
+export type SlashResult =
+  | { type: "command"; command: Command }
+  | { type: "exit" }
+  | { type: "help"; lines: string[] }
+  | { type: "problem"; text: string }
+  | { type: "prompt" };
+
+export const SLASH_HELP = [
+  "/model <name>   use another model for the next prompts (provider/model, a bare name, a GGUF path)",
+  `/mode <mode>    permission mode for the next tool calls: ${PERMISSION_MODES.join(", ")}`,
+  "/undo           take back the file changes of the last prompt that changed files",
+  "/compact        summarise the conversation so far to free the context window",
+  "/help           this list; /exit (or Ctrl-D on an empty line, or Ctrl-C twice) ends the session",
+  "Keys: Enter sends · Alt-Enter, Ctrl-J or a trailing \\ makes a new line · Esc interrupts · Up/Down recall",
+];
+
+export function parseSlash(text: string): SlashResult {
+  if (!text.startsWith("/") || text.startsWith("//")) return { type: "prompt" };
+  const [name, ...rest] = text.slice(1).split(/\s+/);
+  const argument = rest.join(" ").trim();
+  switch (name) {
+    case "exit":
+    case "quit":
+      return { type: "exit" };
+    case "help":
+      return { type: "help", lines: SLASH_HELP };
+    case "undo":
+      return { type: "command", command: { type: "undo" } };
+    case "compact":
+      return { type: "command", command: { type: "compact" } };
+    case "model":
+      if (!argument)
+        return { type: "problem", text: "/model needs a model name, e.g. /model ollama/qwen2.5-coder:7b" };
+      return { type: "command", command: { type: "set_model", model: argument } };
+    case "mode":
+      if (!(PERMISSION_MODES as readonly string[]).includes(argument))
+        return { type: "problem", text: `/mode needs one of ${PERMISSION_MODES.join(", ")}` };
+      return { type: "command", command: { type: "set_mode", mode: argument as PermissionMode } };
+    default:
+      // A path typed as the prompt ("/tmp/x is empty, why?") is a prompt, not a command.
+      if (name.includes("/")) return { type: "prompt" };
+      return { type: "problem", text: `unknown command /${name}; /help lists them` };
+  }
+}
