@@ -1,0 +1,131 @@
+/**
+ * End to end in a real terminal: the built hearth in tmux (test/e2e/tmux.ts) against the fake model server.
+ * What is asserted is what a person sees (the captured screen) and what happens to the files.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
+import { makeSandbox, writeSettings } from "./harness.ts";
+import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
+
+const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
+const servers: FakeServer[] = [];
+const terminals: Terminal[] = [];
+after(async () => {
+  for (const terminal of terminals) terminal.close();
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function withFake(script: FakeTurn[], files: Record<string, string> = {}) {
+  const fake = await startFakeServer({ script });
+  servers.push(fake);
+  const sandbox = makeSandbox(files);
+  writeSettings(sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
+    model: "fake/m",
+    sandbox: { enabled: false },
+  });
+  return { fake, sandbox };
+}
+
+function open(
+  sandbox: ReturnType<typeof makeSandbox>,
+  args: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const terminal = openTerminal(sandbox, args, { env });
+  terminals.push(terminal);
+  return terminal;
+}
+
+/** The text of the last message of a model request (the user's prompt or the tool result it answers). */
+function requestText(fake: FakeServer, index: number): string {
+  return JSON.stringify(fake.modelRequests[index]?.body?.messages ?? []);
+}
+
+test("a prompt typed in the terminal and its answer streamed on screen; Ctrl-D exits", { skip }, async () => {
+  const { fake, sandbox } = await withFake([
+    { text: "Hello from the fake model.\nA second line of the answer.", frameDelayMs: 20 },
+  ]);
+  const term = open(sandbox, [], { NO_COLOR: "1" });
+  await term.waitFor(/fake\/m \[cloud\] · ask mode/);
+  term.type("say hello");
+  term.keys(["Enter"]);
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /› say hello/);
+  assert.match(screen, /Hello from the fake model\.\nA second line of the answer\./);
+  assert.doesNotMatch(screen, /\x1b\[/, "NO_COLOR: no escape sequences leak");
+  assert.match(requestText(fake, 0), /say hello/);
+  term.keys(["C-d"]);
+  await term.waitFor(/\[exited 0\]/);
+});
+
+test("a write in ask mode: the prompt shows the diff and the keys; y writes the file", { skip }, async () => {
+  const { sandbox } = await withFake([
+    { toolCalls: [{ name: "write", arguments: { path: "hello.txt", content: "hi there\n" } }] },
+    { text: "Wrote hello.txt." },
+  ]);
+  const term = open(sandbox, ["--permission-mode", "ask", "create hello.txt"]);
+  const prompt = await term.waitFor(/\[y\] yes/);
+  assert.match(prompt, /Allow write\?/);
+  assert.match(prompt, /\+hi there/);
+  assert.match(prompt, /why it asks: /);
+  assert.match(prompt, /\[s\] yes for this session/);
+  assert.ok(!existsSync(join(sandbox.project, "hello.txt")), "nothing written before the yes");
+  term.keys(["Enter"]);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(!existsSync(join(sandbox.project, "hello.txt")), "Enter is not a yes");
+  term.type("y");
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /allowed once/);
+  assert.match(screen, /✓ write hello\.txt/);
+  assert.match(screen, /Wrote hello\.txt\./);
+  assert.equal(readFileSync(join(sandbox.project, "hello.txt"), "utf8"), "hi there\n");
+});
+
+test("a write answered n with a reason: nothing written, the model's next request carries the reason", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([
+    { toolCalls: [{ name: "write", arguments: { path: "hello.txt", content: "hi\n" } }] },
+    { text: "Understood, I will not write it." },
+  ]);
+  const term = open(sandbox, ["--permission-mode", "ask"]);
+  await term.waitFor(/ask mode/);
+  term.type("create hello.txt");
+  term.keys(["Enter"]);
+  await term.waitFor(/\[n\] no \(say why\)/);
+  term.type("n");
+  await term.waitFor(/why not\?/);
+  term.type("put it in notes.md instead");
+  term.keys(["Enter"]);
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /refused hello\.txt: put it in notes\.md instead/);
+  assert.match(screen, /Understood, I will not write it\./);
+  assert.ok(!existsSync(join(sandbox.project, "hello.txt")));
+  assert.match(requestText(fake, 1), /put it in notes\.md instead/);
+});
+
+test("Esc interrupts a long command at once, and the next prompt runs", { skip }, async () => {
+  const { fake, sandbox } = await withFake([
+    { toolCalls: [{ name: "bash", arguments: { command: "sleep 30" } }] },
+    { text: "Ready for the next thing." },
+  ]);
+  const term = open(sandbox, ["--permission-mode", "auto", "wait a while"]);
+  await term.waitFor(/… \$ sleep 30/);
+  const started = Date.now();
+  term.keys(["Escape"]);
+  await term.waitFor(/interrupted after/);
+  assert.ok(Date.now() - started < 10000, `interrupt took ${Date.now() - started} ms`);
+  term.type("what next?");
+  term.keys(["Enter"]);
+  const screen = await term.waitFor(/Ready for the next thing\./);
+  assert.match(screen, /› what next\?/);
+  assert.equal(fake.modelRequests.length, 2);
+  term.keys(["C-c"]);
+  term.keys(["C-c"]);
+  await term.waitFor(/\[exited 0\]/);
+});
