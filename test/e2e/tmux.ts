@@ -18,7 +18,11 @@ export type Terminal = {
   /** The screen as text, with the scrollback kept so far. */
   screen(): string;
   /** Waits until the screen matches `pattern` (or `check` on it holds); throws with the screen after `timeoutMs`. */
-  waitFor(pattern: RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
+  waitFor(
+    pattern: RegExp | ((screen: string) => boolean),
+    timeoutMs?: number,
+    pollMs?: number,
+  ): Promise<string>;
   /** The pane's program has ended (hearth exited). */
   exited(): boolean;
   close(): void;
@@ -30,13 +34,19 @@ let count = 0;
 export function openTerminal(
   sandbox: Sandbox,
   args: string[],
-  options: { width?: number; height?: number; env?: Record<string, string> } = {},
+  options: {
+    width?: number;
+    height?: number;
+    env?: Record<string, string>;
+    /** A file for hearth's stderr (traces), which would otherwise draw on the screen. */
+    stderrTo?: string;
+  } = {},
 ): Terminal {
   const socket = `hearth-test-${process.pid}-${++count}`;
   const tmux = (...argv: string[]) => execFileSync("tmux", ["-L", socket, ...argv], { encoding: "utf8" });
   const env = { ...sandbox.env, TERM: "xterm-256color", ...options.env };
   const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  const command = `env -i ${exports.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(" ")}; echo "[exited $?]"; sleep 600`;
+  const command = `env -i ${exports.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(" ")}${options.stderrTo ? ` 2>${shellQuote(options.stderrTo)}` : ""}; echo "[exited $?]"; sleep 600`;
   execFileSync("tmux", [
     "-L",
     socket,
@@ -62,14 +72,14 @@ export function openTerminal(
       tmux("send-keys", "-t", "0", "-l", text);
     },
     screen,
-    async waitFor(pattern, timeoutMs = 15000) {
+    async waitFor(pattern, timeoutMs = 15000, pollMs = 50) {
       const deadline = Date.now() + timeoutMs;
       const check = typeof pattern === "function" ? pattern : (s: string) => pattern.test(s);
       let last = "";
       while (Date.now() < deadline) {
         last = screen();
         if (check(last)) return last;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, pollMs));
       }
       throw new Error(`the screen did not show ${pattern} within ${timeoutMs} ms; it shows:\n${last}`);
     },

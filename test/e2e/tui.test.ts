@@ -3,15 +3,18 @@
  * What is asserted is what a person sees (the captured screen) and what happens to the files.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
-import { makeSandbox, writeSettings } from "./harness.ts";
+import { CLI, makeSandbox, runHearth, writeSettings } from "./harness.ts";
 import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
 
 const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
+/** Text only the terminal UI's code holds (it turns on bracketed paste). */
+const UI_MARKER = "[?2004h";
 const servers: FakeServer[] = [];
 const terminals: Terminal[] = [];
 after(async () => {
@@ -128,4 +131,40 @@ test("Esc interrupts a long command at once, and the next prompt runs", { skip }
   term.keys(["C-c"]);
   term.keys(["C-c"]);
   await term.waitFor(/\[exited 0\]/);
+});
+
+test("the terminal UI loads only in interactive mode: --version and -p never import it", async () => {
+  const dist = dirname(CLI);
+  const chunks = readdirSync(join(dist, "chunks")).map((name) => join(dist, "chunks", name));
+  const isUi = (path: string) => readFileSync(path, "utf8").includes(UI_MARKER);
+  assert.ok(chunks.some(isUi), "some chunk holds the terminal UI");
+  assert.ok(!isUi(join(dist, "run-cli.mjs")), "the CLI's entry chunk does not hold the terminal UI");
+
+  const { sandbox } = await withFake([{ text: "headless answer" }]);
+  const log = join(sandbox.home, "loaded.log");
+  const hook = join(sandbox.home, "log-loads.mjs");
+  writeFileSync(
+    hook,
+    `import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(
+  "import { appendFileSync } from 'node:fs';" +
+  "export async function load(url, context, next) {" +
+  "  if (url.startsWith('file:')) appendFileSync(process.env.HEARTH_LOADED_LOG, url + '\\\\n');" +
+  "  return next(url, context); }"));
+`,
+  );
+  const env = { NODE_OPTIONS: `--import ${hook}`, HEARTH_LOADED_LOG: log };
+  for (const args of [["--version"], ["-p", "hi"]]) {
+    writeFileSync(log, "");
+    const run = await runHearth(sandbox, args, { env });
+    assert.equal(run.code, 0, run.stderr);
+    const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+    if (args[0] === "-p")
+      assert.ok(
+        loaded.some((url) => url.endsWith("run-cli.mjs")),
+        loaded.join("\n"),
+      );
+    const ui = loaded.filter((url) => url.includes("/dist/") && isUi(fileURLToPath(url)));
+    assert.deepEqual(ui, [], `${args.join(" ")} imported the terminal UI`);
+  }
 });
