@@ -3,7 +3,7 @@
  * What is asserted is what a person sees (the captured screen) and what happens to the files.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -167,4 +167,35 @@ register("data:text/javascript," + encodeURIComponent(
     const ui = loaded.filter((url) => url.includes("/dist/") && isUi(fileURLToPath(url)));
     assert.deepEqual(ui, [], `${args.join(" ")} imported the terminal UI`);
   }
+});
+
+test("a destructive command: a warning, Enter does nothing, y runs it", { skip }, async () => {
+  const { sandbox } = await withFake([
+    { toolCalls: [{ name: "bash", arguments: { command: "rm -rf ~/scratch" } }] },
+    { text: "Removed it." },
+  ]);
+  mkdirSync(join(sandbox.home, "scratch"));
+  const term = open(sandbox, ["--permission-mode", "auto", "clean up"]);
+  const prompt = await term.waitFor(/\[y\] yes, run it/);
+  assert.match(prompt, /!! DESTRUCTIVE: /);
+  assert.doesNotMatch(prompt, /\[s\]|\[a\]/);
+  term.keys(["Enter"]);
+  await term.waitFor(/press a key: y, n/);
+  assert.ok(existsSync(join(sandbox.home, "scratch")), "Enter is not a yes");
+  term.type("y");
+  await term.waitFor(/Removed it\./);
+  assert.ok(!existsSync(join(sandbox.home, "scratch")));
+});
+
+test("yes for this session: the same call again runs without a second prompt", { skip }, async () => {
+  const touch = { toolCalls: [{ name: "bash", arguments: { command: "touch marker" } }] };
+  const { fake, sandbox } = await withFake([touch, touch, { text: "Touched twice." }]);
+  const term = open(sandbox, ["--permission-mode", "ask", "touch it twice"]);
+  await term.waitFor(/\[s\] yes for this session/);
+  term.type("s");
+  const screen = await term.waitFor(/Touched twice\./);
+  assert.equal(screen.match(/✓ \$ touch marker/g)?.length, 2, screen);
+  assert.equal(screen.match(/allowed for this session/g)?.length, 1, screen);
+  assert.equal(fake.modelRequests.length, 3);
+  assert.ok(existsSync(join(sandbox.project, "marker")));
 });
