@@ -2,6 +2,7 @@
 export const HELP = `hearth: a local-first coding agent
 
 Usage:
+  hearth [options] ["task"]        interactive session in this terminal (Esc interrupts, Ctrl-C twice exits)
   hearth -p [options] "task"       run a task headless and print the answer (hearth exec "task" too)
   git diff | hearth -p "review"    piped stdin is appended to the prompt (or is the prompt); up to 10 MB
   hearth -c -p "more"              continue the latest session in this directory (-r <id> for any session)
