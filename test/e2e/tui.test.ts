@@ -199,3 +199,26 @@ test("yes for this session: the same call again runs without a second prompt", {
   assert.equal(fake.modelRequests.length, 3);
   assert.ok(existsSync(join(sandbox.project, "marker")));
 });
+
+test("a Markdown answer: heading, bullets and a code block on screen without their markup", {
+  skip,
+}, async () => {
+  const answer = [
+    "# The plan",
+    "",
+    "- first **step**",
+    "- second `step`",
+    "",
+    "```ts",
+    "const x = 1; // one",
+    "```",
+    "All *done*.",
+  ].join("\n");
+  const { sandbox } = await withFake([{ text: answer, frameDelayMs: 10 }]);
+  const term = open(sandbox, ["explain"]);
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /^The plan$/m);
+  assert.match(screen, /^• first step\n• second step$/m);
+  assert.match(screen, /^─── ts\n {2}const x = 1; \/\/ one\n───\nAll done\.$/m);
+  assert.doesNotMatch(screen, /\*\*|```|^# /m);
+});

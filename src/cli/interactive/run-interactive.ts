@@ -80,7 +80,7 @@ export async function runInteractive(options: CliOptions, deps: InteractiveDeps)
 async function drive(session: RuntimeSession, options: CliOptions, deps: InteractiveDeps): Promise<number> {
   const { stdin, stdout } = deps;
   const theme = createTheme(deps.env);
-  const transcript = createTranscript(theme);
+  const transcript = createTranscript(theme, () => Math.max(20, stdout.columns || 80));
   const screen = createScreen(writeOutput);
   const editor = createInputEditor();
   const reasonEditor = createInputEditor();

@@ -13,6 +13,10 @@ export type Theme = {
   green: Style;
   yellow: Style;
   cyan: Style;
+  italic: Style;
+  underline: Style;
+  magenta: Style;
+  blue: Style;
   /** A warning that must not be missed: bold red (or, without colour, plain text the caller already marks). */
   danger: Style;
 };
@@ -29,7 +33,19 @@ export function hasColour(env: NodeJS.ProcessEnv): boolean {
 
 export function createTheme(env: NodeJS.ProcessEnv): Theme {
   if (!hasColour(env))
-    return { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain, danger: plain };
+    return {
+      bold: plain,
+      dim: plain,
+      red: plain,
+      green: plain,
+      yellow: plain,
+      cyan: plain,
+      italic: plain,
+      underline: plain,
+      magenta: plain,
+      blue: plain,
+      danger: plain,
+    };
   return {
     bold: sgr("1", "22"),
     dim: sgr("2", "22"),
@@ -37,6 +53,10 @@ export function createTheme(env: NodeJS.ProcessEnv): Theme {
     green: sgr("32", "39"),
     yellow: sgr("33", "39"),
     cyan: sgr("36", "39"),
+    italic: sgr("3", "23"),
+    underline: sgr("4", "24"),
+    magenta: sgr("35", "39"),
+    blue: sgr("34", "39"),
     danger: sgr("1;31", "22;39"),
   };
 }

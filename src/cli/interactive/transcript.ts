@@ -6,9 +6,10 @@
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
 import { toolCallLine } from "../headless/tool-progress.ts";
 import { terminalText } from "../terminal-text.ts";
+import { createMarkdownRenderer } from "./markdown.ts";
 import type { PermissionRequest } from "./permission-prompt.ts";
 import type { StatusState } from "./status-line.ts";
-import { truncate, wrapText } from "./text-width.ts";
+import { truncate } from "./text-width.ts";
 import type { Theme } from "./theme.ts";
 
 export type Transcript = {
@@ -35,7 +36,9 @@ const ANSWERS: Record<string, string> = {
   allow_always: "always allowed",
 };
 
-export function createTranscript(theme: Theme): Transcript {
+/** `width`: the terminal's columns now (answers are wrapped to it as they are printed). */
+export function createTranscript(theme: Theme, width: () => number = () => 80): Transcript {
+  const markdown = createMarkdownRenderer(theme);
   let partial = "";
   let thinking = false;
   let running = 0;
@@ -59,14 +62,27 @@ export function createTranscript(theme: Theme): Transcript {
     if (end === -1) return [];
     const done = partial.slice(0, end);
     partial = partial.slice(end + 1);
-    return terminalText(done).split("\n");
+    return rendered(done);
+  }
+
+  function rendered(text: string): string[] {
+    return terminalText(text)
+      .split("\n")
+      .flatMap((line) => markdown.line(line, width()));
   }
 
   function flush(): string[] {
     if (partial === "") return [];
-    const rest = terminalText(partial).split("\n");
+    const rest = rendered(partial);
     partial = "";
     return rest;
+  }
+
+  /** The answer is over: its last line is printed and an open code block ends with it. */
+  function ended(): string[] {
+    const lines = flush();
+    markdown.end();
+    return lines;
   }
 
   function toolEnded(event: AgentEventOf<"tool_call_ended">): string[] {
@@ -105,10 +121,11 @@ export function createTranscript(theme: Theme): Transcript {
         return [];
       case "retry_scheduled":
         partial = "";
+        markdown.end();
         return notice("warning", `${event.error.message}; trying again (attempt ${event.attempt + 1})`);
       case "message_ended":
         thinking = false;
-        return flush();
+        return ended();
       case "tool_call_started":
         tools.set(event.call.id, { line: toolCallLine(event.call).replace(/^→ /, "") });
         return flush();
@@ -166,7 +183,7 @@ export function createTranscript(theme: Theme): Transcript {
     status.inputTokens += event.usage.inputTokens;
     status.outputTokens += event.usage.outputTokens;
     if (event.costUsd !== null) status.costUsd = (status.costUsd ?? 0) + event.costUsd;
-    const lines = flush();
+    const lines = ended();
     const seconds = `${(event.durationMs / 1000).toFixed(1)}s`;
     if (event.reason === "aborted") lines.push(theme.yellow(`interrupted after ${seconds}`));
     else if (event.reason === "error")
@@ -198,7 +215,7 @@ export function createTranscript(theme: Theme): Transcript {
         const progress = tool.progress ? `  ${tool.progress}` : "";
         lines.push(theme.dim(truncate(`… ${tool.line}${progress}`, width)));
       }
-      if (partial !== "") lines.push(...wrapText(terminalText(partial), width));
+      if (partial !== "") lines.push(...markdown.preview(terminalText(partial), width));
       else if (running > 0 && tools.size === 0)
         lines.push(
           theme.dim(
