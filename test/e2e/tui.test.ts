@@ -222,3 +222,23 @@ test("a Markdown answer: heading, bullets and a code block on screen without the
   assert.match(screen, /^─── ts\n {2}const x = 1; \/\/ one\n───\nAll done\.$/m);
   assert.doesNotMatch(screen, /\*\*|```|^# /m);
 });
+
+test("an edit allowed without asking: its diff is printed in the history", { skip }, async () => {
+  const { sandbox } = await withFake(
+    [
+      { toolCalls: [{ name: "read", arguments: { path: "notes.md" } }] },
+      {
+        toolCalls: [
+          { name: "edit", arguments: { path: "notes.md", old_string: "beta", new_string: "gamma" } },
+        ],
+      },
+      { text: "Edited the notes." },
+    ],
+    { "notes.md": "alpha\nbeta\ndelta\n" },
+  );
+  const term = open(sandbox, ["--permission-mode", "edits", "fix the notes"]);
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /✓ read notes\.md/);
+  assert.match(screen, /✓ edit notes\.md.*\n {4}@@ .* @@\n {5}alpha\n {4}-beta\n {4}\+gamma\n {5}delta\n/);
+  assert.equal(readFileSync(join(sandbox.project, "notes.md"), "utf8"), "alpha\ngamma\ndelta\n");
+});

@@ -6,6 +6,7 @@
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
 import { toolCallLine } from "../headless/tool-progress.ts";
 import { terminalText } from "../terminal-text.ts";
+import { changeDiff, diffLines } from "./change-diff.ts";
 import { createMarkdownRenderer } from "./markdown.ts";
 import type { PermissionRequest } from "./permission-prompt.ts";
 import type { StatusState } from "./status-line.ts";
@@ -45,6 +46,8 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
   const waitingPrompts: string[] = [];
   const tools = new Map<string, Running>();
   const requests: PermissionRequest[] = [];
+  /** The diffs permission prompts showed, by call: printed under the call when it ends. */
+  const askedDiffs = new Map<string, string>();
   const status: StatusState = {
     model: "",
     local: false,
@@ -89,7 +92,12 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
     tools.delete(event.call.id);
     const line = toolCallLine(event.call).replace(/^→ /, "");
     const mark = event.isError ? theme.red("✗") : theme.green("✓");
-    return [`${mark} ${line}${theme.dim(` · ${toolSummary(event)}`)}`];
+    const diff = changeDiff(event, askedDiffs.get(event.call.id));
+    askedDiffs.delete(event.call.id);
+    return [
+      `${mark} ${line}${theme.dim(` · ${toolSummary(event)}`)}`,
+      ...(diff ? diffLines(diff, theme, width()) : []),
+    ];
   }
 
   function notice(level: "info" | "warning" | "error", text: string): string[] {
@@ -138,6 +146,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
         return toolEnded(event);
       case "permission_requested":
         requests.push(event);
+        if (event.diff) askedDiffs.set(event.callId, event.diff);
         return flush();
       case "permission_resolved":
         return resolved(event);
@@ -180,6 +189,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
     running = Math.max(0, running - 1);
     tools.clear();
     requests.length = 0;
+    askedDiffs.clear();
     status.inputTokens += event.usage.inputTokens;
     status.outputTokens += event.usage.outputTokens;
     if (event.costUsd !== null) status.costUsd = (status.costUsd ?? 0) + event.costUsd;
