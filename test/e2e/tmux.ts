@@ -15,6 +15,10 @@ export type Terminal = {
   keys(keys: string[], options?: { literal?: boolean }): void;
   /** Types text literally (no key names). */
   type(text: string): void;
+  /** Pastes text as a terminal does (bracketed, when the program asked for it). */
+  paste(text: string): void;
+  /** Resizes the terminal (the program gets SIGWINCH). */
+  resize(width: number, height: number): void;
   /** The screen as text, with the scrollback kept so far. */
   screen(): string;
   /** Waits until the screen matches `pattern` (or `check` on it holds); throws with the screen after `timeoutMs`. */
@@ -70,6 +74,13 @@ export function openTerminal(
     },
     type(text) {
       tmux("send-keys", "-t", "0", "-l", text);
+    },
+    paste(text) {
+      tmux("set-buffer", "-b", "paste", text);
+      tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", "0");
+    },
+    resize(width, height) {
+      tmux("resize-window", "-t", "0", "-x", String(width), "-y", String(height));
     },
     screen,
     async waitFor(pattern, timeoutMs = 15000, pollMs = 50) {

@@ -242,3 +242,29 @@ test("an edit allowed without asking: its diff is printed in the history", { ski
   assert.match(screen, /✓ edit notes\.md.*\n {4}@@ .* @@\n {5}alpha\n {4}-beta\n {4}\+gamma\n {5}delta\n/);
   assert.equal(readFileSync(join(sandbox.project, "notes.md"), "utf8"), "alpha\ngamma\ndelta\n");
 });
+
+test("up-arrow in a second session recalls the first one's prompt; a large paste is a placeholder", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([{ text: "First answer." }, { text: "Second answer." }]);
+  const first = open(sandbox);
+  await first.waitFor(/ask mode/);
+  first.type("remember this prompt");
+  first.keys(["Enter"]);
+  await first.waitFor(/done in/);
+  first.keys(["C-d"]);
+  await first.waitFor(/\[exited 0\]/);
+
+  const second = open(sandbox);
+  await second.waitFor(/ask mode/);
+  second.keys(["Up"]);
+  await second.waitFor(/^› remember this prompt\s*$/m);
+  second.keys(["C-u"]);
+  const pasted = Array.from({ length: 42 }, (_, i) => `pasted line ${i}`).join("\n");
+  second.type("look at ");
+  second.paste(pasted);
+  await second.waitFor(/^› look at \[pasted 42 lines\]\s*$/m);
+  second.keys(["Enter"]);
+  await second.waitFor(/Second answer\./);
+  assert.match(requestText(fake, 1), /pasted line 0\\npasted line 1\\n[\s\S]*pasted line 41/);
+});

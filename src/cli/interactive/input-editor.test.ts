@@ -60,3 +60,32 @@ test("layout wraps at the width and puts the cursor on its own row after a full 
   assert.deepEqual(two.rows, ["› abcdefgh", "  xy"]);
   assert.deepEqual([two.cursorRow, two.cursorColumn], [1, 4]);
 });
+
+test("prompts kept from earlier sessions come back with up, newest first", () => {
+  const editor = createInputEditor(["first", "second"]);
+  editor.up();
+  assert.equal(editor.text, "second");
+  editor.up();
+  assert.equal(editor.text, "first");
+  editor.down();
+  editor.down();
+  assert.equal(editor.text, "");
+});
+
+test("a large paste shows as a placeholder and is sent whole; a small one is inserted as it is", () => {
+  const editor = createInputEditor();
+  const big = Array.from({ length: 42 }, (_, i) => `line ${i}`).join("\n");
+  editor.insert("look: ");
+  editor.paste(big);
+  assert.equal(editor.text, "look: [pasted 42 lines]");
+  assert.equal(editor.submit(), `look: ${big}`);
+  editor.up();
+  assert.equal(editor.text, "look: [pasted 42 lines]", "recalled as it was shown");
+  assert.equal(editor.submit(), `look: ${big}`, "and sent whole again");
+  editor.paste("x".repeat(1500));
+  assert.equal(editor.text, "[pasted 1500 chars]");
+  editor.backspace();
+  assert.equal(editor.text, "", "backspace takes the placeholder as a whole");
+  editor.paste("two\nlines");
+  assert.equal(editor.text, "two\nlines");
+});

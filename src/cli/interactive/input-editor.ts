@@ -1,7 +1,8 @@
 /**
- * The prompt being typed: its text, the cursor, and the prompts sent before (up and down recall them, for this
- * process only). Pure state; `layout` cuts it into rows of the terminal's width and says where the cursor is.
- * A line ending in "\" is continued: Enter there makes a new line instead of sending.
+ * The prompt being typed: its text, the cursor, and the prompts sent before (up and down recall them: those of
+ * this process, after the `previous` ones the caller kept). Pure state; `layout` cuts it into rows of the
+ * terminal's width and says where the cursor is. A line ending in "\" is continued: Enter there makes a new line
+ * instead of sending. A large paste shows as a placeholder ("[pasted 42 lines]") that is sent as the full text.
  */
 import { charWidth, hardWrap, visibleWidth } from "./text-width.ts";
 
@@ -10,6 +11,8 @@ export type InputLayout = { rows: string[]; cursorRow: number; cursorColumn: num
 export type InputEditor = {
   readonly text: string;
   insert(text: string): void;
+  /** Pasted text: inserted as it is, or when large as a placeholder that `submit` turns back into the text. */
+  paste(text: string): void;
   backspace(): void;
   deleteForward(): void;
   left(): void;
@@ -33,13 +36,26 @@ export type InputEditor = {
   layout(width: number, first: string, rest: string): InputLayout;
 };
 
-export function createInputEditor(): InputEditor {
+/** A paste over this many lines or characters collapses to a placeholder. */
+export const PASTE_MAX_LINES = 10;
+export const PASTE_MAX_CHARS = 1000;
+
+export function createInputEditor(previous: readonly string[] = []): InputEditor {
   let text = "";
   let cursor = 0;
-  const sent: string[] = [];
+  const sent: string[] = [...previous];
+  /** Placeholder -> the pasted text; kept for the process, so a recalled prompt sends its paste again. */
+  const pastes = new Map<string, string>();
   /** Position in `sent` while recalling; sent.length means the text being typed. */
-  let recall = 0;
+  let recall = sent.length;
   let draft = "";
+  const expand = (value: string) => {
+    let out = value;
+    for (const [label, pasted] of pastes) out = out.split(label).join(pasted);
+    return out;
+  };
+  const insert = (value: string) =>
+    set(text.slice(0, cursor) + value + text.slice(cursor), cursor + value.length);
 
   const lineStart = () => text.lastIndexOf("\n", cursor - 1) + 1;
   const lineEnd = () => {
@@ -63,11 +79,25 @@ export function createInputEditor(): InputEditor {
     get text() {
       return text;
     },
-    insert(value) {
-      set(text.slice(0, cursor) + value + text.slice(cursor), cursor + value.length);
+    insert,
+    paste(value) {
+      const lines = value.split("\n").length;
+      if (lines <= PASTE_MAX_LINES && value.length <= PASTE_MAX_CHARS) return insert(value);
+      const size = lines > PASTE_MAX_LINES ? `${lines} lines` : `${value.length} chars`;
+      let label = `[pasted ${size}]`;
+      for (let n = 2; pastes.has(label) && pastes.get(label) !== value; n++) label = `[pasted ${size} #${n}]`;
+      pastes.set(label, value);
+      insert(label);
     },
     backspace() {
       if (cursor === 0) return;
+      // A placeholder goes as a whole.
+      for (const label of pastes.keys()) {
+        if (text.slice(0, cursor).endsWith(label)) {
+          set(text.slice(0, cursor - label.length) + text.slice(cursor), cursor - label.length);
+          return;
+        }
+      }
       const size = prevChar(cursor);
       set(text.slice(0, cursor - size) + text.slice(cursor), cursor - size);
     },
@@ -141,7 +171,7 @@ export function createInputEditor(): InputEditor {
       recall = sent.length;
       draft = "";
       set("");
-      return value;
+      return expand(value);
     },
     clear() {
       set("");

@@ -6,14 +6,17 @@
  */
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../protocol/errors.ts";
 import type { SessionEvent } from "../../protocol/events.ts";
+import { processRedactor } from "../../runtime/process-redactor.ts";
 import { openSession, type RuntimeSession } from "../../runtime/session-runtime.ts";
 import { mark } from "../../runtime/startup-trace.ts";
+import { hearthPaths } from "../../store/paths.ts";
 import type { CliOptions } from "../args.ts";
 import { writeError, writeOutput } from "../redaction.ts";
 import { terminalText } from "../terminal-text.ts";
 import { createInputEditor, type InputEditor } from "./input-editor.ts";
 import { createKeyReader, type Key, type KeyName } from "./key-reader.ts";
 import { answerForKey, permissionLines } from "./permission-prompt.ts";
+import { openPromptHistory } from "./prompt-history.ts";
 import { parseSlash } from "./slash-commands.ts";
 import { statusLine } from "./status-line.ts";
 import { createScreen } from "./terminal-screen.ts";
@@ -82,7 +85,10 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   const theme = createTheme(deps.env);
   const transcript = createTranscript(theme, () => Math.max(20, stdout.columns || 80));
   const screen = createScreen(writeOutput);
-  const editor = createInputEditor();
+  const prompts = openPromptHistory(hearthPaths(deps.env).stateDir, session.info.cwd, (text) =>
+    processRedactor().redact(text),
+  );
+  const editor = createInputEditor(prompts.entries);
   const reasonEditor = createInputEditor();
   /** The request whose "no" is waiting for its reason, if any. */
   let reasonFor: string | null = null;
@@ -160,6 +166,7 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   }
 
   function send(text: string): void {
+    prompts.add(text);
     const slash = parseSlash(text);
     switch (slash.type) {
       case "prompt":
@@ -183,7 +190,8 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   }
 
   function edit(target: InputEditor, key: Key): void {
-    if (key.type === "text" || key.type === "paste") target.insert(key.text);
+    if (key.type === "paste" && target === editor) target.paste(key.text);
+    else if (key.type === "text" || key.type === "paste") target.insert(key.text);
     else EDITS[key.type]?.(target);
   }
 
