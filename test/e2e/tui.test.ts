@@ -268,3 +268,22 @@ test("up-arrow in a second session recalls the first one's prompt; a large paste
   await second.waitFor(/Second answer\./);
   assert.match(requestText(fake, 1), /pasted line 0\\npasted line 1\\n[\s\S]*pasted line 41/);
 });
+
+test("a resize to 60 columns mid-stream: the answer completes, lines fit, nothing is cleared or left behind", {
+  skip,
+}, async () => {
+  const paragraph = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+  const answer = `Intro line.\nAlpha ${paragraph}\n- a bullet ${paragraph}\nEND of answer.`;
+  const { sandbox } = await withFake([{ text: answer, frameDelayMs: 1200 }]);
+  const term = open(sandbox, ["resize me"]);
+  await term.waitFor(/Alpha word/);
+  term.resize(60, 24);
+  const screen = await term.waitFor(/done in/);
+  assert.match(screen, /^hearth \d/m, "the history above is still there");
+  const after = screen.slice(screen.indexOf("› resize me")).split("\n");
+  for (const line of after) assert.ok(line.length <= 60, `wider than 60: ${line}`);
+  assert.equal(screen.match(/Alpha/g)?.length, 1, screen);
+  assert.equal(screen.match(/fake\/m \[cloud\]/g)?.length, 1, screen);
+  assert.match(screen, /^• a bullet word0/m);
+  assert.match(screen, /word39\nEND of answer\.\n/);
+});

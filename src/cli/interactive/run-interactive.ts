@@ -271,7 +271,7 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   const reader = createKeyReader(onKey);
   const onData = (chunk: string) => reader.feed(chunk);
   const onResize = () => {
-    screen.reset();
+    screen.resized(Math.max(20, stdout.columns || 80));
     render();
   };
   let restored = false;

@@ -3,7 +3,12 @@
  * own scrollback; only the live region (what is still changing: a streaming line, running tools, the prompt,
  * the status line) is erased and redrawn. Every live line must fit the width (the caller wraps), so the region's
  * height is its line count and the cursor can go back to its top by counting rows.
+ *
+ * On a resize nothing is cleared: a terminal that narrows rewraps what it shows (tmux, VTE, iTerm2, kitty,
+ * Windows Terminal do), so the live lines drawn at the old width now take more rows. `resized` counts them at
+ * the new width, and the next draw goes back up over exactly those rows and redraws there; the scrollback stays.
  */
+import { visibleWidth } from "./text-width.ts";
 
 export type LiveFrame = {
   /** Styled lines, each at most the terminal's width. */
@@ -15,7 +20,9 @@ export type LiveFrame = {
 export type Screen = {
   /** History lines to print once (each may be longer than the width: the terminal wraps it), then the live frame. */
   draw(history: string[], frame: LiveFrame): void;
-  /** The terminal changed size: what is on screen may have reflowed, so start over at the top of a clear screen. */
+  /** The terminal is now `width` columns wide: the next draw replaces the live region as it was rewrapped. */
+  resized(width: number): void;
+  /** Start over at the top of a clear screen (Ctrl-L). */
   reset(): void;
   /** Erase the live region (at exit), leaving the history. */
   clearLive(): void;
@@ -28,6 +35,9 @@ const SYNC_END = "\x1b[?2026l";
 export function createScreen(write: (text: string) => void): Screen {
   /** The cursor's row within the live region as last drawn. */
   let cursorRow = 0;
+  /** The columns of each live line as last drawn, and the cursor's column: to count rows after a rewrap. */
+  let widths: number[] = [];
+  let cursorColumn = 0;
   const toTop = () => `${cursorRow > 0 ? `\x1b[${cursorRow}A` : ""}\r\x1b[J`;
   return {
     draw(history, frame) {
@@ -39,11 +49,24 @@ export function createScreen(write: (text: string) => void): Screen {
       if (last > row) out += `\x1b[${last - row}A`;
       if (frame.cursor) out += `\r${frame.cursor.column > 0 ? `\x1b[${frame.cursor.column}C` : ""}`;
       cursorRow = row;
+      widths = frame.lines.map(visibleWidth);
+      cursorColumn = frame.cursor ? frame.cursor.column : (widths[row] ?? 0);
       write(out + SYNC_END);
+    },
+    resized(width) {
+      const columns = Math.max(1, width);
+      let rows = 0;
+      for (let i = 0; i < cursorRow; i++) rows += Math.max(1, Math.ceil((widths[i] ?? 0) / columns));
+      // The cursor's own line may have wrapped before it too (a cursor just past a full row stays on it).
+      rows += Math.floor(Math.max(0, cursorColumn - 1) / columns);
+      cursorRow = rows;
+      widths = [];
+      cursorColumn = 0;
     },
     reset() {
       write("\x1b[H\x1b[2J");
       cursorRow = 0;
+      widths = [];
     },
     clearLive() {
       write(toTop());
