@@ -163,3 +163,35 @@ test("@path: Tab completes it (fuzzy), the file's text reaches the model; a file
   await term.waitFor(/cannot attach \.env/);
   assert.equal(fake.modelRequests.length, 1, "the refused prompt never reached the model");
 });
+
+test("/cost sums the prompts; /fork keeps the conversation; /clear starts a new session without it; /doctor prints its checks", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([
+    { text: "Noted: plum.", usage: { input: 1200, output: 30 } },
+    { text: "Forked and remembering." },
+    { text: "A fresh start." },
+  ]);
+  const term = open(sandbox, ["remember plum"]);
+  await term.waitFor(/Noted: plum\./);
+  term.type("/cost");
+  term.keys(["Enter"]);
+  await term.waitFor(/1 prompt · tokens: 1\.2k in, 30 out/);
+  term.type("/fork");
+  term.keys(["Enter"]);
+  await term.waitFor(/opening a fork…/);
+  term.type("still there?");
+  term.keys(["Enter"]);
+  await term.waitFor(/Forked and remembering\./);
+  assert.match(requestText(fake, 1), /remember plum/);
+  term.type("/clear");
+  term.keys(["Enter"]);
+  await term.waitFor((screen) => !/Forked and remembering/.test(screen));
+  term.type("anything?");
+  term.keys(["Enter"]);
+  await term.waitFor(/A fresh start\./);
+  assert.doesNotMatch(requestText(fake, 2), /remember plum/);
+  term.type("/doctor");
+  term.keys(["Enter"]);
+  await term.waitFor(/^(ok|warn|fail) +user settings/m);
+});

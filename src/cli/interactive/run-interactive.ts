@@ -253,7 +253,10 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       open: (changes) => openFront({ ...options, ...changes }, deps),
       replace(next, clear) {
         replacement = next;
-        if (clear) screen.reset();
+        if (clear) {
+          screen.reset();
+          writeOutput("\x1b[3J"); // the scrollback too, as clear(1) does
+        }
         session.submit({ type: "close" });
       },
       pick(shown, done) {
