@@ -223,7 +223,8 @@ function table(
   return `${[render(head), ...lines.map(render)].join("\n")}\n`;
 }
 
-function age(ms: number): string {
+/** "just now", "5m ago", "3h ago", "2d ago". */
+export function age(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 1) return "just now";
   if (minutes < 60) return `${minutes}m ago`;
