@@ -9,7 +9,8 @@
  */
 import type { ProviderError } from "../protocol/errors.ts";
 import type { AgentEndReason, AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
-import type { Message, ToolCallPart, Usage, UserMessage } from "../protocol/messages.ts";
+import { imagePlaceholder, imageTypesTaken } from "../protocol/images.ts";
+import type { ImagePart, Message, TextPart, ToolCallPart, Usage, UserMessage } from "../protocol/messages.ts";
 import type { HttpClient, ResolvedModel, StreamFunction } from "../providers/provider.ts";
 import {
   type ContextLimits,
@@ -17,7 +18,9 @@ import {
   fixedBytes,
   fixedPromptProblem,
   historyBytes,
-  messageBytes,
+  historyImages,
+  historyTokens,
+  messageTokens,
   needsCompaction,
   shrunkLimits,
   type TokenEstimator,
@@ -93,7 +96,8 @@ async function loop(
   // Aborted by the caller or by the run's clock: everything below stops on it.
   const { signal } = guard;
   const now = deps.now ?? Date.now;
-  const history = [...context.messages];
+  // An image the model does not take is its placeholder (a session may have changed models since it was sent).
+  const history = withoutImagesNotTaken(context.messages, deps.model);
   const added: Message[] = [];
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let turn = 0;
@@ -126,7 +130,7 @@ async function loop(
       `${deps.model.provider}/${deps.model.id}`,
       limits,
       fixedTokens,
-      last ? estimator.tokens(messageBytes(last)) : 0,
+      last ? messageTokens(last, estimator) : 0,
     );
     if (problem) return end("error", { kind: "context_length", message: problem, retryable: false });
   }
@@ -195,8 +199,8 @@ async function loop(
     }
     if (!outcome.ok && outcome.error.kind === "context_length") {
       // The server knows its window better than our estimate: compact below what it refused, and ask once more.
-      const historyTokens = estimator.tokens(historyBytes(history));
-      const compaction = await compact(shrunkLimits(limits, historyTokens, fixedTokens), "server");
+      const tokens = historyTokens(history, estimator);
+      const compaction = await compact(shrunkLimits(limits, tokens, fixedTokens), "server");
       if (signal.aborted) return end("aborted");
       if (compaction && compaction.afterTokens < compaction.beforeTokens) outcome = await ask();
       else outcome = { ok: false, error: withoutRoom(outcome.error) };
@@ -204,7 +208,7 @@ async function loop(
     if (!outcome.ok) return end(outcome.error.kind === "aborted" ? "aborted" : "error", outcome.error);
     const requestBytes = fixed + historyBytes(history);
     const { message, timing } = outcome;
-    estimator.calibrate(requestBytes, message.usage);
+    estimator.calibrate(requestBytes, message.usage, historyImages(history));
     addUsage(usage, message.usage);
     append(message);
     emit("message_ended", { message, timing });
@@ -260,4 +264,31 @@ function addUsage(total: Usage, more: Usage | undefined): void {
   total.outputTokens += more.outputTokens;
   if (more.cacheReadTokens) total.cacheReadTokens = (total.cacheReadTokens ?? 0) + more.cacheReadTokens;
   if (more.cacheWriteTokens) total.cacheWriteTokens = (total.cacheWriteTokens ?? 0) + more.cacheWriteTokens;
+}
+
+/**
+ * The messages with every image the model does not take as its placeholder text, saying why it was not sent: all
+ * of them for a model not known to take images, a GIF for Gemini (see imageTypesTaken).
+ */
+function withoutImagesNotTaken(messages: Message[], model: ResolvedModel): Message[] {
+  const taken: readonly string[] = model.images === true ? imageTypesTaken(model.api) : [];
+  const kept = (part: TextPart | ImagePart) => part.type === "text" || taken.includes(part.mediaType);
+  return messages.map((message) => {
+    if (message.role !== "user" || typeof message.content === "string" || message.content.every(kept))
+      return message;
+    const content = message.content.map((part): TextPart | ImagePart =>
+      kept(part) || part.type !== "image"
+        ? part
+        : {
+            type: "text",
+            text: imagePlaceholder(
+              part,
+              model.images === true
+                ? `not sent: this model takes no ${part.mediaType}`
+                : "not sent: this model is not known to take images",
+            ),
+          },
+    );
+    return { ...message, content };
+  });
 }

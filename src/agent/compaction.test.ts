@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AgentEvent } from "../protocol/events.ts";
+import { userText } from "../protocol/images.ts";
 import type { Message } from "../protocol/messages.ts";
 import { createFakeProvider, type FakeProviderTurn } from "../providers/fake-provider.ts";
 import type { HttpClient, ResolvedModel } from "../providers/provider.ts";
 import { runAgent } from "./agent-loop.ts";
 import { fitToWindow } from "./compaction.ts";
-import { createTokenEstimator, fixedBytes, historyBytes } from "./context-budget.ts";
+import {
+  createTokenEstimator,
+  fixedBytes,
+  historyBytes,
+  historyTokens,
+  IMAGE_TOKENS,
+  messageTokens,
+  needsCompaction,
+} from "./context-budget.ts";
 
 const estimator = createTokenEstimator(); // 3 bytes per token until calibrated
 const limits = { window: 4000, reserveOutput: 500 };
@@ -107,9 +116,9 @@ test("when eliding is not enough the middle is summarised, keeping the task, the
   assert.match(transcript, /Assistant called read \{"path":"f5.ts"\}/);
   const first = result.messages[0];
   assert.equal(first.role, "user");
-  assert.match(first.role === "user" ? first.content : "", /The task: the task: fix parser/);
-  assert.match(first.role === "user" ? first.content : "", /the bug is in parse\(\)/);
-  assert.match(first.role === "user" ? first.content : "", /Files changed so far: src\/parser.ts/);
+  assert.match(first.role === "user" ? userText(first.content) : "", /The task: the task: fix parser/);
+  assert.match(first.role === "user" ? userText(first.content) : "", /the bug is in parse\(\)/);
+  assert.match(first.role === "user" ? userText(first.content) : "", /Files changed so far: src\/parser.ts/);
   assert.equal(result.replacement?.keepLast, result.messages.length - 1);
   assert.deepEqual(result.messages.slice(1), history.slice(history.length - (result.messages.length - 1)));
   assert.ok(result.afterTokens <= limits.window - limits.reserveOutput - 500);
@@ -128,7 +137,7 @@ test("a failed summary drops the middle with a note; one huge recent output is c
   });
   assert.equal(dropped?.method, "dropped");
   const first = dropped?.messages[0];
-  assert.match(first?.role === "user" ? first.content : "", /earlier messages were removed/);
+  assert.match(first?.role === "user" ? userText(first.content) : "", /earlier messages were removed/);
 
   const huge: Message[] = [{ role: "user", content: "task" }, ...turnWithRead(1, 40_000)];
   const cut = await fitToWindow(huge, {
@@ -225,4 +234,68 @@ test("a window too small for the fixed prompt ends the run before any request, w
     /^fake\/m runs with a 1,024-token context window \(as loaded by LM Studio\); hearth needs about 2,\d{3} .*use --profile lean$/,
   );
   assert.equal(fake.requests.length, 0);
+});
+
+/** A user message with an image of 3 MB (4 million base64 characters) before its text. */
+function withImage(name: string, text: string): Message {
+  const image = {
+    type: "image" as const,
+    mediaType: "image/png" as const,
+    data: "A".repeat(4_000_000),
+    name,
+  };
+  return { role: "user", content: [image, { type: "text", text }] };
+}
+
+test("an image counts as IMAGE_TOKENS whatever its size, never its base64's length", () => {
+  const fresh = createTokenEstimator();
+  const task = withImage("shot.png", "fix the parser");
+  assert.equal(messageTokens(task, fresh), fresh.tokens(16 + "fix the parser".length) + IMAGE_TOKENS);
+  assert.equal(historyTokens([task, task], fresh), 2 * messageTokens(task, fresh));
+  assert.equal(historyBytes([task]), 16 + "fix the parser".length, "the base64 is not text to count");
+  assert.equal(needsCompaction([task], limits, 500, fresh), false);
+  // Calibration leaves the images' share out of the provider's count: 3,000 bytes of text, 1,000 tokens of it.
+  fresh.calibrate(3000, { inputTokens: 1000 + 2 * IMAGE_TOKENS, outputTokens: 1 }, 2);
+  assert.equal(fresh.tokens(3000), Math.ceil(3000 / (3 * 0.95)));
+});
+
+test("compaction elides old images to their placeholder, and a summary names the task's image", async () => {
+  const history: Message[] = [withImage("shot.png", "fix the parser")];
+  for (let i = 1; i <= 2; i++) history.push(...turnWithRead(i, 2500));
+  const elided = await fitToWindow(history, {
+    limits,
+    fixedTokens: 500,
+    estimator,
+    summarise: never,
+    signal: new AbortController().signal,
+  });
+  assert.equal(elided?.method, "elided");
+  assert.equal(
+    elided.messages[0].role === "user" && elided.messages[0].content,
+    "[image: shot.png, 3.0 MB, elided to fit the model's context window]\nfix the parser",
+  );
+  assertPairs(elided.messages);
+
+  const longer: Message[] = [withImage("shot.png", "fix the parser")];
+  longer.push(...turnWithRead(1, 100), withImage("after.png", "and this one?"), ...turnWithRead(2, 100));
+  let transcript = "";
+  const summarised = await fitToWindow(longer, {
+    limits,
+    fixedTokens: 500,
+    estimator,
+    force: true,
+    summarise: async (text) => {
+      transcript = text;
+      return "Looked at both screenshots.";
+    },
+    signal: new AbortController().signal,
+  });
+  assert.equal(summarised?.method, "summarised");
+  assert.match(transcript, /User: \[image: after\.png, 3\.0 MB\]\nand this one\?/);
+  assert.doesNotMatch(transcript, /AAAA/);
+  const first = summarised.messages[0];
+  assert.match(
+    first.role === "user" ? userText(first.content) : "",
+    /^The task: \[image: shot\.png, 3\.0 MB\]\nfix the parser/,
+  );
 });

@@ -1,15 +1,23 @@
 /**
  * Keeping a conversation inside the model's window. Before each request, if the history is near the limit:
- *  1. elide the output of old tool calls (the model can run them again), keeping the recent turns whole;
+ *  1. elide the output of old tool calls (the model can run them again) and old images (a placeholder stays),
+ *     keeping the recent turns whole;
  *  2. if that is not enough, summarise everything but the task and the recent turns with one model call, and
  *     list the files changed so far; if the summary call fails, drop those messages with a note;
  *  3. cut the largest remaining tool outputs if one recent result alone is too big.
  * The server never truncates silently: what was removed is said in the event stream.
  */
+import { userText } from "../protocol/images.ts";
 import type { Message, ToolCallPart } from "../protocol/messages.ts";
 import type { AgentDeps } from "./agent-loop.ts";
 import type { ContextLimits, TokenEstimator } from "./context-budget.ts";
-import { COMPACTION_TRIGGER, historyBytes, messageBytes } from "./context-budget.ts";
+import {
+  COMPACTION_TRIGGER,
+  historyTokens,
+  IMAGE_TOKENS,
+  messageBytes,
+  messageImages,
+} from "./context-budget.ts";
 import { requestResponse, responseDeps } from "./model-response.ts";
 
 /** Aim for this share after eliding (so compaction does not run again on the next turn). */
@@ -45,7 +53,7 @@ export async function fitToWindow(
 ): Promise<Compaction | null> {
   const { limits, fixedTokens, estimator } = input;
   const usable = limits.window - limits.reserveOutput - fixedTokens;
-  const size = (messages: Message[]) => estimator.tokens(historyBytes(messages));
+  const size = (messages: Message[]) => historyTokens(messages, estimator);
   const beforeTokens = size(history);
   if (!input.force && beforeTokens <= usable * COMPACTION_TRIGGER) return null;
   const done = (messages: Message[], method: CompactionMethod, replacement?: Compaction["replacement"]) => ({
@@ -57,9 +65,16 @@ export async function fitToWindow(
   });
 
   const tailStart = recentStart(history, estimator, usable * TAIL_SHARE);
-  const elided = history.map((m, i) =>
-    i < tailStart && m.role === "tool" && m.content.length > ELIDED.length ? { ...m, content: ELIDED } : m,
-  );
+  const elided = history.map((m, i) => {
+    if (i >= tailStart) return m;
+    if (m.role === "tool" && m.content.length > ELIDED.length) return { ...m, content: ELIDED };
+    if (m.role === "user" && messageImages(m) > 0)
+      return {
+        ...m,
+        content: userText(m.content, { imageNote: "elided to fit the model's context window" }),
+      };
+    return m;
+  });
   if (!input.force && size(elided) <= usable * TARGET) return done(elided, "elided");
 
   // Summarise the middle: everything after the task and before the recent turns.
@@ -73,7 +88,7 @@ export async function fitToWindow(
       .catch(() => null);
     const changed = changedFiles(middle);
     const text = [
-      task ? `The task: ${task.role === "user" ? task.content : ""}` : "",
+      task ? `The task: ${task.role === "user" ? userText(task.content) : ""}` : "",
       summary
         ? `Earlier work on it, summarised by hearth to fit the model's context window:\n${summary.trim()}`
         : `${middle.length} earlier messages were removed to fit the model's context window.`,
@@ -98,9 +113,11 @@ export async function fitToWindow(
 function recentStart(history: Message[], estimator: TokenEstimator, budget: number): number {
   let start = history.length;
   let bytes = 0;
+  let images = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     bytes += messageBytes(history[i]);
-    if (estimator.tokens(bytes) > budget) break;
+    images += messageImages(history[i]);
+    if (estimator.tokens(bytes) + images * IMAGE_TOKENS > budget) break;
     if (history[i].role !== "tool") start = i;
   }
   if (start === history.length) {
@@ -116,7 +133,7 @@ function recentStart(history: Message[], estimator: TokenEstimator, budget: numb
 
 function truncateLargest(messages: Message[], estimator: TokenEstimator, usable: number): Message[] {
   const out = [...messages];
-  const tokens = () => estimator.tokens(historyBytes(out));
+  const tokens = () => historyTokens(out, estimator);
   while (tokens() > usable) {
     let largest = -1;
     for (let i = 0; i < out.length; i++) {
@@ -142,7 +159,7 @@ function truncateLargest(messages: Message[], estimator: TokenEstimator, usable:
 function transcript(messages: Message[], maxChars: number): string {
   const lines: string[] = [];
   for (const m of messages) {
-    if (m.role === "user") lines.push(`User: ${m.content}`);
+    if (m.role === "user") lines.push(`User: ${userText(m.content)}`);
     else if (m.role === "tool") lines.push(`Result of ${m.toolName}: ${m.content.slice(0, 1500)}`);
     else
       for (const part of m.content) {

@@ -1,6 +1,7 @@
 /**
  * How many tokens a request needs, against the model's real context window. Sizes are estimated from bytes and
  * calibrated by the provider's own count after every response, so the estimate follows the model's tokenizer.
+ * An image counts as IMAGE_TOKENS whatever its bytes (its base64 says nothing about what a model makes of it).
  */
 
 import { formatCount } from "../protocol/count.ts";
@@ -18,19 +19,32 @@ export type ContextLimits = {
 /** Bytes per token before any response calibrated it: low on purpose (code and JSON tokenize densely). */
 const DEFAULT_BYTES_PER_TOKEN = 3;
 
+/**
+ * What an image counts for: about what a large screenshot costs (Anthropic counts width × height / 750 tokens,
+ * about 1,600 for the largest image it takes unscaled; OpenAI's and Gemini's counts are of the same order).
+ */
+export const IMAGE_TOKENS = 1600;
+
 export type TokenEstimator = {
   tokens(bytes: number): number;
-  /** Learn from a response: the request had `bytes` bytes and the provider counted `usage`. */
-  calibrate(bytes: number, usage: Usage | undefined): void;
+  /**
+   * Learn from a response: the request had `bytes` bytes of text and `images` images, and the provider counted
+   * `usage`.
+   */
+  calibrate(bytes: number, usage: Usage | undefined, images?: number): void;
 };
 
 export function createTokenEstimator(): TokenEstimator {
   let bytesPerToken = DEFAULT_BYTES_PER_TOKEN;
   return {
     tokens: (bytes) => Math.ceil(bytes / bytesPerToken),
-    calibrate(bytes, usage) {
+    calibrate(bytes, usage, images = 0) {
       if (!usage) return;
-      const counted = usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+      const counted =
+        usage.inputTokens +
+        (usage.cacheReadTokens ?? 0) +
+        (usage.cacheWriteTokens ?? 0) -
+        images * IMAGE_TOKENS;
       // Small requests say little about the ratio; a ratio outside 1.5..6 is a provider counting oddly.
       if (counted < 200) return;
       const ratio = bytes / counted;
@@ -39,8 +53,15 @@ export function createTokenEstimator(): TokenEstimator {
   };
 }
 
+/** The bytes of a message's text (an image's are not counted here: see messageImages). */
 export function messageBytes(message: Message): number {
-  if (message.role === "user") return Buffer.byteLength(message.content) + 16;
+  if (message.role === "user") {
+    const { content } = message;
+    if (typeof content === "string") return Buffer.byteLength(content) + 16;
+    let bytes = 16;
+    for (const part of content) if (part.type === "text") bytes += Buffer.byteLength(part.text);
+    return bytes;
+  }
   if (message.role === "tool") return Buffer.byteLength(message.content) + 48;
   let bytes = 16;
   for (const part of message.content) {
@@ -61,6 +82,28 @@ export function historyBytes(messages: Message[]): number {
   return total;
 }
 
+/** The images a message carries. */
+export function messageImages(message: Message): number {
+  if (message.role !== "user" || typeof message.content === "string") return 0;
+  return message.content.filter((part) => part.type === "image").length;
+}
+
+export function historyImages(messages: Message[]): number {
+  let total = 0;
+  for (const message of messages) total += messageImages(message);
+  return total;
+}
+
+/** A message's estimated tokens: its text by the estimator, each image as IMAGE_TOKENS. */
+export function messageTokens(message: Message, estimator: TokenEstimator): number {
+  return estimator.tokens(messageBytes(message)) + messageImages(message) * IMAGE_TOKENS;
+}
+
+/** The history's estimated tokens: its text by the estimator, each image as IMAGE_TOKENS. */
+export function historyTokens(messages: Message[], estimator: TokenEstimator): number {
+  return estimator.tokens(historyBytes(messages)) + historyImages(messages) * IMAGE_TOKENS;
+}
+
 /** Compact when the history would pass this share of the window left after the fixed prompt and the answer. */
 export const COMPACTION_TRIGGER = 0.85;
 
@@ -71,7 +114,7 @@ export function needsCompaction(
   estimator: TokenEstimator,
 ): boolean {
   const usable = limits.window - limits.reserveOutput - fixedTokens;
-  return estimator.tokens(historyBytes(history)) > usable * COMPACTION_TRIGGER;
+  return historyTokens(history, estimator) > usable * COMPACTION_TRIGGER;
 }
 
 const thousands = formatCount;

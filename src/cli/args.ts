@@ -38,7 +38,7 @@ export type CliOptions = {
   addDirs: string[];
   /** Continue the most recent session in this directory (-c). */
   continue: boolean;
-  /** Resume this session id or unique id prefix (-r). */
+  /** Resume this session id or unique id prefix (-r); "" (-r without an id) asks with a picker (interactive). */
   resume?: string;
   /** With -c or -r: continue a copy of the session under a new id, the original left as it was. */
   forkSession?: boolean;
@@ -73,7 +73,7 @@ export function parseArgsProblem(error: unknown): string {
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(splitToolLists(argv));
+    parsed = parse(resumeWithoutId(splitToolLists(argv)));
   } catch (error) {
     throw new UsageError(parseArgsProblem(error));
   }
@@ -124,6 +124,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   }
   if (values["fork-session"] && !values.continue && values.resume === undefined)
     throw new UsageError("--fork-session forks the session -c or -r opens: give one of them");
+  if (values.resume === "" && values.print === true)
+    throw new UsageError(
+      "-r without an id opens a picker in the interactive session; with -p give the id (hearth sessions lists them)",
+    );
   if (values.continue && values.resume !== undefined) {
     throw new UsageError("use either --continue or --resume, not both");
   }
@@ -164,6 +168,15 @@ export function parseCliArgs(argv: string[]): CliOptions {
     help: values.help === true,
     version: values.version === true,
   };
+}
+
+/** `-r` (or `--resume`) last, or before another option: no id, so the interactive session offers a picker (""). */
+function resumeWithoutId(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    (arg === "-r" || arg === "--resume") && (i === argv.length - 1 || argv[i + 1].startsWith("-"))
+      ? "--resume="
+      : arg,
+  );
 }
 
 function optional<T>(value: string | undefined, read: (text: string) => T): T | undefined {

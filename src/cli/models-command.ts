@@ -21,7 +21,8 @@ import { hearthPaths } from "../store/paths.ts";
 import { writeError } from "./redaction.ts";
 import { parseSubcommand, subcommandOutput } from "./subcommand.ts";
 
-type Row = { model: string; context: string; size?: string; quant?: string; where: string };
+export type ModelRow = { model: string; context: string; size?: string; quant?: string; where: string };
+type Row = ModelRow;
 
 const USAGE = `Usage: hearth models [--cwd DIR]         list the models hearth can use now
        hearth models pull <ref>            download a GGUF (hf:owner/repo/file.gguf or a URL)
@@ -48,9 +49,45 @@ export async function runModelsCommand(args: string[], env: NodeJS.ProcessEnv): 
 }
 
 export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<number> {
+  const found = await availableModels(input);
+  if (!found) return EXIT_USAGE;
+  const { rows, notes } = found;
+  if (rows.length > 0) {
+    const columns: Array<[string, (r: Row) => string]> = [
+      ["MODEL", (r) => r.model],
+      ["CONTEXT", (r) => r.context || "-"],
+      ["SIZE", (r) => r.size || "-"],
+      ["QUANT", (r) => r.quant || "-"],
+    ];
+    const widths = columns.map(
+      ([title, cell]) => Math.max(title.length, ...rows.map((r) => cell(r).length)) + 2,
+    );
+    const line = (cells: string[], where: string) =>
+      `${cells.map((cell, i) => cell.padEnd(widths[i])).join("")}${where}\n`;
+    const titles = columns.map(([title]) => title);
+    process.stdout.write(line(titles, "WHERE"));
+    for (const r of rows) {
+      const cells = columns.map(([, cell]) => cell(r));
+      process.stdout.write(line(cells, r.where));
+    }
+  } else {
+    process.stdout.write("no models available\n");
+  }
+  for (const note of notes) writeError(`hearth: ${note}\n`);
+  return EXIT_OK;
+}
+
+/**
+ * Every model this machine can use now, as `hearth models` lists it (also the interactive /model's completion):
+ * null when the settings cannot be read (their problems went to stderr).
+ */
+export async function availableModels(input: {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}): Promise<{ rows: ModelRow[]; notes: string[] } | null> {
   const { env } = input;
   const layers = loadWorkspaceSettings(workspaceRoot(input.cwd), env, writeError);
-  if (!layers) return EXIT_USAGE;
+  if (!layers) return null;
   const settings = layers.merged;
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -107,30 +144,7 @@ export async function runModels(input: { env: NodeJS.ProcessEnv; cwd?: string })
   if (servers.length === 0)
     notes.push("no local server found (Ollama on 11434, LM Studio on 1234, llama.cpp on 8080)");
   rows.push(...(await modelFileRows(hearthPaths(env).dataDir, notes)));
-
-  if (rows.length > 0) {
-    const columns: Array<[string, (r: Row) => string]> = [
-      ["MODEL", (r) => r.model],
-      ["CONTEXT", (r) => r.context || "-"],
-      ["SIZE", (r) => r.size || "-"],
-      ["QUANT", (r) => r.quant || "-"],
-    ];
-    const widths = columns.map(
-      ([title, cell]) => Math.max(title.length, ...rows.map((r) => cell(r).length)) + 2,
-    );
-    const line = (cells: string[], where: string) =>
-      `${cells.map((cell, i) => cell.padEnd(widths[i])).join("")}${where}\n`;
-    const titles = columns.map(([title]) => title);
-    process.stdout.write(line(titles, "WHERE"));
-    for (const r of rows) {
-      const cells = columns.map(([, cell]) => cell(r));
-      process.stdout.write(line(cells, r.where));
-    }
-  } else {
-    process.stdout.write("no models available\n");
-  }
-  for (const note of notes) writeError(`hearth: ${note}\n`);
-  return EXIT_OK;
+  return { rows, notes };
 }
 
 function tokens(n: number | undefined): string {

@@ -1,6 +1,11 @@
-/** A session as Markdown, for `hearth sessions show` and `export --format md`. */
+/**
+ * A session as Markdown, for `hearth sessions show` and `export --format md`, and as JSON for `export --format
+ * json`. An image is shown by its placeholder (`[image: shot.png, 120 kB]`) or, in JSON, as its part without the
+ * base64 (`bytes` in its place): an export is for reading, and the session file keeps the image.
+ */
+import { decodedLength, userText } from "../protocol/images.ts";
 import type { Message } from "../protocol/messages.ts";
-import type { SessionHeader, SessionRecord } from "../store/session-records.ts";
+import { replayMessages, type SessionHeader, type SessionRecord } from "../store/session-records.ts";
 
 /** Longest tool output shown in full; longer output is cut with a note. */
 const MAX_TOOL_OUTPUT = 2000;
@@ -43,7 +48,7 @@ export function sessionMarkdown(header: SessionHeader, records: SessionRecord[])
 }
 
 function messageLines(message: Message): string[] {
-  if (message.role === "user") return ["**User:**", "", message.content];
+  if (message.role === "user") return ["**User:**", "", userText(message.content)];
   if (message.role === "tool") {
     const body =
       message.content.length > MAX_TOOL_OUTPUT
@@ -62,4 +67,33 @@ function messageLines(message: Message): string[] {
 function fence(text: string): string {
   const ticks = "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
   return `${ticks}\n${text}\n${ticks}`;
+}
+
+/** `export --format json`: the header, the conversation as a model would be sent it, and every record. */
+export function sessionJson(header: SessionHeader, records: SessionRecord[]): string {
+  const exported = {
+    header,
+    messages: replayMessages(records).messages.map(withoutImageData),
+    records: records.map((record) =>
+      record.type === "message" ? { ...record, message: withoutImageData(record.message) } : record,
+    ),
+  };
+  return `${JSON.stringify(exported, null, 2)}\n`;
+}
+
+function withoutImageData(message: Message): Message | object {
+  if (message.role !== "user" || typeof message.content === "string") return message;
+  return {
+    ...message,
+    content: message.content.map((part) =>
+      part.type === "image"
+        ? {
+            type: "image",
+            mediaType: part.mediaType,
+            ...(part.name ? { name: part.name } : {}),
+            bytes: decodedLength(part.data),
+          }
+        : part,
+    ),
+  };
 }

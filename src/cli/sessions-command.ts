@@ -12,7 +12,6 @@ import { workspaceRoot } from "../runtime/workspace-root.ts";
 import { hearthPaths, unusableDirectory } from "../store/paths.ts";
 import { readSessionFile } from "../store/session-file.ts";
 import { type SessionSummary, withSessionIndex } from "../store/session-index.ts";
-import { replayMessages } from "../store/session-records.ts";
 import {
   forkSession,
   listSessionFiles,
@@ -23,7 +22,7 @@ import {
   shortSessionIds,
 } from "../store/session-store.ts";
 import { closestName } from "./closest-name.ts";
-import { sessionMarkdown } from "./session-export.ts";
+import { sessionJson, sessionMarkdown } from "./session-export.ts";
 import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
 import { terminalText } from "./terminal-text.ts";
 
@@ -154,7 +153,7 @@ export async function runSessions(
         const text =
           format === "md"
             ? sessionMarkdown(file.header, file.records)
-            : `${JSON.stringify({ header: file.header, messages: replayMessages(file.records).messages, records: file.records }, null, 2)}\n`;
+            : sessionJson(file.header, file.records);
         // Exports leave the machine's control: redact again with everything the redactor knows now.
         if (values.output) {
           writeFileSync(values.output, redact(text), { mode: 0o600 });
@@ -224,7 +223,8 @@ function table(
   return `${[render(head), ...lines.map(render)].join("\n")}\n`;
 }
 
-function age(ms: number): string {
+/** "just now", "5m ago", "3h ago", "2d ago". */
+export function age(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 1) return "just now";
   if (minutes < 60) return `${minutes}m ago`;

@@ -3,10 +3,18 @@
  * `type`. Types are snake_case imperatives. With the Event union (events.ts) these are the whole vocabulary a
  * front speaks: the terminal UI, the ACP server and headless all submit these and render those.
  */
+import type { ImageMediaType } from "./messages.ts";
 import type { PermissionMode } from "./permissions.ts";
 
-/** A file the prompt brings along: its text is put before the prompt (images where the model takes them). */
-export type Attachment = { type: "file"; path: string };
+/**
+ * What a prompt brings along. `file`: a text file of the workspace, its text put before the prompt. `image`: an
+ * image file of the workspace (PNG, JPEG, GIF or WebP, at most 3.9 MB), sent with the prompt to a model that
+ * takes images. `image_data`: the same, its bytes in base64 from the client (`name` is what listings call it).
+ */
+export type Attachment =
+  | { type: "file"; path: string }
+  | { type: "image"; path: string }
+  | { type: "image_data"; mediaType: ImageMediaType; data: string; name?: string };
 
 /**
  * How a person (or a client) answered a permission request.

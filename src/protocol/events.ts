@@ -5,7 +5,14 @@
  */
 import type { PermissionAnswer } from "./commands.ts";
 import type { ProviderError } from "./errors.ts";
-import type { AssistantMessage, Message, ToolCallPart, Usage, UserMessage } from "./messages.ts";
+import type {
+  AssistantMessage,
+  ImageMediaType,
+  Message,
+  ToolCallPart,
+  Usage,
+  UserMessage,
+} from "./messages.ts";
 
 /** Per-response timing, recorded for every model response. */
 export type ResponseTiming = {
@@ -118,7 +125,11 @@ type SessionEventMap = {
     resumed: boolean;
   };
   /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
-  user_message: { text: string };
+  user_message: {
+    text: string;
+    /** The images sent with it (their names, types and sizes; never their bytes). */
+    images?: Array<{ name?: string; mediaType: ImageMediaType; bytes: number }>;
+  };
   /** A line for the person at the front: a warning, a notice, a problem (already redacted). */
   notice: { level: "info" | "warning" | "error"; text: string };
   /**

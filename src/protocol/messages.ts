@@ -32,7 +32,17 @@ export type Usage = {
   generationMs?: number;
 };
 
-export type UserMessage = { role: "user"; content: string };
+/** The image types every adapter and model that takes images accepts. */
+export type ImageMediaType = "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+
+/**
+ * An image the user gave with a prompt: its bytes in base64 (checked to be one of the media types, under the
+ * size cap: runtime/prompt-images.ts), and its name (the path as attached) for placeholders in listings.
+ */
+export type ImagePart = { type: "image"; mediaType: ImageMediaType; data: string; name?: string };
+
+/** A user message: plain text, or text and images in order (a prompt with image attachments). */
+export type UserMessage = { role: "user"; content: string | Array<TextPart | ImagePart> };
 
 export type AssistantMessage = {
   role: "assistant";

@@ -5,7 +5,9 @@ import { type FakeServer, startFakeServer } from "../../test/fake-server/server.
 import {
   adapterRunner,
   errorOf,
+  imageRequest,
   modelFactory,
+  PNG_BASE64,
   type RawServer,
   simpleRequest,
   sseFrame,
@@ -349,4 +351,20 @@ describe("anthropic-messages: errors", () => {
     assert.equal(error.kind, "aborted");
     assert.equal(server.modelRequests.length, 0);
   });
+});
+
+test("request: an image is a base64 image block before the prompt's text", async () => {
+  const server = await fake([{ text: "red" }]);
+  await collect(modelFor(server.url), imageRequest);
+  assert.deepEqual(server.modelRequests[0].body?.messages, [
+    {
+      role: "user",
+      content: [
+        { type: "image", source: { type: "base64", media_type: "image/png", data: PNG_BASE64 } },
+        { type: "text", text: "what is this?" },
+      ],
+    },
+    { role: "assistant", content: [{ type: "text", text: "a square" }] },
+    { role: "user", content: [{ type: "text", text: "what colour?", cache_control: { type: "ephemeral" } }] },
+  ]);
 });

@@ -22,6 +22,7 @@ const DEFAULT_MAX_TOKENS = 8192;
 type CacheControl = { type: "ephemeral" };
 type WireBlock = (
   | { type: "text"; text: string }
+  | { type: "image"; source: { type: "base64"; media_type: string; data: string } }
   | { type: "thinking"; thinking: string; signature: string }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
   | { type: "tool_result"; tool_use_id: string; content: string; is_error: boolean }
@@ -120,7 +121,7 @@ function requestBody(model: ResolvedModel, request: ModelRequest, stream: boolea
   };
   if (request.system.trim()) body.system = [{ type: "text", text: request.system, cache_control: ephemeral }];
   const messages = toWireMessages(request.messages);
-  // User messages hold only text and tool_result blocks, both of which can carry a cache breakpoint.
+  // User messages hold only text, image and tool_result blocks, each of which can carry a cache breakpoint.
   const lastBlock = messages.at(-1)?.role === "user" ? messages.at(-1)?.content.at(-1) : undefined;
   if (lastBlock) lastBlock.cache_control = ephemeral;
   body.messages = messages;
@@ -155,7 +156,22 @@ function toWireMessages(messages: Message[]): WireMessage[] {
 }
 
 function toWireBlocks(message: Message): WireBlock[] {
-  if (message.role === "user") return message.content.trim() ? [{ type: "text", text: message.content }] : [];
+  if (message.role === "user") {
+    const parts =
+      typeof message.content === "string"
+        ? [{ type: "text" as const, text: message.content }]
+        : message.content;
+    const blocks: WireBlock[] = [];
+    for (const part of parts) {
+      if (part.type === "image")
+        blocks.push({
+          type: "image",
+          source: { type: "base64", media_type: part.mediaType, data: part.data },
+        });
+      else if (part.text.trim()) blocks.push({ type: "text", text: part.text });
+    }
+    return blocks;
+  }
   if (message.role === "tool") {
     const { toolCallId, content, isError } = message;
     return [{ type: "tool_result", tool_use_id: toolCallId, content, is_error: isError }];

@@ -3,9 +3,16 @@ import type { Usage } from "../protocol/messages.ts";
 import catalog from "./catalog.json" with { type: "json" };
 
 export type ModelPrice = { input: number; output: number; cacheRead?: number; cacheWrite?: number };
-export type CatalogEntry = { contextWindow?: number; maxOutputTokens?: number; price?: ModelPrice };
+export type CatalogEntry = {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  price?: ModelPrice;
+  /** The model takes images with a prompt. */
+  images?: boolean;
+};
 
-type ProviderCatalog = { default?: string; models: Record<string, CatalogEntry> };
+/** `images`: every model of the provider takes images, unless its own entry says otherwise. */
+type ProviderCatalog = { default?: string; images?: boolean; models: Record<string, CatalogEntry> };
 const providers = catalog as unknown as Record<string, ProviderCatalog | string>;
 
 function providerCatalog(provider: string): ProviderCatalog | undefined {
@@ -15,6 +22,15 @@ function providerCatalog(provider: string): ProviderCatalog | undefined {
 
 export function catalogEntry(provider: string, model: string): CatalogEntry | undefined {
   return providerCatalog(provider)?.models[model];
+}
+
+/**
+ * Whether the catalog says a model takes images: its own entry, else its provider's (all Claude and Gemini models
+ * do); undefined for a model or provider the catalog does not know.
+ */
+export function catalogImages(provider: string, model: string): boolean | undefined {
+  const entry = providerCatalog(provider);
+  return entry?.models[model]?.images ?? entry?.images;
 }
 
 /** The catalog's models of a provider, default first. */

@@ -132,6 +132,18 @@ test("the history: instructions in the system prompt, calls written back as the 
   ]);
   const plain = toHistory({ system: "", tools: [], messages: [{ role: "user", content: "hi" }] }, false);
   assert.deepEqual(plain, [{ type: "user", text: "hi" }]);
+  // The engine reads text only: an image that reached it anyway is its placeholder, never its base64.
+  const image = {
+    type: "image" as const,
+    mediaType: "image/png" as const,
+    data: "iVBORw0KGgo=",
+    name: "a.png",
+  };
+  const withImage = toHistory(
+    { system: "", tools: [], messages: [{ role: "user", content: [image, { type: "text", text: "hi" }] }] },
+    false,
+  );
+  assert.deepEqual(withImage, [{ type: "user", text: "[image: a.png, 8 B]\nhi" }]);
 });
 
 test("the instructions list each tool with its arguments", () => {

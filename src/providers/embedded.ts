@@ -11,6 +11,7 @@ import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import type { ProviderError, ProviderErrorKind } from "../protocol/errors.ts";
 import { newCallId } from "../protocol/ids.ts";
+import { userText } from "../protocol/images.ts";
 import type { Message } from "../protocol/messages.ts";
 import {
   type EngineChat,
@@ -335,7 +336,8 @@ export function toHistory(request: ModelRequest, withTools: boolean): EngineHist
     else items.push({ type: "user", text });
   };
   for (const message of request.messages) {
-    if (message.role === "user") pushUser(message.content);
+    // The engine reads text only: an image is its placeholder (none reaches it: see agent/model-response.ts).
+    if (message.role === "user") pushUser(userText(message.content));
     else if (message.role === "tool")
       pushUser(`Result of ${message.toolName}${message.isError ? " (error)" : ""}:\n${message.content}`);
     else items.push({ type: "model", response: [assistantText(message, withTools)] });

@@ -3,7 +3,9 @@ import { test } from "node:test";
 import {
   adapterRunner,
   errorOf,
+  imageRequest,
   modelFactory,
+  PNG_BASE64,
   simpleRequest,
   textOf,
   withRawServer,
@@ -284,4 +286,16 @@ test("a body that ends cleanly without a finish reason is cut short", async () =
   const error = errorOf(await runChunks([candidate([{ text: "Hel" }]), candidate([{ text: "lo" }])]));
   assert.equal(error.kind, "network");
   assert.match(error.message, /before the response was complete/);
+});
+
+test("request: an image is an inlineData part (the adapter's camelCase) before the prompt's text", async () => {
+  const { server } = await run([{ text: "red" }], imageRequest);
+  assert.deepEqual(server.modelRequests[0].body?.contents, [
+    {
+      role: "user",
+      parts: [{ inlineData: { mimeType: "image/png", data: PNG_BASE64 } }, { text: "what is this?" }],
+    },
+    { role: "model", parts: [{ text: "a square" }] },
+    { role: "user", parts: [{ text: "what colour?" }] },
+  ]);
 });

@@ -17,6 +17,7 @@ import { sseEvents } from "./stream-framing.ts";
 
 type Part = {
   text?: string;
+  inlineData?: { mimeType: string; data: string };
   thought?: boolean;
   thoughtSignature?: string;
   functionCall?: { id?: string; name?: string; args?: Record<string, unknown> };
@@ -107,7 +108,17 @@ function toContents(messages: Message[]): Content[] {
     }
     results = undefined;
     if (message.role === "user") {
-      contents.push({ role: "user", parts: [{ text: message.content }] });
+      const { content } = message;
+      const parts =
+        typeof content === "string"
+          ? [{ text: content }]
+          : content.map(
+              (part): Part =>
+                part.type === "text"
+                  ? { text: part.text }
+                  : { inlineData: { mimeType: part.mediaType, data: part.data } },
+            );
+      contents.push({ role: "user", parts });
       continue;
     }
     const parts: Part[] = [];

@@ -42,6 +42,8 @@ export function resolveLocalModel(name: string, settings: Settings, env: NodeJS.
       contextWindow: contextSize,
       maxOutputTokens: settings.maxOutputTokens,
       local: true,
+      // The engine reads text only.
+      images: false,
       embedded: {
         path: file.path,
         engineDir: engineDir(env),

@@ -4,12 +4,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { startFakeServer } from "../../test/fake-server/server.ts";
 import { createHttpClient } from "../egress/http-client.ts";
-import {
-  LOCAL_DEFAULTS,
-  ollamaContextLength,
-  probeLocalServers,
-  resolveOllamaBaseUrl,
-} from "./local-servers.ts";
+import { LOCAL_DEFAULTS, ollamaModelInfo, probeLocalServers, resolveOllamaBaseUrl } from "./local-servers.ts";
 import type { HttpRequest } from "./provider.ts";
 
 async function freePort(): Promise<number> {
@@ -132,16 +127,20 @@ test("an aborted signal ends probing at once", async () => {
   assert.deepEqual(await probeLocalServers(() => new Promise(() => {}), { signal: controller.signal }), []);
 });
 
-test("ollamaContextLength reads the architecture's context_length from /api/show", async () => {
+test("ollamaModelInfo reads the architecture's context_length from /api/show", async () => {
   const fake = await startFakeServer();
   try {
-    const length = await ollamaContextLength(
+    const info = await ollamaModelInfo(
       createHttpClient(),
       fake.url,
       "qwen3:8b",
       new AbortController().signal,
     );
-    assert.equal(length, 8192);
+    assert.deepEqual(
+      info,
+      { contextLength: 8192 },
+      "no capabilities listed: whether it takes images is unknown",
+    );
     const show = fake.requests.find((r) => r.path === "/api/show");
     assert.deepEqual(show?.body, { model: "qwen3:8b" });
   } finally {
@@ -149,10 +148,11 @@ test("ollamaContextLength reads the architecture's context_length from /api/show
   }
 });
 
-test("ollamaContextLength: num_ctx in parameters wins; failures give undefined", async () => {
+test("ollamaModelInfo: num_ctx in parameters wins; a 'vision' capability means images; failures give {}", async () => {
   const body = JSON.stringify({
     parameters: 'stop "<|im_end|>"\nnum_ctx                        16384\ntemperature 0.7',
     model_info: { "general.architecture": "qwen3", "qwen3.context_length": 40960 },
+    capabilities: ["completion", "tools"],
   });
   const http = async () => ({
     status: 200,
@@ -161,9 +161,13 @@ test("ollamaContextLength: num_ctx in parameters wins; failures give undefined",
       yield Buffer.from(body);
     })(),
   });
-  assert.equal(await ollamaContextLength(http, "http://x", "m", new AbortController().signal), 16384);
+  assert.deepEqual(await ollamaModelInfo(http, "http://x", "m", new AbortController().signal), {
+    contextLength: 16384,
+    vision: false,
+  });
   const other = JSON.stringify({
     model_info: { "general.architecture": "x", "gemma3.context_length": 131072 },
+    capabilities: ["completion", "vision"],
   });
   const http2 = async () => ({
     status: 200,
@@ -172,13 +176,13 @@ test("ollamaContextLength: num_ctx in parameters wins; failures give undefined",
       yield Buffer.from(other);
     })(),
   });
-  assert.equal(await ollamaContextLength(http2, "http://x", "m", new AbortController().signal), 131072);
+  assert.deepEqual(await ollamaModelInfo(http2, "http://x", "m", new AbortController().signal), {
+    contextLength: 131072,
+    vision: true,
+  });
   const port = await freePort();
   const signal = new AbortController().signal;
-  assert.equal(
-    await ollamaContextLength(createHttpClient(), `http://127.0.0.1:${port}`, "m", signal),
-    undefined,
-  );
+  assert.deepEqual(await ollamaModelInfo(createHttpClient(), `http://127.0.0.1:${port}`, "m", signal), {});
 });
 
 test("resolveOllamaBaseUrl reads OLLAMA_HOST the way Ollama does", () => {

@@ -109,16 +109,21 @@ function modelNames(text: string): string[] {
   return names;
 }
 
-/**
- * The context window of an Ollama model from POST /api/show: a `num_ctx` set in the model's parameters (what it
- * is loaded with) wins over the architecture's trained `context_length`. Undefined when unknown; never throws.
- */
-export async function ollamaContextLength(
+/** What Ollama's POST /api/show says of a model that hearth uses. */
+export type OllamaModelInfo = {
+  /** A `num_ctx` set in the model's parameters (what it is loaded with), else the trained `context_length`. */
+  contextLength?: number;
+  /** Whether its `capabilities` list "vision"; undefined when Ollama sends no list (before 0.6.4 or so). */
+  vision?: boolean;
+};
+
+/** The context window and the image capability of an Ollama model from POST /api/show; {} when unknown; never throws. */
+export async function ollamaModelInfo(
   http: HttpClient,
   baseUrl: string,
   model: string,
   signal: AbortSignal,
-): Promise<number | undefined> {
+): Promise<OllamaModelInfo> {
   try {
     const response = await http({
       method: "POST",
@@ -129,15 +134,17 @@ export async function ollamaContextLength(
       purpose: "probe",
     });
     const text = await readText(response.body);
-    if (response.status >= 400) return undefined;
-    const json = JSON.parse(text) as { model_info?: unknown; parameters?: unknown };
-    if (typeof json.parameters === "string") {
-      const match = /(?:^|\n)\s*num_ctx\s+(\d+)/.exec(json.parameters);
-      if (match) return Number(match[1]);
-    }
-    return trainedContextLength(json.model_info);
+    if (response.status >= 400) return {};
+    const json = JSON.parse(text) as { model_info?: unknown; parameters?: unknown; capabilities?: unknown };
+    const info: OllamaModelInfo = {};
+    const numCtx =
+      typeof json.parameters === "string" ? /(?:^|\n)\s*num_ctx\s+(\d+)/.exec(json.parameters) : null;
+    const contextLength = numCtx ? Number(numCtx[1]) : trainedContextLength(json.model_info);
+    if (contextLength !== undefined) info.contextLength = contextLength;
+    if (Array.isArray(json.capabilities)) info.vision = json.capabilities.includes("vision");
+    return info;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -218,7 +225,7 @@ export async function localModelDetails(
     }
     await Promise.all(
       server.models.slice(0, 32).map(async (id) => {
-        const length = await ollamaContextLength(http, server.baseUrl, id, signal);
+        const { contextLength: length } = await ollamaModelInfo(http, server.baseUrl, id, signal);
         const found = details.get(id);
         if (found && length) found.contextLength = length;
       }),

@@ -131,3 +131,36 @@ test("a GGUF file given by a relative path is recorded by its absolute path, whi
   assert.equal(modelDisplayName("groq/meta-llama/llama-4"), "groq/meta-llama/llama-4");
   assert.equal(modelDisplayName("local/C:\\models\\x.gguf"), "local/x");
 });
+
+test("whether a model takes images: settings first (true, false or a list), then the catalog; else unknown", () => {
+  const env = { ANTHROPIC_API_KEY: "k", OPENAI_API_KEY: "k", GEMINI_API_KEY: "k" };
+  const images = (spec: string, settings = {}) => {
+    const r = resolveModel(spec, settings, env);
+    assert.ok(r.ok, spec);
+    return r.model.images;
+  };
+  // The catalog: every Claude and Gemini model (a provider-wide entry), OpenAI's models one by one.
+  assert.equal(images("anthropic/claude-sonnet-4-5"), true);
+  assert.equal(images("anthropic/claude-3-5-haiku-latest"), true);
+  assert.equal(images("google/gemini-2.5-flash"), true);
+  for (const model of ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4o"])
+    assert.equal(images(`openai/${model}`), true);
+  assert.equal(images("openai/o1-mini"), undefined);
+  assert.equal(images("ollama/llama3.2"), undefined);
+  assert.equal(images("lmstudio/qwen2.5-vl"), undefined);
+  // Settings say it for local and custom models, or overrule the catalog.
+  const settings = {
+    providers: {
+      lmstudio: { images: true },
+      ollama: { images: ["llava:13b", "gemma3:27b"] },
+      anthropic: { images: false },
+    },
+  };
+  assert.equal(images("lmstudio/qwen2.5-vl", settings), true);
+  assert.equal(images("ollama/llava:13b", settings), true);
+  assert.equal(images("ollama/llama3.2", settings), undefined, "not listed: as if unset");
+  assert.equal(images("anthropic/claude-sonnet-4-5", settings), false);
+  // The embedded engine reads text only.
+  const local = resolveModel(`local/${GGUF}`, {}, {});
+  assert.ok(local.ok && local.model.images === false);
+});

@@ -9,7 +9,7 @@ import { isLoopbackHost } from "../egress/offline.ts";
 import type { ApiId } from "../protocol/model-apis.ts";
 import { hearthPaths } from "../store/paths.ts";
 import type { ProviderSettings, Settings } from "../store/settings-schema.ts";
-import { catalogEntry, defaultModel } from "./catalog.ts";
+import { catalogEntry, catalogImages, defaultModel } from "./catalog.ts";
 import { LOCAL_PROVIDER, resolveLocalModel } from "./local-model.ts";
 import { resolveOllamaBaseUrl } from "./local-servers.ts";
 import { modelsDir } from "./model-files.ts";
@@ -57,6 +57,16 @@ export function isLocalProvider(provider: string, settings: Settings): boolean {
   const custom = settings.providers?.[provider];
   if (custom?.local !== undefined) return custom.local;
   return LOCAL_KINDS.has(provider) || (!BUILTIN_PROVIDERS[provider] && custom?.api === "ollama");
+}
+
+/**
+ * Whether a model takes images, as settings say (`images` on its provider: true, false, or the models that do),
+ * else as the catalog says; undefined when neither knows (a server may tell later: model-selection.ts).
+ */
+export function settingsImages(provider: string, model: string, settings: Settings): boolean | undefined {
+  const setting = settings.providers?.[provider]?.images;
+  if (Array.isArray(setting)) return setting.includes(model) ? true : catalogImages(provider, model);
+  return setting ?? catalogImages(provider, model);
 }
 
 /** Whether a base URL points at this machine: the same test the offline guard applies. */
@@ -161,6 +171,7 @@ export function resolveModel(
       local,
       stream: custom?.stream,
       toolCalls: custom?.toolCalls,
+      images: settingsImages(providerName, modelId, settings),
     },
   };
 }

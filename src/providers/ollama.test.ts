@@ -4,7 +4,9 @@ import type { FakeTurn } from "../../test/fake-server/script.ts";
 import {
   adapterRunner,
   errorOf,
+  imageRequest,
   modelFactory,
+  PNG_BASE64,
   textOf,
   withFake,
   withRawServer,
@@ -184,5 +186,16 @@ test("an error line inside a 200 stream becomes an error event", async () => {
     const error = errorOf(await collect(modelAt(baseUrl)));
     assert.equal(error.kind, "server");
     assert.match(error.message, /model runner crashed/);
+  });
+});
+
+test("request: /api/chat takes a message's images as base64 in `images`, beside its text", async () => {
+  await withFake([{ text: "red" }], async (fake) => {
+    await collect(modelAt(fake.url), imageRequest);
+    assert.deepEqual(fake.modelRequests[0].body?.messages, [
+      { role: "user", content: "what is this?", images: [PNG_BASE64] },
+      { role: "assistant", content: "a square" },
+      { role: "user", content: "what colour?" },
+    ]);
   });
 });

@@ -15,7 +15,9 @@ import { ndjsonLines } from "./stream-framing.ts";
 type OllamaToolCall = { id?: string; function?: { name?: string; arguments?: unknown } };
 
 type OllamaMessage =
-  | { role: "system" | "user"; content: string }
+  | { role: "system"; content: string }
+  /** `images`: base64, no data: prefix. */
+  | { role: "user"; content: string; images?: string[] }
   | {
       role: "assistant";
       content: string;
@@ -95,7 +97,14 @@ function toOllamaMessages(request: ModelRequest): OllamaMessage[] {
 }
 
 function toOllamaMessage(message: Message): OllamaMessage {
-  if (message.role === "user") return { role: "user", content: message.content };
+  if (message.role === "user") {
+    const { content } = message;
+    if (typeof content === "string") return { role: "user", content };
+    // Ollama takes a message's images beside its text, not between the lines of it.
+    const text = content.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
+    const images = content.flatMap((part) => (part.type === "image" ? [part.data] : []));
+    return images.length > 0 ? { role: "user", content: text, images } : { role: "user", content: text };
+  }
   if (message.role === "tool") return { role: "tool", content: message.content, tool_name: message.toolName };
   let text = "";
   const calls: Array<{ function: { name: string; arguments: unknown } }> = [];

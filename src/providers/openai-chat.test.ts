@@ -4,7 +4,9 @@ import type { FakeTurn } from "../../test/fake-server/script.ts";
 import {
   adapterRunner,
   errorOf,
+  imageRequest,
   modelFactory,
+  PNG_BASE64,
   sseFrame,
   textOf,
   withFake,
@@ -246,5 +248,22 @@ test("an error chunk inside a 200 stream becomes an error event", async () => {
     const error = errorOf(await collect(modelAt(baseUrl, { provider: "openrouter", local: false })));
     assert.equal(error.kind, "server");
     assert.match(error.message, /upstream provider failed/);
+  });
+});
+
+test("request: a prompt with an image is a list of parts, the image a data URL; plain text stays a string", async () => {
+  await withFake([{ text: "red" }], async (fake) => {
+    await collect(modelAt(`${fake.url}/v1`), imageRequest);
+    assert.deepEqual(fake.modelRequests[0].body?.messages, [
+      {
+        role: "user",
+        content: [
+          { type: "image_url", image_url: { url: `data:image/png;base64,${PNG_BASE64}` } },
+          { type: "text", text: "what is this?" },
+        ],
+      },
+      { role: "assistant", content: "a square" },
+      { role: "user", content: "what colour?" },
+    ]);
   });
 });

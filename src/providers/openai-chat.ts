@@ -14,8 +14,11 @@ import { sseEvents } from "./stream-framing.ts";
 
 type ChatToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
+type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
 type ChatMessage =
-  | { role: "system" | "user"; content: string }
+  | { role: "system"; content: string }
+  | { role: "user"; content: string | ChatContentPart[] }
   | { role: "assistant"; content: string | null; tool_calls?: ChatToolCall[] }
   | { role: "tool"; tool_call_id: string; content: string };
 
@@ -104,7 +107,21 @@ function toChatMessages(request: ModelRequest): ChatMessage[] {
 }
 
 function toChatMessage(message: Message): ChatMessage {
-  if (message.role === "user") return { role: "user", content: message.content };
+  if (message.role === "user") {
+    const { content } = message;
+    // Text alone is a string: many local servers take nothing else.
+    if (typeof content === "string") return { role: "user", content };
+    if (content.every((part) => part.type === "text"))
+      return { role: "user", content: content.map((part) => part.text).join("\n") };
+    return {
+      role: "user",
+      content: content.map((part) =>
+        part.type === "text"
+          ? { type: "text", text: part.text }
+          : { type: "image_url", image_url: { url: `data:${part.mediaType};base64,${part.data}` } },
+      ),
+    };
+  }
   if (message.role === "tool") {
     return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
   }

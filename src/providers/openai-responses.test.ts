@@ -3,8 +3,10 @@ import { test } from "node:test";
 import {
   adapterRunner,
   errorOf,
+  imageRequest,
   type ModelAt,
   modelFactory,
+  PNG_BASE64,
   simpleRequest,
   sseFrame,
   textOf,
@@ -249,4 +251,19 @@ test("error events and response.failed become error events", async () => {
 test("a non-JSON body for a non-streamed request is malformed", async () => {
   const events = await runRaw("text/html", "<html>proxy</html>", { stream: false });
   assert.equal(errorOf(events).kind, "malformed");
+});
+
+test("request: an image is an input_image with a data URL, before the prompt's input_text", async () => {
+  const { server } = await run([{ text: "red" }], imageRequest);
+  assert.deepEqual(server.modelRequests[0].body?.input, [
+    {
+      role: "user",
+      content: [
+        { type: "input_image", image_url: `data:image/png;base64,${PNG_BASE64}` },
+        { type: "input_text", text: "what is this?" },
+      ],
+    },
+    { role: "assistant", content: [{ type: "output_text", text: "a square" }] },
+    { role: "user", content: [{ type: "input_text", text: "what colour?" }] },
+  ]);
 });

@@ -14,7 +14,10 @@ import { sseEvents } from "./stream-framing.ts";
 // --- Vendor wire types (only the fields hearth reads or writes) ---
 
 type InputItem =
-  | { role: "user"; content: Array<{ type: "input_text"; text: string }> }
+  | {
+      role: "user";
+      content: Array<{ type: "input_text"; text: string } | { type: "input_image"; image_url: string }>;
+    }
   | { role: "assistant"; content: Array<{ type: "output_text"; text: string }> }
   | { type: "function_call"; call_id: string; name: string; arguments: string }
   | { type: "function_call_output"; call_id: string; output: string };
@@ -98,7 +101,18 @@ function toInput(messages: Message[]): InputItem[] {
   const items: InputItem[] = [];
   for (const message of messages) {
     if (message.role === "user") {
-      items.push({ role: "user", content: [{ type: "input_text", text: message.content }] });
+      const parts =
+        typeof message.content === "string"
+          ? [{ type: "text" as const, text: message.content }]
+          : message.content;
+      items.push({
+        role: "user",
+        content: parts.map((part) =>
+          part.type === "text"
+            ? { type: "input_text", text: part.text }
+            : { type: "input_image", image_url: `data:${part.mediaType};base64,${part.data}` },
+        ),
+      });
     } else if (message.role === "tool") {
       items.push({ type: "function_call_output", call_id: message.toolCallId, output: message.content });
     } else {

@@ -39,6 +39,11 @@ export type ResolvedModel = {
   stream?: boolean;
   /** How tools reach the model: "native" API tool calling (default), or "text" (see agent/text-tool-protocol.ts). */
   toolCalls?: "native" | "text";
+  /**
+   * Whether the model takes images: true or false when settings, the catalog or the server say so, undefined
+   * when nobody does. Only a model that does is sent image parts (the others get a placeholder in their place).
+   */
+  images?: boolean;
   /** Embedded engine only (api "embedded"): the GGUF file and how to run it in-process. */
   embedded?: EmbeddedModelOptions;
 };

@@ -6,7 +6,7 @@ import { EXIT_FAILED, EXIT_USAGE } from "../protocol/errors.ts";
 import { catalogSpecs } from "../providers/catalog.ts";
 import { LOCAL_PROVIDER } from "../providers/local-model.ts";
 import {
-  ollamaContextLength,
+  ollamaModelInfo,
   type ProbeOptions,
   probeLocalServers,
   serverContextLength,
@@ -76,8 +76,10 @@ export async function chooseModel(input: {
   }
   if (model.api === "ollama") {
     const cap = settings.ollama?.maxContext ?? DEFAULT_OLLAMA_MAX_CONTEXT;
-    const length = await ollamaContextLength(http, model.baseUrl, model.id, signal);
+    const { contextLength: length, vision } = await ollamaModelInfo(http, model.baseUrl, model.id, signal);
     model.contextWindow = length;
+    // Settings say first; else Ollama knows whether the model takes images.
+    model.images ??= vision;
     model.numCtx = Math.min(length ?? OLLAMA_FALLBACK_CONTEXT, cap);
     model.contextSource = `the num_ctx hearth sends to Ollama${length && length > cap ? `, capped by ollama.maxContext ${cap}` : ""}`;
     model.keepAlive = settings.ollama?.keepAlive;

@@ -8,10 +8,10 @@ import {
   createTokenEstimator,
   fixedBytes,
   fixedPromptProblem,
-  messageBytes,
+  messageTokens,
 } from "../agent/context-budget.ts";
 import type { PromptProfile } from "../agent/system-prompt.ts";
-import type { ToolSpec } from "../protocol/messages.ts";
+import type { ToolSpec, UserMessage } from "../protocol/messages.ts";
 import type { ResolvedModel } from "../providers/provider.ts";
 
 export type PromptFitInput = {
@@ -21,7 +21,7 @@ export type PromptFitInput = {
   system: string;
   specs: ToolSpec[];
   /** The message this run sends. */
-  prompt: string;
+  prompt: UserMessage["content"];
 };
 
 /** One line saying why the prompt cannot run on this model and what would make it, or null when it fits. */
@@ -31,9 +31,9 @@ export function promptFitProblem(input: PromptFitInput): string | null {
   // The same estimate the loop makes before its first request (agent-loop.ts).
   const estimator = createTokenEstimator();
   const fixedTokens = estimator.tokens(fixedBytes(input.system, input.specs));
-  const messageTokens = estimator.tokens(messageBytes({ role: "user", content: input.prompt }));
+  const promptTokens = messageTokens({ role: "user", content: input.prompt }, estimator);
   // The message is the bigger part: shrink it. Otherwise hearth's own prompt is, and a lean one may fit.
-  const messageTooBig = messageTokens > fixedTokens;
+  const messageTooBig = promptTokens > fixedTokens;
   const ways: string[] = [];
   if (messageTooBig) ways.push("send less (a shorter prompt, or a part of what is piped in)");
   if (!model.local) ways.push("use a model with a larger context window");
@@ -45,7 +45,7 @@ export function promptFitProblem(input: PromptFitInput): string | null {
     `${model.provider}/${model.id}`,
     limits,
     fixedTokens,
-    messageTokens,
+    promptTokens,
     ways.join(", or "),
   );
 }

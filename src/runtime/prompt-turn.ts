@@ -6,10 +6,12 @@
 import { runAgent } from "../agent/agent-loop.ts";
 import type { CommandOf } from "../protocol/commands.ts";
 import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
+import { decodedLength } from "../protocol/images.ts";
+import type { ImagePart, UserMessage } from "../protocol/messages.ts";
 import { estimateCost } from "../providers/catalog.ts";
 import { modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
-import { attachmentText } from "./prompt-attachments.ts";
+import { imageRefusal, imageTypeRefusal, readAttachments } from "./prompt-attachments.ts";
 import { promptFitProblem } from "./prompt-fit.ts";
 
 /** Events that mean a response has started (or the request is over). */
@@ -47,34 +49,57 @@ export async function runPromptTurn(
     });
   };
   let text = command.text;
+  let images: ImagePart[] = [];
   if (command.attachments?.length) {
-    const attached = await attachmentText(command.attachments, {
+    // A model that takes no images is told before any file is read.
+    const refusal = command.attachments.some((a) => a.type !== "file")
+      ? imageRefusal(current.model, parts.settings)
+      : null;
+    if (refusal) return refuse(refusal);
+    const attached = await readAttachments(command.attachments, {
       workspace: parts.workspace,
       readRefusal: parts.policy.readRefusal,
       fileState: parts.fileState,
     });
     if (!attached.ok) return refuse(attached.problem);
-    text = `${attached.text}\n\n${text}`;
+    const wrongType = imageTypeRefusal(attached.images, current.model);
+    if (wrongType) return refuse(wrongType);
+    if (attached.text) text = `${attached.text}\n\n${text}`;
+    images = attached.images;
   }
   // What goes to the model carries no key hearth knows (the keychain's are learnt with the first request).
   const prompt = processRedactor().redactKnown(text);
+  // The images go first, as the providers advise; plain text stays a string.
+  const content: UserMessage["content"] =
+    images.length > 0 ? [...images, { type: "text", text: prompt }] : prompt;
   const doesNotFit = promptFitProblem({
     model: current.model,
     limits: current.limits,
     profile: current.profile,
     system: current.system,
     specs: current.specs,
-    prompt,
+    prompt: content,
   });
   // Refused before anything is saved: no session file for a prompt that never ran.
   if (doesNotFit) return refuse(doesNotFit);
   try {
-    session.begin(prompt, modelRecord(parts), parts.policy.mode);
+    session.begin(content, modelRecord(parts), parts.policy.mode);
   } catch (error) {
     return refuse((error as Error).message);
   }
   journal.beginTurn(session.turn);
-  emit("user_message", { text: prompt });
+  emit("user_message", {
+    text: prompt,
+    ...(images.length > 0
+      ? {
+          images: images.map((image) => ({
+            ...(image.name ? { name: image.name } : {}),
+            mediaType: image.mediaType,
+            bytes: decodedLength(image.data),
+          })),
+        }
+      : {}),
+  });
 
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);

@@ -6,7 +6,7 @@
  */
 import type { AgentEvent } from "../protocol/events.ts";
 import { newSessionId } from "../protocol/ids.ts";
-import type { Message } from "../protocol/messages.ts";
+import type { Message, UserMessage } from "../protocol/messages.ts";
 import {
   appendToSessionFile,
   createSessionFile,
@@ -43,8 +43,11 @@ export type RunSession = {
   notes: string[];
   /** Records one event of the run. Throws SessionWriteError when the file cannot be written. */
   record(event: AgentEvent): void;
-  /** Records the prompt that starts this run's turn, and the model and permission mode when they changed. */
-  begin(prompt: string, model: string, mode: string): void;
+  /**
+   * Records the prompt that starts this run's turn (its text, or text and images), and the model and permission
+   * mode when they changed.
+   */
+  begin(prompt: UserMessage["content"], model: string, mode: string): void;
   /** What the model saw of files in earlier prompts and runs of this session (the latest stamp per file). */
   filesSeen(): Map<string, SeenStamp>;
   /** Records the stamps of files the model saw in this prompt (only those that changed since last recorded). */
@@ -150,7 +153,12 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
           model,
           version: options.version,
           createdAt: new Date().toISOString(),
-          title: titleFrom(prompt),
+          // From the words: a title of "[image: ...]" says nothing.
+          title: titleFrom(
+            typeof prompt === "string"
+              ? prompt
+              : prompt.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n"),
+          ),
         };
         lock = lockSession(sessionLockPath(dataDir, found.id), found.id);
         writer = createSessionFile(path, pendingHeader, { redact });

@@ -3,6 +3,7 @@ import { writeSync as fsWriteSync, mkdtempSync, readFileSync, statSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createRedactor } from "../secrets/redact.ts";
 import {
   appendToSessionFile,
   createSessionFile,
@@ -42,6 +43,33 @@ test("records are whole lines; redaction applies to every line", () => {
   const parsed = readSessionFile(path);
   assert.equal(parsed.records.length, 1);
   assert.deepEqual(parsed.problems, []);
+});
+
+test("an image's base64 is written as it came, the redactor never sees it; the text beside it is redacted", () => {
+  const redactor = createRedactor({ knownSecrets: ["known-secret-value-42"] });
+  // Base64 may hold the shape of a Google key (AIza and 35 more characters) by chance: redacted, the image breaks.
+  const data = `iVBORw0KGgo+AIzaSyD${"x7Kq2Lm9".repeat(5)}/known+secret==`;
+  assert.notEqual(
+    redactor.redact(JSON.stringify({ data })),
+    JSON.stringify({ data }),
+    "the redactor would cut it",
+  );
+  const path = join(dir(), "s.jsonl");
+  const writer = createSessionFile(path, header, { redact: (t) => redactor.redact(t) });
+  const message = {
+    role: "user" as const,
+    content: [
+      { type: "image" as const, mediaType: "image/png" as const, data, name: "a.png" },
+      { type: "text" as const, text: "the key is known-secret-value-42, see AIzaSyD" + "x7Kq2Lm9".repeat(5) },
+    ],
+  };
+  writer.append({ type: "message", turn: 1, ts: 1, message });
+  writer.close();
+  const [record] = readSessionFile(path).records;
+  assert.ok(record.type === "message" && record.message.role === "user");
+  const [image, text] = record.message.content as typeof message.content;
+  assert.equal(image.data, data);
+  assert.equal(text.text, "the key is [REDACTED], see AIza…[REDACTED]");
 });
 
 test("a torn last line and a damaged middle line are skipped and reported, never fatal", () => {

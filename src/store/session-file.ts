@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { shortRandom } from "../protocol/ids.ts";
 import {
   type ParsedSession,
   parseSession,
@@ -143,7 +144,7 @@ function writerFor(
   return {
     path,
     appendRaw,
-    append: (record) => appendRaw(`${options.redact(JSON.stringify(record))}\n`),
+    append: (record) => appendRaw(`${recordLine(record, options.redact)}\n`),
     sync: () => {
       try {
         fs.fdatasyncSync(fd);
@@ -159,6 +160,34 @@ function writerFor(
       } catch {}
     },
   };
+}
+
+/**
+ * A record as its line, redacted, except the base64 of the images in a user message: bytes, not text, where a
+ * rule can only find a false match and break the image (a Google key's shape, `AIza` and 35 more letters, turns
+ * up in about one image of the largest size in 250), so that `-c` sends the same image again. While the line is
+ * redacted each image's data is a random marker, put back after; should a marker not come out of the redactor
+ * exactly once, the line is redacted whole as any other.
+ */
+function recordLine(record: SessionRecord, redact: (text: string) => string): string {
+  const message = record.type === "message" ? record.message : undefined;
+  if (message?.role !== "user" || typeof message.content === "string") return redact(JSON.stringify(record));
+  const marker = `hearth-image-${shortRandom(16)}-`;
+  const images: string[] = [];
+  const json = JSON.stringify(record, function (this: unknown, key: string, value: unknown) {
+    if (key !== "data" || typeof value !== "string" || (this as { type?: unknown }).type !== "image")
+      return value;
+    images.push(value);
+    return `${marker}${images.length - 1}`;
+  });
+  let line = redact(json);
+  for (const [i, data] of images.entries()) {
+    const stand = `"${marker}${i}"`;
+    const at = line.indexOf(stand);
+    if (at === -1 || line.indexOf(stand, at + 1) !== -1) return redact(JSON.stringify(record));
+    line = `${line.slice(0, at)}"${data}"${line.slice(at + stand.length)}`;
+  }
+  return line;
 }
 
 function writeError(path: string, error: unknown): SessionWriteError {

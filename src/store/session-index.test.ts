@@ -40,3 +40,29 @@ test("the index's write-ahead log is emptied after every update, however often o
     "the database still has everything",
   );
 });
+
+test("an image is indexed by its placeholder (name and size), never by its base64", () => {
+  const id = "0190aaaa-0000-7000-8000-000000000002";
+  const file = join(dataDir, "sessions", `${id}.jsonl`);
+  mkdirSync(join(dataDir, "sessions"), { recursive: true });
+  const header = { type: "header", v: 1, id, cwd: "/p", model: "m", version: "1", createdAt: "2025-01-01" };
+  const data = Buffer.from("zebra crossing pixels, not words").toString("base64");
+  const message = {
+    role: "user",
+    content: [
+      { type: "image", mediaType: "image/png", data, name: "screenshot-login.png" },
+      { type: "text", text: "why is the button grey" },
+    ],
+  };
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...header, title: "why is the button grey" })}\n${JSON.stringify({ type: "message", turn: 1, ts: 1, message })}\n`,
+  );
+  const found = (text: string) =>
+    withSessionIndex(dataDir, (index) => index.search(text)).map((hit) => hit.id);
+  assert.deepEqual(found("screenshot-login.png"), [id]);
+  assert.deepEqual(found("button grey"), [id]);
+  assert.deepEqual(found(data.slice(0, 16)), [], "the base64 is not in the index");
+  const snippet = withSessionIndex(dataDir, (index) => index.search("screenshot")[0]?.snippet);
+  assert.match(snippet ?? "", /\[image: \[screenshot\]-login\.png, 32 B\] why is the button grey/);
+});

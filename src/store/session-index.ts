@@ -12,6 +12,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { userText } from "../protocol/images.ts";
 import type { Message } from "../protocol/messages.ts";
 import { readSessionFile } from "./session-file.ts";
 import { type SessionHeader, turnCount } from "./session-records.ts";
@@ -270,7 +271,8 @@ function removeDatabase(path: string): void {
 
 /** What a message contributes to search: its text, tool calls by name and arguments, and tool output. */
 function searchableText(message: Message): string {
-  if (message.role === "user") return message.content;
+  // An image is found by its placeholder (its name and size), never by its base64.
+  if (message.role === "user") return userText(message.content);
   if (message.role === "tool") return message.content;
   return message.content
     .map((part) => {

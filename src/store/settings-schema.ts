@@ -23,6 +23,11 @@ export const ProviderSettingsSchema = z.strictObject({
   toolCalls: z.optional(z.enum(["native", "text"])),
   /** The models run on the user's own machine or server: lean prompt and latency lines (see isLocalProvider). */
   local: z.optional(z.boolean()),
+  /**
+   * Whether its models take images with a prompt: true (all of them), false (none), or the names of the models
+   * that do. Unset: the catalog's answer for cloud models, Ollama's own (its "vision" capability), else unknown.
+   */
+  images: z.optional(z.union([z.boolean(), z.array(z.string().check(z.minLength(1)))])),
 });
 
 export const SettingsSchema = z.object({

@@ -111,3 +111,16 @@ test("toolTimeout is seconds for every kind or per kind; a zero or an unknown ki
     );
   }
 });
+
+test("a provider's images is true, false or a list of its models; anything else is an error at its line", () => {
+  const ok = parseSettingsText(
+    '{"providers": {"ollama": {"images": ["llava:13b"]}, "lmstudio": {"images": true}}}',
+    "s.json",
+  );
+  assert.deepEqual(ok.diagnostics, []);
+  const text = '{\n  "providers": {\n    "ollama": {\n      "images": "yes"\n    }\n  }\n}';
+  const errors = parseSettingsText(text, "s.json").diagnostics.filter((d) => d.severity === "error");
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].line, 4);
+  assert.match(errors[0].message, /providers\.ollama\.images/);
+});

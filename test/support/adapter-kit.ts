@@ -17,12 +17,33 @@ import type {
 import { withStreamContract } from "../../src/providers/stream-contract.ts";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
+import { makePng } from "./images.ts";
 
 export const testHttp = createHttpClient();
 
 export const simpleRequest: ModelRequest = {
   system: "be brief",
   messages: [{ role: "user", content: "hi" }],
+  tools: [],
+};
+
+/** The base64 of a small PNG made by the test (test/support/images.ts). */
+export const PNG_BASE64 = makePng(3, 3).toString("base64");
+
+/** A prompt with an image before its text, an answer, and a follow-up in plain text: each adapter maps all three. */
+export const imageRequest: ModelRequest = {
+  system: "",
+  messages: [
+    {
+      role: "user",
+      content: [
+        { type: "image", mediaType: "image/png", data: PNG_BASE64, name: "shot.png" },
+        { type: "text", text: "what is this?" },
+      ],
+    },
+    { role: "assistant", content: [{ type: "text", text: "a square" }], stopReason: "stop" },
+    { role: "user", content: "what colour?" },
+  ],
   tools: [],
 };
 

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type * as z from "zod/mini";
+import { largePng, makePng } from "../../../test/support/images.ts";
 import type { Command, CommandOf, CommandType, PermissionAnswer } from "../../protocol/commands.ts";
-import { COMMAND_SCHEMAS, parseInputLine } from "./stream-input.ts";
+import { COMMAND_SCHEMAS, INPUT_LINE_LIMIT, parseInputLine } from "./stream-input.ts";
+
+const PNG = makePng().toString("base64");
 
 /** The keys of every member of a union. */
 type Keys<T> = T extends unknown ? keyof T : never;
@@ -50,6 +53,15 @@ test("every command of the protocol is taken as it is written", () => {
   const lines: Command[] = [
     { type: "prompt", text: "fix it" },
     { type: "prompt", text: "review", attachments: [{ type: "file", path: "src/a.ts" }] },
+    {
+      type: "prompt",
+      text: "what is wrong here?",
+      attachments: [
+        { type: "image", path: "shots/shot.png" },
+        { type: "image_data", mediaType: "image/png", data: PNG, name: "pasted" },
+        { type: "image_data", mediaType: "image/png", data: PNG },
+      ],
+    },
     { type: "interrupt" },
     { type: "answer_permission", requestId: "perm_1", answer: { decision: "allow_once" } },
     { type: "answer_permission", requestId: "perm_2", answer: { decision: "allow_session" } },
@@ -84,13 +96,13 @@ test("Claude Code's user message is a prompt: a string, or its text blocks joine
     parent_tool_use_id: null,
   };
   assert.deepEqual(command(JSON.stringify(blocks)), { type: "prompt", text: "first\n\nsecond" });
-  const image = {
+  const toolResult = {
     type: "user",
-    message: { role: "user", content: [{ type: "image", source: { type: "base64", data: "" } }] },
+    message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
   };
   assert.match(
-    problem(JSON.stringify(image)),
-    /message\.content\[0\]\.type: must be one of "text".*text blocks only/,
+    problem(JSON.stringify(toolResult)),
+    /message\.content\[0\]\.type: must be one of "text", "image".*text blocks and base64 image blocks \(no tool results\)/,
   );
   assert.match(
     problem('{"type":"user","message":{"role":"assistant","content":"hi"}}'),
@@ -101,6 +113,86 @@ test("Claude Code's user message is a prompt: a string, or its text blocks joine
     /must be a string or an array/,
   );
   assert.match(problem('{"type":"user","message":{"role":"user","content":"  "}}'), /has no text/);
+});
+
+const claudeImage = (source: Record<string, unknown>, text = "what is this?") =>
+  JSON.stringify({
+    type: "user",
+    message: {
+      role: "user",
+      content: [
+        { type: "image", source: { type: "base64", media_type: "image/png", data: PNG, ...source } },
+        { type: "text", text },
+      ],
+    },
+  });
+
+test("Claude Code's image blocks become image attachments of the prompt, checked at the wire", () => {
+  assert.deepEqual(command(claudeImage({})), {
+    type: "prompt",
+    text: "what is this?",
+    attachments: [{ type: "image_data", mediaType: "image/png", data: PNG }],
+  });
+  // The bytes say what they are: a PNG declared as a JPEG goes on as a PNG.
+  assert.deepEqual(command(claudeImage({ media_type: "image/jpeg" })), command(claudeImage({})));
+  assert.match(
+    problem(claudeImage({ media_type: "image/svg+xml" })),
+    /^user: message\.content\[0\]\.source\.media_type: must be one of "image\/png", "image\/jpeg", "image\/gif", "image\/webp"/,
+  );
+  assert.match(
+    problem(claudeImage({ type: "url", url: "https://example.com/a.png" })),
+    /^user: message\.content\[0\]\.source\.type: must be one of "base64"/,
+  );
+  assert.equal(
+    problem(claudeImage({ data: `${PNG.slice(0, 10)}\n${PNG.slice(10)}` })),
+    "user: message.content[0]: the data is not base64 (standard alphabet, padded with =, no line breaks)",
+  );
+  assert.match(
+    problem(claudeImage({ data: Buffer.from("a text file").toString("base64") })),
+    /^user: message\.content\[0\]: it is not a PNG, JPEG, GIF or WebP image/,
+  );
+  assert.match(
+    problem(claudeImage({ data: largePng(4_500_000).toString("base64") })),
+    /^user: message\.content\[0\]: it is 4\.5 MB; an image may be at most 3\.9 MB \(5 MiB once base64-encoded/,
+  );
+  assert.match(
+    problem(claudeImage({}, " ")),
+    /^user: the message has no text \(say what to do with its images\)/,
+  );
+  // Two of the largest images do not fit one line: files do.
+  assert.equal(
+    problem(" ".repeat(INPUT_LINE_LIMIT + 1)),
+    `the line is over ${INPUT_LINE_LIMIT} characters; put the text (or the images) in files of the workspace and attach them`,
+  );
+});
+
+test("a prompt's image_data is checked as strictly as Claude Code's image blocks", () => {
+  const line = (attachment: Record<string, unknown>) =>
+    JSON.stringify({
+      type: "prompt",
+      text: "look",
+      attachments: [{ type: "file", path: "a.ts" }, attachment],
+    });
+  assert.match(
+    problem(line({ type: "image_data", mediaType: "image/bmp", data: PNG })),
+    /^prompt: attachments\[1\]\.mediaType: must be one of "image\/png", /,
+  );
+  assert.match(
+    problem(line({ type: "image_data", mediaType: "image/png", data: "not base64!" })),
+    /^prompt: attachments\[1\]: the data is not base64/,
+  );
+  assert.match(
+    problem(line({ type: "image_data", mediaType: "image/png", data: PNG, path: "x.png" })),
+    /^prompt: attachments\[1\]: unknown key "path"/,
+  );
+  assert.match(
+    problem(line({ type: "image", path: "" })),
+    /^prompt: attachments\[1\]\.path: must not be empty/,
+  );
+  assert.match(
+    problem(line({ type: "picture", path: "x.png" })),
+    /^prompt: attachments\[1\]\.type: must be one of "file", "image", "image_data"/,
+  );
 });
 
 test("a line that is not JSON, not an object or of no known type says what to send instead", () => {
@@ -190,7 +282,7 @@ test("other commands are checked as strictly", () => {
   );
   assert.match(
     problem('{"type":"prompt","text":"hi","attachments":[{"path":"a"}]}'),
-    /attachments\[0\]\.type: must be one of "file"/,
+    /attachments\[0\]\.type: must be one of "file", "image", "image_data"/,
   );
   assert.match(
     problem('{"type":"set_mode","mode":"yolo"}'),

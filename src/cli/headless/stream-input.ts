@@ -2,12 +2,15 @@
  * The lines `--input-format stream-json` reads on stdin: one JSON object a line, each a command of the protocol
  * (src/protocol/commands.ts, the vocabulary the output speaks too) or, for programs written for Claude Code, its
  * user message `{"type":"user","message":{"role":"user","content":"text" | [{"type":"text","text":"..."}]}}`,
- * taken as a prompt. Checked strictly here, at the wire: a line that is not exactly one of these (not JSON, an
- * unknown type, a missing, null or unknown field) is refused with what is wrong and what to send instead, and
- * nothing of it reaches the session; so a malformed answer to a permission request is never taken as a yes.
+ * taken as a prompt, with its image blocks (`{"type":"image","source":{"type":"base64","media_type":...,
+ * "data":...}}`) as image attachments. Checked strictly here, at the wire: a line that is not exactly one of these
+ * (not JSON, an unknown type, a missing, null or unknown field, an image that is not base64 of a PNG, JPEG, GIF or
+ * WebP under the cap) is refused with what is wrong and what to send instead, and nothing of it reaches the
+ * session; so a malformed answer to a permission request is never taken as a yes.
  */
 import * as z from "zod/mini";
-import type { Command, CommandOf, CommandType } from "../../protocol/commands.ts";
+import type { Attachment, Command, CommandOf, CommandType } from "../../protocol/commands.ts";
+import { IMAGE_MEDIA_TYPES, imageFromBase64 } from "../../protocol/images.ts";
 import { PERMISSION_MODES } from "../../protocol/permissions.ts";
 import { formatIssue } from "../../schema/issues.ts";
 
@@ -27,12 +30,23 @@ const Answer = z.discriminatedUnion("decision", [
 
 const bare = <K extends CommandType>(type: K) => z.strictObject({ type: z.literal(type) });
 
+const AttachmentSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("file"), path: Text }),
+  z.strictObject({ type: z.literal("image"), path: Text }),
+  z.strictObject({
+    type: z.literal("image_data"),
+    mediaType: z.enum(IMAGE_MEDIA_TYPES),
+    data: z.string(),
+    name: z.optional(Text),
+  }),
+]);
+
 /** One schema per command; stream-input.test.ts checks that each parses exactly its type in commands.ts. */
 export const COMMAND_SCHEMAS = {
   prompt: z.strictObject({
     type: z.literal("prompt"),
     text: Text,
-    attachments: z.optional(z.array(z.strictObject({ type: z.literal("file"), path: Text }))),
+    attachments: z.optional(z.array(AttachmentSchema)),
   }),
   interrupt: bare("interrupt"),
   answer_permission: z.strictObject({
@@ -64,7 +78,19 @@ const ClaudeUser = z.looseObject({
   type: z.literal("user"),
   message: z.looseObject({ role: z.literal("user"), content: z.unknown() }),
 });
-const ClaudeBlocks = z.array(z.looseObject({ type: z.literal("text"), text: z.string() }));
+const ClaudeBlocks = z.array(
+  z.discriminatedUnion("type", [
+    z.looseObject({ type: z.literal("text"), text: z.string() }),
+    z.looseObject({
+      type: z.literal("image"),
+      source: z.looseObject({
+        type: z.literal("base64"),
+        media_type: z.enum(IMAGE_MEDIA_TYPES),
+        data: z.string(),
+      }),
+    }),
+  ]),
+);
 const CLAUDE_EXAMPLE = '{"type":"user","message":{"role":"user","content":"fix the failing test"}}';
 
 const TYPES = Object.keys(COMMAND_SCHEMAS) as CommandType[];
@@ -75,7 +101,9 @@ const SEND_A_COMMAND =
 /** One line of stdin (without its line break) as a command, or what is wrong with it and what to send instead. */
 export function parseInputLine(line: string): InputLine {
   if (line.length > INPUT_LINE_LIMIT)
-    return refused(`the line is over ${INPUT_LINE_LIMIT} characters; put the text in a file and attach it`);
+    return refused(
+      `the line is over ${INPUT_LINE_LIMIT} characters; put the text (or the images) in files of the workspace and attach them`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -94,7 +122,21 @@ export function parseInputLine(line: string): InputLine {
   const parsed = z.safeParse(COMMAND_SCHEMAS[command], value, { reportInput: true });
   if (!parsed.success)
     return refused(`${command}: ${issues(parsed.error)}; send e.g. ${JSON.stringify(EXAMPLES[command])}`);
+  if (parsed.data.type === "prompt") {
+    const problem = imageProblem(parsed.data.attachments ?? [], "attachments");
+    if (problem) return refused(`prompt: ${problem}`);
+  }
   return { ok: true, command: parsed.data };
+}
+
+/** What is wrong with the first image sent as base64 (`where[i]: ...`), or null. */
+function imageProblem(attachments: Attachment[], where: string): string | null {
+  for (const [i, attachment] of attachments.entries()) {
+    if (attachment.type !== "image_data") continue;
+    const checked = imageFromBase64(attachment.data, attachment.mediaType);
+    if (!checked.ok) return `${where}[${i}]: ${checked.problem}`;
+  }
+  return null;
 }
 
 function claudeUserMessage(value: unknown): InputLine {
@@ -102,21 +144,35 @@ function claudeUserMessage(value: unknown): InputLine {
   if (!parsed.success) return refused(`user: ${issues(parsed.error)}; send e.g. ${CLAUDE_EXAMPLE}`);
   const { content } = parsed.data.message;
   let text: string;
+  const attachments: Attachment[] = [];
   if (typeof content === "string") text = content;
   else if (Array.isArray(content)) {
     const blocks = z.safeParse(ClaudeBlocks, content, { reportInput: true });
     if (!blocks.success)
       return refused(
-        `user: ${issues(blocks.error, "message.content")}; hearth takes text blocks only (no images or tool ` +
-          `results), e.g. ${CLAUDE_EXAMPLE}`,
+        `user: ${issues(blocks.error, "message.content")}; hearth takes text blocks and base64 image blocks ` +
+          `(no tool results), e.g. ${CLAUDE_EXAMPLE}`,
       );
-    text = blocks.data.map((block) => block.text).join("\n\n");
+    const texts: string[] = [];
+    for (const [i, block] of blocks.data.entries()) {
+      if (block.type === "text") {
+        texts.push(block.text);
+        continue;
+      }
+      const checked = imageFromBase64(block.source.data, block.source.media_type);
+      if (!checked.ok) return refused(`user: message.content[${i}]: ${checked.problem}`);
+      attachments.push({ type: "image_data", mediaType: checked.image.mediaType, data: block.source.data });
+    }
+    text = texts.join("\n\n");
   } else
     return refused(
-      `user: message.content must be a string or an array of {"type":"text","text":"..."} blocks; send e.g. ${CLAUDE_EXAMPLE}`,
+      `user: message.content must be a string or an array of {"type":"text","text":"..."} and image blocks; send e.g. ${CLAUDE_EXAMPLE}`,
     );
-  if (text.trim() === "") return refused(`user: the message has no text; send e.g. ${CLAUDE_EXAMPLE}`);
-  return { ok: true, command: { type: "prompt", text } };
+  if (text.trim() === "") {
+    const images = attachments.length > 0 ? " (say what to do with its images)" : "";
+    return refused(`user: the message has no text${images}; send e.g. ${CLAUDE_EXAMPLE}`);
+  }
+  return { ok: true, command: { type: "prompt", text, ...(attachments.length > 0 ? { attachments } : {}) } };
 }
 
 /** Every issue, "path: what is wrong", the path under `under` (array items: `under[1].type`). */

@@ -6,20 +6,28 @@
  */
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../protocol/errors.ts";
 import type { SessionEvent } from "../../protocol/events.ts";
+import { PERMISSION_MODES } from "../../protocol/permissions.ts";
 import { processRedactor } from "../../runtime/process-redactor.ts";
-import { openSession, type RuntimeSession } from "../../runtime/session-runtime.ts";
+import type { SessionOptions } from "../../runtime/session-options.ts";
+import { type OpenResult, openSession, type RuntimeSession } from "../../runtime/session-runtime.ts";
 import { mark } from "../../runtime/startup-trace.ts";
 import { hearthPaths } from "../../store/paths.ts";
 import type { CliOptions } from "../args.ts";
 import { writeError, writeOutput } from "../redaction.ts";
 import { terminalText } from "../terminal-text.ts";
+import { completeWord, completionAt, replaceBeforeCursor, textBeforeCursor } from "./completion.ts";
+import { runFrontAction } from "./front-actions.ts";
+import { mentionedPaths, modelNames, modelWindow, workspacePaths } from "./front-services.ts";
 import { createInputEditor, type InputEditor } from "./input-editor.ts";
 import { createKeyReader, type Key, type KeyName } from "./key-reader.ts";
 import { answerForKey, permissionLines } from "./permission-prompt.ts";
 import { openPromptHistory } from "./prompt-history.ts";
-import { parseSlash } from "./slash-commands.ts";
+import type { Picker, PickerOutcome } from "./session-picker.ts";
+import { createSessionStats, latencyBadge } from "./session-stats.ts";
+import { parseSlash, SLASH_NAMES } from "./slash-commands.ts";
 import { statusLine } from "./status-line.ts";
 import { createScreen } from "./terminal-screen.ts";
+import { truncate, visibleWidth } from "./text-width.ts";
 import { createTheme } from "./theme.ts";
 import { createTranscript } from "./transcript.ts";
 
@@ -58,6 +66,25 @@ const BRACKETED_PASTE_OFF = "\x1b[?2004l";
 
 export async function runInteractive(options: CliOptions, deps: InteractiveDeps): Promise<number> {
   mark("interactive loaded");
+  if (options.resume === "") {
+    // -r without an id: the sessions of this directory in a picker first.
+    const { pickSessionToResume } = await import("./front-actions.ts");
+    const { showPicker } = await import("./picker-terminal.ts");
+    const { workspaceRoot } = await import("../../runtime/workspace-root.ts");
+    const theme = createTheme(deps.env);
+    const id = await pickSessionToResume(workspaceRoot(options.cwd), deps.env, (picker) =>
+      showPicker(picker, { ...deps, theme }),
+    );
+    if (id === null) return EXIT_OK;
+    options = { ...options, resume: id };
+  }
+  const opened = await openFront(options, deps);
+  if (!opened.ok) return opened.exitCode;
+  return drive(opened.session, options, deps);
+}
+
+/** Opens a session for this front (at the start, and for /clear, /fork and /resume); a problem goes to stderr. */
+async function openFront(options: SessionOptions, deps: InteractiveDeps): Promise<OpenResult> {
   const opening = new AbortController();
   const onSigint = () => opening.abort();
   process.on("SIGINT", onSigint);
@@ -75,12 +102,21 @@ export async function runInteractive(options: CliOptions, deps: InteractiveDeps)
   process.off("SIGINT", onSigint);
   if (!opened.ok) {
     if (opened.message) writeError(`hearth: ${terminalText(opened.message)}\n`);
-    return opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode;
+    return { ...opened, exitCode: opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode };
   }
-  return drive(opened.session, options, deps);
+  return opened;
 }
 
-async function drive(session: RuntimeSession, options: CliOptions, deps: InteractiveDeps): Promise<number> {
+async function drive(first: RuntimeSession, options: CliOptions, deps: InteractiveDeps): Promise<number> {
+  let session = first;
+  /** The session that takes this one's place once it has closed (/clear, /fork, /resume). */
+  let replacement: RuntimeSession | null = null;
+  let stats = createSessionStats();
+  /** The picker shown in place of the prompt, and what to do with its outcome. */
+  let picker: { picker: Picker; done: (outcome: Exclude<PickerOutcome, null>) => void } | null = null;
+  /** Tab's matches, shown above the prompt until the next key. */
+  let completions: string[] = [];
+  const sources: { models?: Promise<string[]>; paths?: Promise<string[]> } = {};
   const { stdin, stdout } = deps;
   const theme = createTheme(deps.env);
   const transcript = createTranscript(theme, () => Math.max(20, stdout.columns || 80));
@@ -117,7 +153,10 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
     const request = transcript.permission;
     let bottom: string[];
     let cursor: { row: number; column: number };
-    if (request) {
+    if (picker) {
+      bottom = picker.picker.lines(theme, width, height - 2);
+      cursor = { row: bottom.length - 1, column: visibleWidth(bottom.at(-1) ?? "") };
+    } else if (request) {
       bottom = permissionLines(request, theme, width, height - 3);
       if (reasonFor === request.requestId) {
         const layout = reasonEditor.layout(width, "why not? ", "         ");
@@ -126,14 +165,18 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
       } else cursor = { row: bottom.length - 1, column: Math.min(width - 1, visibleEnd(bottom)) };
     } else {
       const layout = editor.layout(width, "› ", "  ");
-      cursor = { row: layout.cursorRow, column: layout.cursorColumn };
-      bottom = layout.rows;
+      const shown = completions.slice(0, 8).map((c) => theme.dim(truncate(`  ${c}`, width)));
+      if (completions.length > 8) shown.push(theme.dim(`  … ${completions.length - 8} more`));
+      cursor = { row: shown.length + layout.cursorRow, column: layout.cursorColumn };
+      bottom = [...shown, ...layout.rows];
     }
+    const percent = stats.contextPercent;
     const status = statusLine(
       transcript.status,
       hint || (transcript.busy ? "Esc interrupts" : ""),
       theme,
       width,
+      [percent === null ? "" : `context ${percent}%`, stats.latency ? latencyBadge(stats.latency) : ""],
     );
     // The live region must fit the screen, or its top could not be reached again: the oldest live lines go.
     const live = transcript.live(width).slice(-Math.max(0, height - bottom.length - 2));
@@ -169,9 +212,25 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
     prompts.add(text);
     const slash = parseSlash(text);
     switch (slash.type) {
-      case "prompt":
+      case "prompt": {
         transcript.queued(text);
-        session.submit({ type: "prompt", text: text.startsWith("//") ? text.slice(1) : text });
+        const attachments = mentionedPaths(text, session.info.cwd).map((path) => ({
+          type: "file" as const,
+          path,
+        }));
+        session.submit({
+          type: "prompt",
+          text: text.startsWith("//") ? text.slice(1) : text,
+          ...(attachments.length > 0 ? { attachments } : {}),
+        });
+        return;
+      }
+      case "front":
+        say([theme.dim(`› ${text}`)]);
+        void runFrontAction(slash.action, frontContext()).then(render, (error: Error) => {
+          say([theme.red(`/${slash.action} failed: ${error.message}`)]);
+          render();
+        });
         return;
       case "command":
         say([theme.dim(`› ${text}`)]);
@@ -189,6 +248,58 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
     }
   }
 
+  function frontContext(): Parameters<typeof runFrontAction>[1] {
+    return {
+      session,
+      busy: transcript.busy,
+      stats,
+      theme,
+      env: deps.env,
+      say,
+      render,
+      open: (changes) => openFront({ ...options, ...changes }, deps),
+      replace(next, clear) {
+        replacement = next;
+        if (clear) {
+          screen.reset();
+          writeOutput("\x1b[3J"); // the scrollback too, as clear(1) does
+        }
+        session.submit({ type: "close" });
+      },
+      pick(shown, done) {
+        picker = { picker: shown, done };
+        render();
+      },
+    };
+  }
+
+  /** Tab: completes the word before the cursor (a command, /model's or /mode's argument, an @path). */
+  async function complete(): Promise<void> {
+    const before = textBeforeCursor(editor);
+    const target = completionAt(before);
+    if (!target) return;
+    let candidates: readonly string[] = [];
+    if (target.kind === "command") candidates = SLASH_NAMES;
+    else if (target.kind === "mode") candidates = PERMISSION_MODES;
+    else if (target.kind === "model") {
+      setHint("looking for models…");
+      render();
+      sources.models ??= modelNames(session.info.cwd, deps.env).catch(() => []);
+      candidates = await sources.models;
+    } else {
+      sources.paths ??= workspacePaths(session.info.cwd).catch(() => []);
+      candidates = await sources.paths;
+    }
+    // The person typed on meanwhile: this completion is for text no longer there.
+    if (textBeforeCursor(editor) !== before) return;
+    const fuzzy = target.kind === "path" || target.kind === "model";
+    const result = completeWord(target.word, candidates, { fuzzy, takeFirst: target.kind === "command" });
+    if (result.replacement !== null) replaceBeforeCursor(editor, target.word, result.replacement);
+    completions = result.matches.length > 1 ? result.matches : [];
+    if (result.matches.length === 0) setHint(`nothing matches ${target.word || "here"}`);
+    render();
+  }
+
   function edit(target: InputEditor, key: Key): void {
     if (key.type === "paste" && target === editor) target.paste(key.text);
     else if (key.type === "text" || key.type === "paste") target.insert(key.text);
@@ -197,6 +308,21 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
 
   function onKey(key: Key): void {
     if (closing) return;
+    completions = [];
+    if (picker) {
+      const outcome = picker.picker.key(key);
+      if (outcome) {
+        const { done } = picker;
+        picker = null;
+        done(outcome);
+      }
+      render();
+      return;
+    }
+    if (key.type === "tab" && !transcript.permission) {
+      void complete();
+      return;
+    }
     if (key.type === "ctrl-c") {
       if (Date.now() - lastCtrlC < DOUBLE_PRESS_MS) {
         close();
@@ -297,9 +423,21 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   mark("input ready");
 
   let exitCode = EXIT_OK;
+  void updateWindow();
   try {
-    for await (const event of session.events) {
-      onEvent(event);
+    for (;;) {
+      for await (const event of session.events) {
+        onEvent(event);
+      }
+      if (!replacement) break;
+      // /clear, /fork, /resume: the next session's events from here on; its status starts from nothing.
+      session = replacement;
+      replacement = null;
+      sources.paths = undefined;
+      stats = createSessionStats();
+      Object.assign(transcript.status, { inputTokens: 0, outputTokens: 0, costUsd: null });
+      void updateWindow();
+      render();
     }
   } catch (error) {
     exitCode = 1;
@@ -318,7 +456,20 @@ async function drive(session: RuntimeSession, options: CliOptions, deps: Interac
   stdin.pause();
   return exitCode;
 
+  /** The context window of the session's model, for the status line's context used. */
+  async function updateWindow(): Promise<void> {
+    const model = session.info.model;
+    const window = await modelWindow(model, session.info.cwd, deps.env).catch(() => null);
+    if (window !== null && session.info.model === model) {
+      stats.window = window;
+      scheduleRender();
+    }
+  }
+
   function onEvent(event: SessionEvent): void {
+    stats.apply(event);
+    if (event.type === "session_info" && event.model !== transcript.status.model) void updateWindow();
+    if (event.type === "prompt_ended") sources.paths = undefined;
     history.push(...transcript.apply(event));
     if (event.type === "session_closed") return;
     if (event.type === "permission_requested" || event.type === "prompt_ended") render();

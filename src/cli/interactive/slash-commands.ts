@@ -1,6 +1,7 @@
 /**
- * The few slash commands of this first cut, each one command of the runtime (or the front's own exit/help).
- * A line that starts with "/" and names none of them is an unknown command, not a prompt.
+ * The slash commands: most are one command of the runtime; the front's own (exit, help, cost, doctor) and those
+ * that open another session (clear, fork, resume) are actions of the front. A line that starts with "/" and
+ * names none of them is an unknown command, not a prompt. (/init is not here yet.)
  */
 import type { Command } from "../../protocol/commands.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permissions.ts";
@@ -8,15 +9,48 @@ import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permission
 export type SlashResult =
   | { type: "command"; command: Command }
   | { type: "exit" }
+  /** An action of the front itself (front-actions.ts). */
+  | { type: "front"; action: FrontAction }
   | { type: "help"; lines: string[] }
   | { type: "problem"; text: string }
   | { type: "prompt" };
+
+export type FrontAction = "cost" | "clear" | "fork" | "doctor" | "resume";
+
+/** Every command name, for completion (aliases left out). */
+export const SLASH_NAMES = [
+  "model",
+  "mode",
+  "resume",
+  "fork",
+  "clear",
+  "undo",
+  "compact",
+  "cost",
+  "doctor",
+  "help",
+  "exit",
+] as const;
+
+const FRONT_ACTIONS: readonly string[] = [
+  "cost",
+  "clear",
+  "fork",
+  "doctor",
+  "resume",
+] satisfies FrontAction[];
 
 export const SLASH_HELP = [
   "/model <name>   use another model for the next prompts (provider/model, a bare name, a GGUF path)",
   `/mode <mode>    permission mode for the next tool calls: ${PERMISSION_MODES.join(", ")}`,
   "/undo           take back the file changes of the last prompt that changed files",
   "/compact        summarise the conversation so far to free the context window",
+  "/cost           tokens and cost of this session so far",
+  "/clear          clear the screen and start a new session in this workspace",
+  "/fork           a new session with this conversation so far (this one is kept as it is)",
+  "/resume         pick an earlier session of this directory and continue it",
+  "/doctor         check hearth's setup (settings, directories, sandbox, model servers)",
+  "Tab completes a command, /model's and /mode's argument, and @path (a file attached to the prompt)",
   "/help           this list; /exit (or Ctrl-D on an empty line, or Ctrl-C twice) ends the session",
   "Keys: Enter sends · Alt-Enter, Ctrl-J or a trailing \\ makes a new line · Esc interrupts · Up/Down recall",
 ];
@@ -44,6 +78,10 @@ export function parseSlash(text: string): SlashResult {
         return { type: "problem", text: `/mode needs one of ${PERMISSION_MODES.join(", ")}` };
       return { type: "command", command: { type: "set_mode", mode: argument as PermissionMode } };
     default:
+      if (FRONT_ACTIONS.includes(name)) {
+        if (argument) return { type: "problem", text: `/${name} takes no argument` };
+        return { type: "front", action: name as FrontAction };
+      }
       // A path typed as the prompt ("/tmp/x is empty, why?") is a prompt, not a command.
       if (name.includes("/")) return { type: "prompt" };
       return { type: "problem", text: `unknown command /${name}; /help lists them` };

@@ -1,6 +1,6 @@
 /**
  * The status line under the prompt: the model with a local or cloud badge, the permission mode, the tokens
- * used so far and (cloud) the cost; then what the front wants the user to know right now (a key hint).
+ * used so far and (cloud) the cost, the context used and a local model's latency; then what the front wants the user to know right now (a key hint).
  */
 import { truncate } from "./text-width.ts";
 import type { Theme } from "./theme.ts";
@@ -21,10 +21,21 @@ export function formatTokens(count: number): string {
   return `${(count / 1_000_000).toFixed(1)}M`;
 }
 
-export function statusLine(state: StatusState, hint: string, theme: Theme, width: number): string {
+/** `extras`: more facts after the tokens (context used, the latency badge), left out when empty. */
+export function statusLine(
+  state: StatusState,
+  hint: string,
+  theme: Theme,
+  width: number,
+  extras: string[] = [],
+): string {
   const badge = state.local ? "local" : "cloud";
   const tokens = `${formatTokens(state.inputTokens)} in / ${formatTokens(state.outputTokens)} out`;
   const cost = state.costUsd !== null && !state.local ? ` · $${state.costUsd.toFixed(2)}` : "";
-  const text = `${state.model} [${badge}] · ${state.mode} mode · ${tokens}${cost}${hint ? ` · ${hint}` : ""}`;
+  const more = extras
+    .filter(Boolean)
+    .map((extra) => ` · ${extra}`)
+    .join("");
+  const text = `${state.model} [${badge}] · ${state.mode} mode · ${tokens}${cost}${more}${hint ? ` · ${hint}` : ""}`;
   return theme.dim(truncate(text, width));
 }

@@ -1,0 +1,197 @@
+/**
+ * The terminal UI's slash commands, completion and @mentions, end to end: the built hearth in tmux
+ * (test/e2e/tmux.ts) against the fake model server. Asserted: the screen, the files, and what reached the server.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
+import { makeSandbox, writeSettings } from "./harness.ts";
+import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
+
+const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
+const servers: FakeServer[] = [];
+const terminals: Terminal[] = [];
+after(async () => {
+  for (const terminal of terminals) terminal.close();
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+async function withFake(script: FakeTurn[], files: Record<string, string> = {}) {
+  const fake = await startFakeServer({ script });
+  servers.push(fake);
+  const sandbox = makeSandbox(files);
+  writeSettings(sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, contextWindow: 10000 } },
+    model: "fake/m",
+    sandbox: { enabled: false },
+  });
+  return { fake, sandbox };
+}
+
+function open(sandbox: ReturnType<typeof makeSandbox>, args: string[] = []) {
+  const terminal = openTerminal(sandbox, args, { env: { NO_COLOR: "1" } });
+  terminals.push(terminal);
+  return terminal;
+}
+
+function requestText(fake: FakeServer, index: number): string {
+  return JSON.stringify(fake.modelRequests[index]?.body?.messages ?? []);
+}
+
+/** The line the prompt is typed on (the last one starting with "› "). */
+function inputLine(screen: string): string {
+  return (
+    screen
+      .split("\n")
+      .filter((line) => line.startsWith("› "))
+      .at(-1)
+      ?.trimEnd() ?? ""
+  );
+}
+
+test("Tab completes /mo to /model; /model switches, and the next request uses the new model", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([
+    { text: "Answered by m2.", usage: { input: 2400, output: 100 } },
+  ]);
+  const term = open(sandbox);
+  await term.waitFor(/fake\/m \[cloud\] · ask mode/);
+  term.type("/mo");
+  term.keys(["Tab"]);
+  await term.waitFor((screen) => inputLine(screen) === "› /model");
+  term.type("fake/m2");
+  term.keys(["Enter"]);
+  await term.waitFor(/now: fake\/m2/);
+  term.type("which model?");
+  term.keys(["Enter"]);
+  const screen = await term.waitFor(/done in[\s\S]*context 25%/);
+  assert.match(screen, /Answered by m2\./);
+  assert.equal(fake.modelRequests.length, 1);
+  assert.equal(fake.modelRequests[0].body?.model, "m2");
+});
+
+test("/resume: the picker lists this directory's sessions, filters, and the reopened session carries the earlier conversation", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([
+    { text: "Noted: banana." },
+    { text: "Something else." },
+    { text: "The word was banana." },
+  ]);
+  const first = open(sandbox, ["remember the word banana"]);
+  await first.waitFor(/Noted: banana\./);
+  first.keys(["C-d"]);
+  await first.waitFor(/\[exited 0\]/);
+
+  const term = open(sandbox, ["an unrelated question"]);
+  await term.waitFor(/Something else\./);
+  term.type("/resume");
+  term.keys(["Enter"]);
+  await term.waitFor(/resume a session of this directory \(1 of 1\)/);
+  term.type("banana");
+  await term.waitFor(/\(1 of 1\)[\s\S]*› \S+ +just now +remember the word banana/);
+  term.keys(["Enter"]);
+  await term.waitFor(
+    (screen) => !/resume a session of this directory/.test(screen.split("\n").slice(-10).join("\n")),
+  );
+  term.type("what was the word?");
+  term.keys(["Enter"]);
+  await term.waitFor(/The word was banana\./);
+  const last = requestText(fake, 2);
+  assert.match(last, /remember the word banana/);
+  assert.doesNotMatch(last, /an unrelated question/);
+});
+
+test("hearth -r with no id opens the same picker; Enter opens the session", { skip }, async () => {
+  const { fake, sandbox } = await withFake([{ text: "Noted: kiwi." }, { text: "It was kiwi." }]);
+  const first = open(sandbox, ["remember kiwi"]);
+  await first.waitFor(/Noted: kiwi\./);
+  first.keys(["C-d"]);
+  await first.waitFor(/\[exited 0\]/);
+  const term = open(sandbox, ["-r"]);
+  await term.waitFor(/remember kiwi/);
+  term.keys(["Enter"]);
+  await term.waitFor(/fake\/m \[cloud\]/);
+  term.type("and the word?");
+  term.keys(["Enter"]);
+  await term.waitFor(/It was kiwi\./);
+  assert.match(requestText(fake, 1), /remember kiwi/);
+});
+
+test("/undo after an edit puts the file back", { skip }, async () => {
+  const { sandbox } = await withFake(
+    [
+      { toolCalls: [{ name: "read", arguments: { path: "a.txt" } }] },
+      { toolCalls: [{ name: "edit", arguments: { path: "a.txt", old_string: "old", new_string: "new" } }] },
+      { text: "Edited." },
+    ],
+    { "a.txt": "old line\n" },
+  );
+  const term = open(sandbox, ["--permission-mode", "auto", "change it"]);
+  await term.waitFor(/Edited\./);
+  assert.equal(readFileSync(join(sandbox.project, "a.txt"), "utf8"), "new line\n");
+  term.type("/undo");
+  term.keys(["Enter"]);
+  await term.waitFor(/undone: turn/);
+  assert.equal(readFileSync(join(sandbox.project, "a.txt"), "utf8"), "old line\n");
+});
+
+test("@path: Tab completes it (fuzzy), the file's text reaches the model; a file a read may not see is refused", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([{ text: "It exports a constant." }], {
+    "src/answer.ts": "export const answer = 42;\n",
+    "src/other.md": "other\n",
+    ".env": "TOKEN=abc\n",
+    ".gitignore": "ignored/\n",
+    "ignored/answer.ts": "never offered\n",
+  });
+  const term = open(sandbox);
+  await term.waitFor(/ask mode/);
+  term.type("explain @answ");
+  term.keys(["Tab"]);
+  await term.waitFor((screen) => inputLine(screen) === "› explain @src/answer.ts");
+  term.keys(["Enter"]);
+  await term.waitFor(/It exports a constant\./);
+  assert.match(requestText(fake, 0), /export const answer = 42;/);
+  term.type("read @.env please");
+  term.keys(["Enter"]);
+  await term.waitFor(/cannot attach \.env/);
+  assert.equal(fake.modelRequests.length, 1, "the refused prompt never reached the model");
+});
+
+test("/cost sums the prompts; /fork keeps the conversation; /clear starts a new session without it; /doctor prints its checks", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([
+    { text: "Noted: plum.", usage: { input: 1200, output: 30 } },
+    { text: "Forked and remembering." },
+    { text: "A fresh start." },
+  ]);
+  const term = open(sandbox, ["remember plum"]);
+  await term.waitFor(/Noted: plum\./);
+  term.type("/cost");
+  term.keys(["Enter"]);
+  await term.waitFor(/1 prompt · tokens: 1\.2k in, 30 out/);
+  term.type("/fork");
+  term.keys(["Enter"]);
+  await term.waitFor(/opening a fork…/);
+  term.type("still there?");
+  term.keys(["Enter"]);
+  await term.waitFor(/Forked and remembering\./);
+  assert.match(requestText(fake, 1), /remember plum/);
+  term.type("/clear");
+  term.keys(["Enter"]);
+  await term.waitFor((screen) => !/Forked and remembering/.test(screen));
+  term.type("anything?");
+  term.keys(["Enter"]);
+  await term.waitFor(/A fresh start\./);
+  assert.doesNotMatch(requestText(fake, 2), /remember plum/);
+  term.type("/doctor");
+  term.keys(["Enter"]);
+  await term.waitFor(/^(ok|warn|fail) +user settings/m);
+});
