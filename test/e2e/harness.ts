@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FakeTurn } from "../fake-server/script.ts";
+import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli.cjs");
 if (!existsSync(CLI)) throw new Error("dist/cli.cjs is missing: run `npm run build` (npm test does it)");
@@ -45,6 +47,28 @@ export function writeSettings(sandbox: Sandbox, where: "user" | "project", setti
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, typeof settings === "string" ? settings : JSON.stringify(settings, null, 2));
   return path;
+}
+
+/**
+ * A fake model server with `script` (pushed onto `servers` for the file's `after` to close) and a sandbox whose
+ * user settings make it the model `fake/m` (OpenAI chat), with the OS sandbox off. `provider` adds to the
+ * provider's settings (a context window, say).
+ */
+export async function fakeModelSandbox(
+  servers: FakeServer[],
+  script: FakeTurn[],
+  files: Record<string, string> = {},
+  provider: Record<string, unknown> = {},
+): Promise<{ fake: FakeServer; sandbox: Sandbox }> {
+  const fake = await startFakeServer({ script });
+  servers.push(fake);
+  const sandbox = makeSandbox(files);
+  writeSettings(sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, ...provider } },
+    model: "fake/m",
+    sandbox: { enabled: false },
+  });
+  return { fake, sandbox };
 }
 
 export type RunResult = {

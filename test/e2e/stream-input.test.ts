@@ -10,8 +10,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { FakeTurn } from "../fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
-import { makeSandbox, runHearth, type Sandbox, writeSettings } from "./harness.ts";
+import type { FakeServer } from "../fake-server/server.ts";
+import { fakeModelSandbox, makeSandbox, runHearth, type Sandbox } from "./harness.ts";
 
 const servers: FakeServer[] = [];
 after(async () => {
@@ -22,17 +22,8 @@ const STREAM = ["-p", "--input-format", "stream-json", "--output-format", "strea
 
 type Event = Record<string, unknown>;
 
-async function withFake(script: FakeTurn[], files: Record<string, string> = { "notes.txt": "hello\n" }) {
-  const fake = await startFakeServer({ script });
-  servers.push(fake);
-  const sandbox = makeSandbox(files);
-  writeSettings(sandbox, "user", {
-    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
-    model: "fake/m",
-    sandbox: { enabled: false },
-  });
-  return { fake, sandbox };
-}
+const withFake = (script: FakeTurn[], files: Record<string, string> = { "notes.txt": "hello\n" }) =>
+  fakeModelSandbox(servers, script, files);
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 const prompt = (text: string) => line({ type: "prompt", text });

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { FakeTurn } from "../fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
-import { makeSandbox, writeSettings } from "./harness.ts";
+import type { FakeServer } from "../fake-server/server.ts";
+import { fakeModelSandbox, type makeSandbox } from "./harness.ts";
 import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
 
 const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
@@ -19,17 +19,8 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function withFake(script: FakeTurn[], files: Record<string, string> = {}) {
-  const fake = await startFakeServer({ script });
-  servers.push(fake);
-  const sandbox = makeSandbox(files);
-  writeSettings(sandbox, "user", {
-    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1`, contextWindow: 10000 } },
-    model: "fake/m",
-    sandbox: { enabled: false },
-  });
-  return { fake, sandbox };
-}
+const withFake = (script: FakeTurn[], files: Record<string, string> = {}) =>
+  fakeModelSandbox(servers, script, files, { contextWindow: 10000 });
 
 function open(sandbox: ReturnType<typeof makeSandbox>, args: string[] = []) {
   const terminal = openTerminal(sandbox, args, { env: { NO_COLOR: "1" } });

@@ -8,8 +8,8 @@ import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { FakeTurn } from "../fake-server/script.ts";
-import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
-import { CLI, makeSandbox, runHearth, writeSettings } from "./harness.ts";
+import type { FakeServer } from "../fake-server/server.ts";
+import { CLI, fakeModelSandbox, type makeSandbox, runHearth } from "./harness.ts";
 import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
 
 const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
@@ -22,17 +22,8 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function withFake(script: FakeTurn[], files: Record<string, string> = {}) {
-  const fake = await startFakeServer({ script });
-  servers.push(fake);
-  const sandbox = makeSandbox(files);
-  writeSettings(sandbox, "user", {
-    providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
-    model: "fake/m",
-    sandbox: { enabled: false },
-  });
-  return { fake, sandbox };
-}
+const withFake = (script: FakeTurn[], files: Record<string, string> = {}) =>
+  fakeModelSandbox(servers, script, files);
 
 function open(
   sandbox: ReturnType<typeof makeSandbox>,

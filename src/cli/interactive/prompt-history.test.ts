@@ -9,18 +9,18 @@ const noRedact = (text: string) => text;
 
 test("prompts are kept per workspace, in a 0600 file, across openings", () => {
   const state = mkdtempSync(join(tmpdir(), "hearth-history-"));
-  const first = openPromptHistory(state, "/work/a", noRedact);
+  const first = openPromptHistory(state, "/projects/a", noRedact);
   assert.deepEqual(first.entries, []);
   first.add("fix the bug");
   first.add("fix the bug");
   first.add("multi\nline");
-  assert.deepEqual(openPromptHistory(state, "/work/a", noRedact).entries, ["fix the bug", "multi\nline"]);
+  assert.deepEqual(openPromptHistory(state, "/projects/a", noRedact).entries, ["fix the bug", "multi\nline"]);
   assert.deepEqual(
-    openPromptHistory(state, "/work/b", noRedact).entries,
+    openPromptHistory(state, "/projects/b", noRedact).entries,
     [],
     "another workspace has its own",
   );
-  assert.equal(statSync(promptHistoryPath(state, "/work/a")).mode & 0o777, 0o600);
+  assert.equal(statSync(promptHistoryPath(state, "/projects/a")).mode & 0o777, 0o600);
 });
 
 test("capped: only the newest entries are kept, and the file is compacted", () => {
