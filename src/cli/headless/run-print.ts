@@ -14,6 +14,7 @@ import { createOutput } from "./output-formats.ts";
 import { createPromptReport } from "./prompt-report.ts";
 import { readPrompt } from "./read-prompt.ts";
 import { headlessRefusal, refusalLine } from "./refusal-texts.ts";
+import { listenForStop } from "./stop-signals.ts";
 import { createToolProgress, showToolProgress } from "./tool-progress.ts";
 
 export type PrintDeps = {
@@ -53,32 +54,18 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
   mark("headless loaded");
   const say = sayOnStderr;
 
-  let interrupts = 0;
   // Before the session is open, Ctrl-C stops opening it (a local server probe); then it interrupts the prompt.
-  const opening = new AbortController();
-  let interrupt: () => void = () => opening.abort();
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-    say("interrupted");
-    interrupt();
-  };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
-  const stopListening = () => {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
-  };
+  const signals = listenForStop(say);
 
   const prompt = await readPrompt(options.prompt, deps.stdin, { notice: say });
-  const opened = await openHeadlessSession(options, deps, opening.signal);
+  const opened = await openHeadlessSession(options, deps, signals.opening);
   if (!opened.ok) {
-    stopListening();
+    signals.off();
     if (opened.message) say(opened.message);
-    return interrupts > 0 ? EXIT_INTERRUPTED : opened.exitCode;
+    return signals.stopped ? EXIT_INTERRUPTED : opened.exitCode;
   }
   const { session } = opened;
-  interrupt = () => session.submit({ type: "interrupt" });
+  signals.onStop(() => session.submit({ type: "interrupt" }));
 
   const report = createPromptReport({
     output: await createOutput(options.outputFormat, writeOutput),
@@ -99,7 +86,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
       session.submit({ type: "close" });
     }
   }
-  stopListening();
+  signals.off();
 
   /** Nobody to ask: refused, with what would allow it. */
   function refuse(event: AgentEventOf<"permission_requested">): void {
@@ -115,7 +102,7 @@ export async function runPrint(options: CliOptions, deps: PrintDeps): Promise<nu
     });
   }
 
-  if (!ended) return interrupts > 0 ? EXIT_INTERRUPTED : EXIT_FAILED;
+  if (!ended) return signals.stopped ? EXIT_INTERRUPTED : EXIT_FAILED;
   // The result is the last line, after the session's events (as Claude Code's stream ends with its result).
   return report.end(ended, Date.now() - startedAt);
 }

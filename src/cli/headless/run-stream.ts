@@ -21,6 +21,7 @@ import { createOutput } from "./output-formats.ts";
 import { createPromptReport } from "./prompt-report.ts";
 import { refusalLine } from "./refusal-texts.ts";
 import { openHeadlessSession, type PrintDeps, sayOnStderr } from "./run-print.ts";
+import { listenForStop } from "./stop-signals.ts";
 import { parseInputLine } from "./stream-input.ts";
 import { createToolProgress, showToolProgress } from "./tool-progress.ts";
 
@@ -32,37 +33,24 @@ export async function runStream(options: CliOptions, deps: PrintDeps): Promise<n
   mark("headless loaded");
   const say = sayOnStderr;
 
-  let signals = 0;
-  // Before the session is open, a signal stops opening it; then it stops the run (stop(), below).
-  const opening = new AbortController();
-  let stop: () => void = () => opening.abort();
-  const onSignal = () => {
-    signals++;
-    if (signals > 1) process.exit(EXIT_INTERRUPTED);
-    say("interrupted");
-    stop();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const stopListening = () => {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  };
+  // Before the session is open, a signal stops opening it; then it stops the run (stop, below).
+  const signals = listenForStop(say);
 
-  const opened = await openHeadlessSession(options, deps, opening.signal);
+  const opened = await openHeadlessSession(options, deps, signals.opening);
   if (!opened.ok) {
-    stopListening();
+    signals.off();
     if (opened.message) say(opened.message);
-    return signals > 0 ? EXIT_INTERRUPTED : opened.exitCode;
+    return signals.stopped ? EXIT_INTERRUPTED : opened.exitCode;
   }
   const { session } = opened;
   const input = createInterface({ input: deps.stdin(), crlfDelay: Number.POSITIVE_INFINITY });
   let inputClosed = false;
-  stop = () => {
+  const stop = () => {
     inputClosed = true;
     input.close();
     session.submit({ type: "close" });
   };
+  signals.onStop(stop);
   const { sessionId } = session.info;
   const report = createPromptReport({
     output: await createOutput(options.outputFormat, writeOutput),
@@ -97,10 +85,10 @@ export async function runStream(options: CliOptions, deps: PrintDeps): Promise<n
       if (code !== EXIT_OK) exitCode = code;
     }
   }
-  stopListening();
+  signals.off();
   input.close();
   await reading;
-  return signals > 0 ? EXIT_INTERRUPTED : exitCode;
+  return signals.stopped ? EXIT_INTERRUPTED : exitCode;
 
   /** Submits each line's command until stdin ends or the session closes; then closes once all have run. */
   async function readCommands(): Promise<void> {
