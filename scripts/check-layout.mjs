@@ -28,8 +28,10 @@ const ALLOWED = {
   providers: ["store", "egress", ...BOTTOM],
   agent: ["providers", ...BOTTOM],
   delegate: ["agent", "tools", "mcp", "policy", "providers", "store", "secrets", "egress", ...BOTTOM],
+  // The model gateway's wire formats and server (hearth serve): providers and the agent's response step, no runtime.
+  gateway: ["agent", "providers", "store", "secrets", "egress", ...BOTTOM],
   runtime: [...MIDDLE, ...BOTTOM],
-  cli: ["runtime", ...MIDDLE, ...BOTTOM],
+  cli: ["runtime", "gateway", ...MIDDLE, ...BOTTOM],
 };
 const MAX_LINES = 800;
 const IMPORT = /(?:\bfrom|\bimport\s*\(|\bimport)\s*["'](\.[^"']+)["']/g;

@@ -37,6 +37,8 @@ export type HttpClientOptions = {
   onExchange?: (exchange: Exchange) => void;
   /** Called before a request is made; throw an HttpError to refuse it (offline mode). */
   beforeRequest?: (request: HttpRequest, url: URL) => void;
+  /** Connections held open per protocol (default 8); the model gateway serves many streams at once. */
+  maxSockets?: number;
 };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
@@ -48,7 +50,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (!agent) {
       // https (and tls) load only when a request needs them.
       const mod = protocol === "https:" ? await import("node:https") : http;
-      agent = new mod.Agent({ keepAlive: true, maxSockets: 8 });
+      agent = new mod.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 });
       agents.set(protocol, agent);
     }
     return agent;

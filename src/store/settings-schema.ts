@@ -30,11 +30,25 @@ export const ProviderSettingsSchema = z.strictObject({
   images: z.optional(z.union([z.boolean(), z.array(z.string().check(z.minLength(1)))])),
 });
 
+const modelSpec = z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"'));
+
+/** `hearth serve`, the local model gateway (read from the user's file only: a project file cannot set it). */
+export const ServeSettingsSchema = z.strictObject({
+  /** The key every request must carry (x-api-key or a bearer token); HEARTH_SERVE_KEY wins. */
+  key: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
+  /** Port on 127.0.0.1 (default 4517; --port wins). */
+  port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
+  /** The model for requests whose model name matches nothing in `models` (--model wins). */
+  model: z.optional(modelSpec),
+  /** Request model names (exact, or with `*` wildcards: "claude-*") to hearth models ("ollama/qwen2.5-coder:7b"). */
+  models: z.optional(z.record(z.string().check(z.minLength(1)), modelSpec)),
+  /** Requests the embedded engine holds waiting while it answers one (default 8); more get 429. */
+  queue: z.optional(z.int().check(z.minimum(0))),
+});
+
 export const SettingsSchema = z.object({
   /** Default model, "<provider>/<model>". */
-  model: z.optional(
-    z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"')),
-  ),
+  model: z.optional(modelSpec),
   permissionMode: z.optional(z.enum(PERMISSION_MODES)),
   maxTurns: z.optional(positiveInt),
   /** Wall clock for a whole run (like --max-time): seconds, or a duration such as "90s", "30m", "1h". */
@@ -130,9 +144,11 @@ export const SettingsSchema = z.object({
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
   /** Seconds across all attempts of one model request after which no new attempt starts (default: by kind). */
   requestRetryBudget: z.optional(z.number().check(z.positive())),
+  serve: z.optional(ServeSettingsSchema),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
 export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
+export type ServeSettings = z.infer<typeof ServeSettingsSchema>;
 
 export const KNOWN_SETTINGS = new Set(Object.keys(SettingsSchema.shape));

@@ -18,6 +18,17 @@ const github = `ghp_${"Z9y8X7w6V5".repeat(4)}`;
 const xai = `xai-${"Q1w2E3r4T5".repeat(6)}`;
 
 describe("findSecretsInSettings", () => {
+  it("leaves serve.key alone (the gateway's own key) but not a provider key anywhere else under serve", () => {
+    const key = digest("serve", "base64url", 32);
+    assert.deepEqual(findSecretsInSettings({ serve: { key } }), []);
+    const found = findSecretsInSettings({ serve: { key, models: { "claude-*": anthropic } } });
+    assert.deepEqual(
+      found.map((s) => s.path),
+      ["serve.models.claude-*"],
+    );
+    assert.equal(findSecretsInSettings({ other: { key } }).length, 1);
+  });
+
   it("finds provider keys by their shape, wherever they are", () => {
     const settings = {
       model: anthropic,

@@ -61,8 +61,14 @@ export function findSecretsInSettings(value: unknown): SettingsSecret[] {
   return found;
 }
 
+/** `serve.key` is hearth's own gateway key, meant for the user's settings file (not a provider's key). */
+function isGatewayKey(segments: Array<string | number>): boolean {
+  return segments.length === 2 && segments[0] === "serve" && segments[1] === "key";
+}
+
 function walk(value: unknown, segments: Array<string | number>, found: SettingsSecret[]): void {
   if (typeof value === "string") {
+    if (isGatewayKey(segments)) return;
     const why = describeSecret(value, fieldName(segments));
     if (why) {
       const provider = providerFromPath(segments) ?? why.provider;
