@@ -30,7 +30,9 @@ export const ProviderSettingsSchema = z.strictObject({
   images: z.optional(z.union([z.boolean(), z.array(z.string().check(z.minLength(1)))])),
 });
 
-const modelSpec = z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"'));
+const modelSpec = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_.-]+(\/.+)?$/, 'must look like "<provider>/<model>"'));
 
 /** `hearth serve`, the local model gateway (read from the user's file only: a project file cannot set it). */
 export const ServeSettingsSchema = z.strictObject({
