@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import type { FakeTurn } from "../../test/fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
 import { fakeBackend, GATEWAY_KEY, startGateway, type TestGateway } from "../../test/support/gateway.ts";
 
@@ -40,7 +41,7 @@ after(async () => {
 });
 
 /** A fake server scripted for one test, and the gateway pointed at it. */
-async function scripted(script: Parameters<typeof startFakeServer>[0]["script"]): Promise<FakeServer> {
+async function scripted(script: FakeTurn[]): Promise<FakeServer> {
   await fake.close();
   fake = await startFakeServer({ script });
   await gateway.close();
