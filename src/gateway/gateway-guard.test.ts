@@ -73,7 +73,11 @@ describe("gateway guard", () => {
 
   it("refuses a wrong key in either header, and never echoes it", async () => {
     const wrong = `${GATEWAY_KEY.slice(0, -1)}X`;
-    for (const headers of [{ "x-api-key": wrong }, { authorization: `Bearer ${wrong}` }]) {
+    const attempts: Array<Record<string, string>> = [
+      { "x-api-key": wrong },
+      { authorization: `Bearer ${wrong}` },
+    ];
+    for (const headers of attempts) {
       const response = await raw({ path: "/v1/messages", body: MESSAGE, headers });
       assert.equal(response.status, 401);
       assert.ok(!response.body.includes(wrong), response.body);
