@@ -66,7 +66,13 @@ export function parseAnthropicRequest(body: unknown, options: { countOnly?: bool
   if (!options.countOnly && !(Number.isInteger(body.max_tokens) && (body.max_tokens as number) > 0))
     return { ok: false, message: "max_tokens: a positive integer is required" };
   const messages: Message[] = [];
+  const system = [joinedText(body.system)];
   for (const [index, item] of body.messages.entries()) {
+    // Claude Code puts some context in messages with the role "system": it joins the system prompt.
+    if (isRecord(item) && item.role === "system") {
+      system.push(joinedText(item.content));
+      continue;
+    }
     const problem = readMessage(item, messages);
     if (problem) return { ok: false, message: `messages.${index}: ${problem}` };
   }
@@ -91,7 +97,7 @@ export function parseAnthropicRequest(body: unknown, options: { countOnly?: bool
       model: body.model,
       stream: body.stream === true,
       request: {
-        system: joinedText(body.system),
+        system: system.filter(Boolean).join("\n\n"),
         messages,
         tools: choice === "none" ? [] : tools,
         maxOutputTokens: typeof body.max_tokens === "number" ? body.max_tokens : undefined,
@@ -105,7 +111,7 @@ export function parseAnthropicRequest(body: unknown, options: { countOnly?: bool
 function readMessage(item: unknown, out: Message[]): string | undefined {
   if (!isRecord(item)) return "a message must be an object";
   const { role, content } = item;
-  if (role !== "user" && role !== "assistant") return 'role must be "user" or "assistant"';
+  if (role !== "user" && role !== "assistant") return 'role must be "user", "assistant" or "system"';
   if (typeof content === "string") {
     out.push(role === "user" ? { role, content } : assistant([{ type: "text", text: content }]));
     return undefined;
