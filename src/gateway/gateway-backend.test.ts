@@ -144,9 +144,10 @@ describe("bounded queue", () => {
     const { fake, gateway } = await setup([slow, slow], {}, queue);
     const url = `${gateway.url}/v1/chat/completions`;
     const first = postJson(url, chat("one"));
-    await new Promise((resolve) => setTimeout(resolve, 30));
     const second = postJson(url, chat("two"));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Both are in: one running, one waiting (polled: the machine may be slow to deliver them).
+    while (queue.size().running + queue.size().waiting < 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const third = await postJson(url, chat("three"));
     assert.equal(third.status, 429);
     assert.equal(third.headers.get("retry-after"), "2");
