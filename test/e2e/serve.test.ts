@@ -257,7 +257,7 @@ describe("real agent CLIs through hearth serve", () => {
     // Both model requests reached Ollama's native API, with the real window as num_ctx.
     const chats = scripted.modelRequests.filter((r) => r.path === "/api/chat");
     assert.equal(chats.length, 2);
-    assert.equal((chats[0].body?.options as { num_ctx: number }).num_ctx, 65536);
+    assert.equal((chats[0].body as { options: { num_ctx: number } }).options.num_ctx, 65536);
     assert.match(serve.stderr(), /POST \/v1\/messages claude-\S+ -> ollama\/qwen2\.5-coder:7b 200/);
     await serve.stop();
   });
