@@ -167,18 +167,27 @@ async function answer(
     });
     res.write(stream.start());
   };
+  // Deltas that arrive in one turn of the event loop (one read from the backend) leave in one write.
+  let corked = false;
+  const write = (frames: string) => {
+    if (!frames) return;
+    open();
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(() => {
+        corked = false;
+        res.uncork();
+      });
+    }
+    res.write(frames);
+  };
   const sink = {
     text: (delta: string) => {
-      if (!stream) return;
-      open();
-      res.write(stream.text(delta));
+      if (stream) write(stream.text(delta));
     },
     reasoning: (delta: string) => {
-      if (!stream) return;
-      const frames = stream.reasoning(delta);
-      if (!frames) return;
-      open();
-      res.write(frames);
+      if (stream) write(stream.reasoning(delta));
     },
   };
   const outcome = await callModel(backend, http, wire.request, sink, { signal, stream: wire.stream });
