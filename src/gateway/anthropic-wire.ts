@@ -288,6 +288,7 @@ export function anthropicStream(meta: ResponseMeta): WireStream {
       );
       return out + sse({ type: "message_stop" }, "message_stop");
     },
+    ping: () => sse({ type: "ping" }, "ping"),
     fail: (error: ProviderError) =>
       close() + sse(anthropicError(error.status ?? 500, error.message), "error"),
   };

@@ -137,6 +137,32 @@ describe("backend failures", () => {
   });
 });
 
+describe("slow models", () => {
+  it("opens the stream and pings while the model has not answered, then streams the answer", async () => {
+    const fake = await startFakeServer({ script: [{ text: "late answer", frameDelayMs: 120 }] });
+    const gateway = await startGateway(
+      { default: await fakeBackend(fake.url, "openai-chat") },
+      { pingMs: 40 },
+    );
+    open.push(gateway, fake);
+    const response = await postJson(`${gateway.url}/v1/messages`, {
+      model: "claude-x",
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(response.status, 200);
+    const events = [...response.text.matchAll(/^event: (\w+)/gm)].map((m) => m[1]);
+    assert.equal(events[0], "message_start");
+    assert.equal(events[1], "ping");
+    const firstDelta = events.indexOf("content_block_delta");
+    assert.ok(firstDelta > 1);
+    // No ping once the answer has started.
+    assert.ok(!events.slice(firstDelta).includes("ping"), events.join(","));
+    assert.equal(events.at(-1), "message_stop");
+  });
+});
+
 describe("bounded queue", () => {
   it("answers 429 with retry-after when the queue is full, and the waiting requests in turn", async () => {
     const slow: FakeTurn = { text: "slow answer", frameDelayMs: 150 };

@@ -29,16 +29,20 @@ export type GatewayOptions = {
   modelNames(): string[];
   /** The HTTP client every upstream request goes through (egress ledger, offline guard). */
   http: HttpClient;
-  /** Host names requests may name besides loopback ones. */
-  hosts?: string[];
+  /** Listening on more than loopback: requests may name the gateway by any IP address (see request-guard.ts). */
+  ipHosts?: boolean;
   /** Largest request body taken, in bytes (default 32 MB). */
   maxBodyBytes?: number;
   /** One line per request (method, path, model, backend, status, time); never the key or the body. */
   log?: (line: string) => void;
   now?: () => number;
+  /** How often a stream whose model has not answered yet sends a ping (default 5 s). */
+  pingMs?: number;
 };
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+/** How often a stream that has nothing to say yet sends a ping. */
+const DEFAULT_PING_MS = 5000;
 /** Seconds a 429 from a full queue asks the caller to wait. */
 const QUEUE_RETRY_AFTER_S = 2;
 
@@ -61,7 +65,7 @@ const ID_PREFIX: Record<WireFormat, string> = {
 export function createGatewayHandler(
   options: GatewayOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const guard = createRequestGuard({ key: options.key, hosts: options.hosts });
+  const guard = createRequestGuard({ key: options.key, ipHosts: options.ipHosts });
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   return (req, res) => {
@@ -131,7 +135,12 @@ export function createGatewayHandler(
         }
       }
       try {
-        await answer(res, route, parsed.value, choice.backend, options.http, controller.signal, now);
+        await answer(res, route, parsed.value, choice.backend, {
+          http: options.http,
+          signal: controller.signal,
+          now,
+          pingMs: options.pingMs ?? DEFAULT_PING_MS,
+        });
       } finally {
         release?.();
       }
@@ -146,9 +155,7 @@ async function answer(
   route: Route,
   wire: WireRequest,
   backend: Backend,
-  http: HttpClient,
-  signal: AbortSignal,
-  now: () => number,
+  { http, signal, now, pingMs }: { http: HttpClient; signal: AbortSignal; now: () => number; pingMs: number },
 ): Promise<void> {
   const meta: ResponseMeta = {
     id: `${ID_PREFIX[route.format]}${shortRandom(24)}`,
@@ -182,15 +189,27 @@ async function answer(
     }
     res.write(frames);
   };
+  let spoke = false;
   const sink = {
     text: (delta: string) => {
+      spoke = true;
       if (stream) write(stream.text(delta));
     },
     reasoning: (delta: string) => {
+      spoke = true;
       if (stream) write(stream.reasoning(delta));
     },
   };
-  const outcome = await callModel(backend, http, wire.request, sink, { signal, stream: wire.stream });
+  // A local model may think for minutes before its first token: the stream opens and pings meanwhile, so the
+  // caller's idle timeouts do not fire (a failure after that arrives as the format's error event).
+  const pings = stream
+    ? setInterval(() => {
+        if (!spoke) write(stream.ping());
+      }, pingMs)
+    : undefined;
+  const outcome = await callModel(backend, http, wire.request, sink, { signal, stream: wire.stream }).finally(
+    () => clearInterval(pings),
+  );
   if (signal.aborted) {
     res.destroy();
     return;

@@ -21,6 +21,7 @@ import {
   messageText,
   type ParsedRequest,
   type ResponseMeta,
+  SSE_COMMENT_PING,
   sse,
   toolNamesById,
   type WireCodec,
@@ -229,6 +230,7 @@ export function chatStream(meta: ResponseMeta, options: { usage: boolean }): Wir
   return {
     start: () => chunk({ role: "assistant", content: "" }),
     text: (delta) => chunk({ content: delta }),
+    ping: () => SSE_COMMENT_PING,
     reasoning: (delta) => chunk({ reasoning_content: delta }),
     finish(message) {
       let out = "";

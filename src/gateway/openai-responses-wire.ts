@@ -16,6 +16,7 @@ import {
   messageText,
   type ParsedRequest,
   type ResponseMeta,
+  SSE_COMMENT_PING,
   sse,
   toolNamesById,
   type WireCodec,
@@ -299,6 +300,7 @@ export function responsesStream(meta: ResponseMeta): WireStream {
         })
       );
     },
+    ping: () => SSE_COMMENT_PING,
     reasoning: () => "",
     finish(message) {
       let out = closeText();

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { isIP } from "node:net";
 import { isLoopbackHost } from "../egress/offline.ts";
 
 export type GuardRefusal = { status: 401 | 403; message: string };
@@ -14,14 +15,16 @@ export type RequestGuard = (headers: IncomingHttpHeaders) => GuardRefusal | null
 
 export function createRequestGuard(options: {
   key: string;
-  /** Host names besides loopback ones that requests may name (the address it was told to listen on). */
-  hosts?: string[];
+  /**
+   * Listening on more than loopback: a Host that is an IP address is taken too (other machines name the gateway
+   * by its address; a rebinding page can only name its own domain).
+   */
+  ipHosts?: boolean;
 }): RequestGuard {
   const expected = digest(options.key);
-  const hosts = new Set((options.hosts ?? []).map((host) => host.toLowerCase()));
   return (headers) => {
     const host = headers.host ?? "";
-    if (!isLoopbackHost(host) && !hosts.has(hostName(host)))
+    if (!isLoopbackHost(host) && !(options.ipHosts && isIP(hostName(host).replace(/^\[|\]$/g, "")) !== 0))
       return { status: 403, message: `host ${JSON.stringify(host)} is not this gateway's address` };
     if (headers.origin !== undefined)
       return { status: 403, message: "requests from web pages (with an Origin header) are refused" };

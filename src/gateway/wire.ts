@@ -38,7 +38,12 @@ export type WireStream = {
   finish(message: AssistantMessage): string;
   /** The response failed after the stream started. */
   fail(error: ProviderError): string;
+  /** Something to send while a slow model has not answered yet, so the caller's idle timers do not fire. */
+  ping(): string;
 };
+
+/** An SSE comment: every SSE client skips it. */
+export const SSE_COMMENT_PING = ": ping\n\n";
 
 export type WireCodec = {
   parse(body: unknown): ParsedRequest;

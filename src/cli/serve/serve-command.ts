@@ -126,7 +126,7 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv, io: Serve
     http,
     backendFor: backends.backendFor,
     modelNames: backends.modelNames,
-    hosts: isLoopbackHost(host) ? [] : [urlHost(host)],
+    ipHosts: !isLoopbackHost(host),
     // Through the process redactor: no key (the gateway's or a provider's) reaches the terminal.
     log: values.quiet ? undefined : (line) => output.err(processRedactor().redact(`hearth serve: ${line}\n`)),
   });
