@@ -159,6 +159,8 @@ describe("hearth serve: the command", () => {
     writeSettings(sandbox, "user", {
       providers: { fake: { api: "openai-chat", baseUrl: `${fake.url}/v1` } },
     });
+    // A repository's settings cannot choose the key (nor the models): only the user's own file is read.
+    writeSettings(sandbox, "project", { serve: { key: "key-chosen-by-a-cloned-repo" } });
     const serve = await startServe(sandbox, ["--model", "fake/m"]);
     const key = /^key: (\S+)/m.exec(serve.stdout)?.[1];
     assert.ok(key && key.length >= 32, serve.stdout);
@@ -169,6 +171,7 @@ describe("hearth serve: the command", () => {
         body: JSON.stringify({ model: "any", messages: [{ role: "user", content: "hi" }] }),
       });
     assert.equal((await request({})).status, 401);
+    assert.equal((await request({ "x-api-key": "key-chosen-by-a-cloned-repo" })).status, 401);
     const ok = await request({ authorization: `Bearer ${key}` });
     assert.equal(ok.status, 200);
     assert.equal(
