@@ -150,9 +150,6 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv, io: Serve
     output.err(
       `hearth: warning: listening on ${host}, not only this machine: anyone who can reach it and has the key can use your models\n`,
     );
-  output.say(
-    `hearth serve: listening on ${url} (Anthropic /v1/messages, OpenAI /v1/chat/completions, /v1/responses)`,
-  );
   if (!fixedKey)
     output.say(
       `key: ${key}   (new each start; set HEARTH_SERVE_KEY or serve.key in settings to keep one, then hearth serve --print-env claude|codex)`,
@@ -160,6 +157,10 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv, io: Serve
   // From here on the key is a secret like any other: never in a log line.
   processRedactor().add(key);
   if (offline) output.say("offline: only local models are served");
+  // Last, so that a script reading stdout knows everything above is there once it sees this line.
+  output.say(
+    `hearth serve: listening on ${url} (Anthropic /v1/messages, OpenAI /v1/chat/completions, /v1/responses)`,
+  );
   io.listening?.(url);
 
   await (io.stopped ?? stopSignal());
