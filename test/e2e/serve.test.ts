@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { engineDir, installedEngineVersion } from "../../src/providers/embedded-engine.ts";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 import { CLI, makeSandbox, runHearth, type Sandbox, writeSettings } from "./harness.ts";
@@ -206,6 +207,50 @@ describe("hearth serve: the command", () => {
       .split("\n")
       .map((line) => (JSON.parse(line) as { host: string }).host);
     assert.ok(hosts.length > 0 && hosts.every((host) => host.startsWith("127.0.0.1:")), egress.stdout);
+  });
+});
+
+const ENGINE_DIR = engineDir(process.env);
+const GGUF = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/llama-2-tiny-random.gguf");
+
+describe("hearth serve on the embedded engine", () => {
+  it("serves a GGUF file in-process, one request at a time, 429 with retry-after past serve.queue", {
+    skip: installedEngineVersion(ENGINE_DIR)
+      ? false
+      : `the embedded engine is not installed in ${ENGINE_DIR}: run hearth engine install (or set HEARTH_ENGINE_DIR)`,
+  }, async () => {
+    const sandbox = makeSandbox();
+    writeSettings(sandbox, "user", {
+      local: { threads: 1, contextSize: 2048 },
+      serve: { key: KEY, queue: 0, models: { "gpt-*": `local/${GGUF}` } },
+    });
+    const serve = await startServe(sandbox, [], { HEARTH_ENGINE_DIR: ENGINE_DIR });
+    const post = (maxTokens: number, stream: boolean) =>
+      fetch(`${serve.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({
+          model: "gpt-x",
+          max_tokens: maxTokens,
+          stream,
+          stream_options: { include_usage: true },
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+    // Streamed: its headers come with its first token, so once they are here it holds the engine.
+    const first = await post(1000, true);
+    assert.equal(first.status, 200);
+    const second = await post(8, false);
+    assert.equal(second.status, 429);
+    assert.equal(second.headers.get("retry-after"), "2");
+    const text = await first.text();
+    const usage = /"usage":\{"prompt_tokens":\d+,"completion_tokens":(\d+)/.exec(text);
+    assert.ok(usage && Number(usage[1]) > 0, text.slice(-500));
+    assert.match(text, /data: \[DONE\]\n\n$/);
+    const third = await post(8, false);
+    assert.equal(third.status, 200, "the engine is free again");
+    assert.match(serve.stderr(), /POST \/v1\/chat\/completions gpt-x -> local\/\S+ 429/);
+    await serve.stop();
   });
 });
 
