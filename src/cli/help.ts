@@ -19,9 +19,9 @@ Usage:
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
   hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)
-  hearth serve [--port N] [--model M]  a model gateway on 127.0.0.1 for other agents: Anthropic Messages,
-                                   OpenAI Chat and Responses, served by any model hearth can use (needs its key)
-  hearth serve --print-env claude|codex  the environment that points Claude Code or Codex at the gateway
+  hearth serve [--model M]         a model gateway on 127.0.0.1 for other agents: Anthropic Messages,
+                                   OpenAI Chat and Responses, served by any model hearth can use (key needed)
+  hearth serve --print-env claude  the environment that points Claude Code (or codex) at it
 
 Options:
   -p, --print                 headless: run to the end, print the result, exit
