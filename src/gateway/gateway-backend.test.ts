@@ -6,10 +6,18 @@
  * full, the waiting requests answered in turn).
  */
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import type { FakeTurn } from "../../test/fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../../test/fake-server/server.ts";
-import { fakeBackend, postJson, startGateway, type TestGateway } from "../../test/support/gateway.ts";
+import {
+  fakeBackend,
+  GATEWAY_KEY,
+  postJson,
+  startGateway,
+  type TestGateway,
+} from "../../test/support/gateway.ts";
 import { createRequestQueue } from "./request-queue.ts";
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -134,6 +142,11 @@ describe("backend failures", () => {
     assert.match(response.text, /event: content_block_delta/);
     assert.match(response.text, /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
     assert.doesNotMatch(response.text, /message_stop/);
+    // The log says so, though the status was 200.
+    assert.ok(
+      gateway.logs.some((line) => / claude-x -> fake\/m 200 \(the stream failed: .+\) \d+ ms$/.test(line)),
+      gateway.logs.join("\n"),
+    );
   });
 });
 
@@ -160,6 +173,50 @@ describe("slow models", () => {
     // No ping once the answer has started.
     assert.ok(!events.slice(firstDelta).includes("ping"), events.join(","));
     assert.equal(events.at(-1), "message_stop");
+  });
+});
+
+describe("callers that go away", () => {
+  it("stops the backend's request when the caller disconnects mid-stream", async () => {
+    // A backend that streams until its caller hangs up, and says when that happened.
+    let upstreamClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    const backend = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const chunk = {
+        id: "c",
+        object: "chat.completion.chunk",
+        choices: [{ index: 0, delta: { content: "w " } }],
+      };
+      const timer = setInterval(() => res.write(`data: ${JSON.stringify(chunk)}\n\n`), 10);
+      res.on("close", () => {
+        clearInterval(timer);
+        upstreamClosed();
+      });
+    });
+    await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+    open.push({ close: () => new Promise<void>((resolve) => backend.close(() => resolve())) });
+    const port = (backend.address() as AddressInfo).port;
+    const gateway = await startGateway({
+      default: await fakeBackend(`http://127.0.0.1:${port}`, "openai-chat"),
+    });
+    open.push(gateway);
+    const caller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      signal: caller.signal,
+      headers: { "content-type": "application/json", authorization: `Bearer ${GATEWAY_KEY}` },
+      body: JSON.stringify(chat("talk forever", { stream: true })),
+    });
+    const reader = response.body?.getReader();
+    await reader?.read();
+    caller.abort();
+    await closed;
+    while (!gateway.logs.some((line) => line.includes("closed by the caller")))
+      await new Promise((resolve) => setTimeout(resolve, 5));
   });
 });
 

@@ -80,9 +80,11 @@ export function createGatewayHandler(
     };
     const fail = (status: number, message: string, headers?: Record<string, string>) =>
       reply(status, codec.error(status, message), headers);
-    res.on("finish", () => {
+    let note = "";
+    res.on("close", () => {
       const what = model ? ` ${model}` : "";
-      log(`${req.method} ${path}${what} ${res.statusCode} ${now() - started} ms`);
+      const end = res.writableFinished ? `${res.statusCode}${note}` : "closed by the caller";
+      log(`${req.method} ${path}${what} ${end} ${now() - started} ms`);
     });
 
     const refused = guard(req.headers);
@@ -135,7 +137,7 @@ export function createGatewayHandler(
         }
       }
       try {
-        await answer(res, route, parsed.value, choice.backend, {
+        note = await answer(res, route, parsed.value, choice.backend, {
           http: options.http,
           signal: controller.signal,
           now,
@@ -156,7 +158,7 @@ async function answer(
   wire: WireRequest,
   backend: Backend,
   { http, signal, now, pingMs }: { http: HttpClient; signal: AbortSignal; now: () => number; pingMs: number },
-): Promise<void> {
+): Promise<string> {
   const meta: ResponseMeta = {
     id: `${ID_PREFIX[route.format]}${shortRandom(24)}`,
     model: wire.model,
@@ -212,12 +214,12 @@ async function answer(
   );
   if (signal.aborted) {
     res.destroy();
-    return;
+    return "";
   }
   if (!outcome.ok) {
     if (stream && res.headersSent) {
       res.end(stream.fail(outcome.error));
-      return;
+      return ` (the stream failed: ${outcome.error.message})`;
     }
     const status = statusOf(outcome.error);
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -225,15 +227,16 @@ async function answer(
       headers["retry-after"] = String(Math.ceil(outcome.error.retryAfterMs / 1000));
     res.writeHead(status, headers);
     res.end(JSON.stringify(codec.error(status, outcome.error.message)));
-    return;
+    return ` (${outcome.error.message})`;
   }
   if (stream) {
     open();
     res.end(stream.finish(outcome.message));
-    return;
+    return "";
   }
   res.writeHead(200, { "content-type": "application/json" });
   res.end(JSON.stringify(codec.body(outcome.message, meta)));
+  return "";
 }
 
 /** The HTTP status a backend's failure is answered with. */
