@@ -180,8 +180,12 @@ test("/cost sums the prompts; /fork keeps the conversation; /clear starts a new 
   await term.waitFor((screen) => !/Forked and remembering/.test(screen));
   term.type("anything?");
   term.keys(["Enter"]);
-  await term.waitFor(/A fresh start\./);
+  const cleared = await term.waitFor(/A fresh start\./);
   assert.doesNotMatch(requestText(fake, 2), /remember plum/);
+  // Nothing above the new session: no stale copy of the prompt or status line left in the scrollback by a
+  // redraw (tmux pushes the screen into history on an erase from the top-left corner).
+  assert.equal(cleared.match(/ask mode/g)?.length, 1, cleared);
+  assert.match(cleared.trimStart(), /^hearth /);
   term.type("/doctor");
   term.keys(["Enter"]);
   await term.waitFor(/^(ok|warn|fail) +user settings/m);

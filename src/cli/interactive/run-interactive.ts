@@ -132,12 +132,13 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   let hint = "";
   let hintTimer: NodeJS.Timeout | undefined;
   let closing = false;
-  const history: string[] = [
+  const banner = () => [
     `${theme.bold(`hearth ${deps.version}`)}${theme.dim(` · ${terminalText(session.info.cwd)}`)}`,
     theme.dim(
       "Enter sends · Alt-Enter or a trailing \\ for a new line · Esc interrupts · Ctrl-C twice exits · /help",
     ),
   ];
+  const history: string[] = banner();
 
   let frameTimer: NodeJS.Timeout | undefined;
   const scheduleRender = () => {
@@ -261,7 +262,7 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       replace(next, clear) {
         replacement = next;
         if (clear) {
-          screen.reset();
+          screen.reset(banner());
           writeOutput("\x1b[3J"); // the scrollback too, as clear(1) does
         }
         session.submit({ type: "close" });
@@ -333,7 +334,7 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       editor.clear();
       reasonFor = null;
       setHint("Ctrl-C again to exit");
-    } else if (key.type === "ctrl-l") screen.reset();
+    } else if (key.type === "ctrl-l") screen.reset(banner());
     else if (transcript.permission) onPermissionKey(key);
     else if (key.type === "ctrl-d") {
       if (editor.text === "") {
