@@ -8,7 +8,7 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
-import { lineDiff } from "../runtime/line-diff.ts";
+import { lineDiff } from "../tools/line-diff.ts";
 import { CONFINED_UNDO_FILES } from "../runtime/session-undo.ts";
 import { workspaceRoot } from "../runtime/workspace-root.ts";
 import {

@@ -123,6 +123,8 @@ type SessionEventMap = {
     version: string;
     /** Continued (-c) or resumed (-r) rather than new. */
     resumed: boolean;
+    /** The model's context window in tokens, when known (for Ollama, the num_ctx hearth sends). */
+    contextWindow?: number;
   };
   /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
   user_message: {

@@ -474,3 +474,20 @@ test("a local model on the embedded engine stays loaded: three prompts and a set
   assert.deepEqual(errors(run.seen), []);
   await run.close();
 });
+
+test("session_info carries the model's window: from the settings, from Ollama's probe, and again after set_model", async () => {
+  const setup = await setUpRuntime([], {}, { providers: { fake: { contextWindow: 32000 }, other: {} } });
+  const ollama = { ...setup, env: { ...setup.env, OLLAMA_HOST: `127.0.0.1:${setup.fake.port}` } };
+  const run = await drive(ollama);
+  const first = run.seen[0];
+  assert.ok(first.type === "session_info");
+  assert.equal(first.contextWindow, 32000);
+  // Ollama: the fake server's /api/show reports 8192, which is the num_ctx hearth sends and so the window.
+  const probed = await run.command({ type: "set_model", model: "ollama/qwen2.5-coder:7b" }, "session_info");
+  assert.ok(probed.type === "session_info");
+  assert.equal(probed.contextWindow, 8192);
+  const unknown = await run.command({ type: "set_model", model: "other/x" }, "session_info");
+  assert.ok(unknown.type === "session_info");
+  assert.equal(unknown.contextWindow, undefined, "no window is made up for a model nobody described");
+  await run.close();
+});

@@ -69,23 +69,6 @@ export async function doctorLines(cwd: string, env: NodeJS.ProcessEnv): Promise<
   return text.replace(/\n$/, "").split("\n");
 }
 
-/** The context window of a model reference from the settings and the catalog, when they say it. */
-export async function modelWindow(
-  model: string,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<number | null> {
-  const [{ loadWorkspaceSettings }, { resolveModel }] = await Promise.all([
-    import("../../runtime/load-settings.ts"),
-    import("../../providers/model-resolution.ts"),
-  ]);
-  const layers = loadWorkspaceSettings(cwd, env, () => {});
-  if (!layers) return null;
-  const resolved = resolveModel(model, layers.merged, env);
-  if (!resolved.ok) return null;
-  return resolved.model.numCtx ?? resolved.model.contextWindow ?? null;
-}
-
 /**
  * The `@path` mentions of a prompt that name a file of the workspace, to attach. A word that names nothing
  * ("@someone") stays text; whether a file may be attached is the runtime's to say (it refuses what a read would).

@@ -17,7 +17,7 @@ import { writeError, writeOutput } from "../redaction.ts";
 import { terminalText } from "../terminal-text.ts";
 import { completeWord, completionAt, replaceBeforeCursor, textBeforeCursor } from "./completion.ts";
 import { runFrontAction } from "./front-actions.ts";
-import { mentionedPaths, modelNames, modelWindow, workspacePaths } from "./front-services.ts";
+import { mentionedPaths, modelNames, workspacePaths } from "./front-services.ts";
 import { createInputEditor, type InputEditor } from "./input-editor.ts";
 import { createKeyReader, type Key, type KeyName } from "./key-reader.ts";
 import { answerForKey, permissionLines } from "./permission-prompt.ts";
@@ -424,7 +424,6 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   mark("input ready");
 
   let exitCode = EXIT_OK;
-  void updateWindow();
   try {
     for (;;) {
       for await (const event of session.events) {
@@ -437,7 +436,6 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       sources.paths = undefined;
       stats = createSessionStats();
       Object.assign(transcript.status, { inputTokens: 0, outputTokens: 0, costUsd: null });
-      void updateWindow();
       render();
     }
   } catch (error) {
@@ -457,19 +455,8 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   stdin.pause();
   return exitCode;
 
-  /** The context window of the session's model, for the status line's context used. */
-  async function updateWindow(): Promise<void> {
-    const model = session.info.model;
-    const window = await modelWindow(model, session.info.cwd, deps.env).catch(() => null);
-    if (window !== null && session.info.model === model) {
-      stats.window = window;
-      scheduleRender();
-    }
-  }
-
   function onEvent(event: SessionEvent): void {
     stats.apply(event);
-    if (event.type === "session_info" && event.model !== transcript.status.model) void updateWindow();
     if (event.type === "prompt_ended") sources.paths = undefined;
     history.push(...transcript.apply(event));
     if (event.type === "session_closed") return;
