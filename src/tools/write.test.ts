@@ -50,7 +50,11 @@ describe("write", () => {
     const result = await write("existing.txt", "new\n");
     assert.match(result.content, /^Overwrote existing\.txt/);
     assert.equal(await readFile(join(root, "existing.txt"), "utf8"), "new\n");
-    assert.match((result.details as WriteDetails).diff ?? "", /\n-original\n\+new$/, "what the replacement changed");
+    assert.match(
+      (result.details as WriteDetails).diff ?? "",
+      /\n-original\n\+new$/,
+      "what the replacement changed",
+    );
     // Its own write counts as knowing the file.
     await write("existing.txt", "newer\n");
     assert.equal(await readFile(join(root, "existing.txt"), "utf8"), "newer\n");
