@@ -4,6 +4,7 @@
  * waiting for a yes, the status). It decides nothing about the session; it only shows it.
  */
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
+import { SHELL_CALL_PREFIX } from "../../runtime/shell-turn.ts";
 import { toolCallLine } from "../headless/tool-progress.ts";
 import { terminalText } from "../terminal-text.ts";
 import { changeDiff, diffLines } from "./change-diff.ts";
@@ -30,6 +31,9 @@ export type Transcript = {
 };
 
 type Running = { line: string; progress?: string };
+
+/** Lines of a `!cmd`'s output printed under it at most (the last ones). */
+const MAX_OUTPUT_LINES = 30;
 
 const ANSWERS: Record<string, string> = {
   allow_once: "allowed once",
@@ -97,7 +101,20 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
     return [
       `${mark} ${line}${theme.dim(` · ${toolSummary(event)}`)}`,
       ...(diff ? diffLines(diff, theme, width()) : []),
+      ...(event.call.id.startsWith(SHELL_CALL_PREFIX) ? outputLines(event.content) : []),
     ];
+  }
+
+  /** The output of a command the person ran (`!cmd`): they asked to see it, so its last lines are printed. */
+  function outputLines(content: string): string[] {
+    // The exit code is in the line above already.
+    const lines = terminalText(content)
+      .replace(/\n*\(exit code -?\d+\)\s*$/, "")
+      .replace(/\n+$/, "")
+      .split("\n");
+    const shown = lines.slice(-MAX_OUTPUT_LINES).map((l) => theme.dim(truncate(`    ${l}`, width())));
+    const hidden = lines.length - MAX_OUTPUT_LINES;
+    return hidden > 0 ? [theme.dim(`    … ${hidden} earlier lines`), ...shown] : shown;
   }
 
   function notice(level: "info" | "warning" | "error", text: string): string[] {
@@ -209,7 +226,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
       waitingPrompts.push(text);
     },
     get busy() {
-      return running > 0 || waitingPrompts.length > 0;
+      return running > 0 || waitingPrompts.length > 0 || tools.size > 0;
     },
     status,
     get permission() {
