@@ -6,7 +6,7 @@
  */
 import type { CommandOf } from "../protocol/commands.ts";
 import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
-import { shortRandom } from "../protocol/ids.ts";
+import { SHELL_CALL_PREFIX, shortRandom } from "../protocol/ids.ts";
 import type { ToolCallPart } from "../protocol/messages.ts";
 import { modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
@@ -15,9 +15,6 @@ type Emit = <K extends AgentEventType>(
   type: K,
   payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
 ) => void;
-
-/** The prefix of a call id the person's command gets (the model's calls never have it). */
-export const SHELL_CALL_PREFIX = "shell_";
 
 export async function runShellTurn(
   parts: SessionParts,

@@ -278,3 +278,58 @@ test("a resize to 60 columns mid-stream: the answer completes, lines fit, nothin
   assert.match(screen, /^• a bullet word0/m);
   assert.match(screen, /word39\nEND of answer\.\n/);
 });
+
+test("the prompt is drawn before the session has opened; a prompt typed meanwhile runs once it is open", {
+  skip,
+}, async () => {
+  // An Ollama that holds its answer to /api/show (asked while the session opens) until released; its chat
+  // requests go on to the fake server.
+  const { createServer, request } = await import("node:http");
+  const { fake, sandbox } = await withFake([{ text: "Answered after opening." }]);
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const ollama = createServer((req, res) => {
+    if (req.url === "/api/show") {
+      void released.then(() =>
+        res.end(
+          JSON.stringify({ model_info: { "general.architecture": "llama", "llama.context_length": 8192 } }),
+        ),
+      );
+      return;
+    }
+    const upstream = request(
+      `${fake.url}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => ollama.listen(0, "127.0.0.1", r));
+  after(() => ollama.close());
+  const port = (ollama.address() as { port: number }).port;
+  const term = open(sandbox, ["--model", "ollama/qwen:1b"], { OLLAMA_HOST: `127.0.0.1:${port}` });
+  await term.waitFor(/› *\nopening the session…/);
+  term.type("hello early");
+  term.keys(["Enter"]);
+  await term.waitFor(/queued: hello early/);
+  assert.equal(fake.modelRequests.length, 0);
+  release();
+  const screen = await term.waitFor(/Answered after opening\./);
+  assert.match(screen, /ollama\/qwen:1b \[local\]/);
+  assert.match(requestText(fake, 0), /hello early/);
+});
+
+test("a session that cannot open: the terminal is put back, one line says why, exit 2", {
+  skip,
+}, async () => {
+  const { sandbox } = await withFake([]);
+  const term = open(sandbox, ["--model", "nosuch/model"]);
+  const screen = await term.waitFor(/\[exited 2\]/);
+  assert.match(screen, /hearth: .*nosuch/);
+  assert.doesNotMatch(screen, /opening the session…/, "the live region is cleared");
+});

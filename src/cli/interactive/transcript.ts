@@ -4,7 +4,7 @@
  * waiting for a yes, the status). It decides nothing about the session; it only shows it.
  */
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
-import { SHELL_CALL_PREFIX } from "../../runtime/shell-turn.ts";
+import { SHELL_CALL_PREFIX } from "../../protocol/ids.ts";
 import { toolCallLine } from "../headless/tool-progress.ts";
 import { terminalText } from "../terminal-text.ts";
 import { changeDiff, diffLines } from "./change-diff.ts";
