@@ -43,11 +43,11 @@ function deferred() {
 }
 
 const opened: SessionEvent = {
+  ...INFO,
   type: "session_info",
   sessionId: "s1",
   turn: 1,
   ts: 0,
-  ...INFO,
   model: "fake/m",
 };
 

@@ -5,8 +5,8 @@
  */
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
 import { SHELL_CALL_PREFIX } from "../../protocol/ids.ts";
-import { toolCallLine } from "../headless/tool-progress.ts";
 import { terminalText } from "../terminal-text.ts";
+import { toolCallLine } from "../tool-call-line.ts";
 import { changeDiff, diffLines } from "./change-diff.ts";
 import { createMarkdownRenderer } from "./markdown.ts";
 import type { PermissionRequest } from "./permission-prompt.ts";
