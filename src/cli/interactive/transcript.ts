@@ -88,7 +88,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
   /** The answer is over: its last line is printed and an open code block ends with it. */
   function ended(): string[] {
     const lines = flush();
-    markdown.end();
+    lines.push(...markdown.end(width()));
     return lines;
   }
 
@@ -146,7 +146,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
         return [];
       case "retry_scheduled":
         partial = "";
-        markdown.end();
+        markdown.end(width());
         return notice("warning", `${event.error.message}; trying again (attempt ${event.attempt + 1})`);
       case "message_ended":
         thinking = false;
@@ -242,7 +242,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
         const progress = tool.progress ? `  ${tool.progress}` : "";
         lines.push(theme.dim(truncate(`… ${tool.line}${progress}`, width)));
       }
-      if (partial !== "") lines.push(...markdown.preview(terminalText(partial), width));
+      if (partial !== "" || markdown.gathering) lines.push(...markdown.preview(terminalText(partial), width));
       else if (running > 0 && tools.size === 0)
         lines.push(
           theme.dim(
