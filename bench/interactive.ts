@@ -7,7 +7,7 @@
  * - Keystrokes while a response streams: send-keys to the character on screen, for hearth and for a bare raw-mode
  *   echo program (the terminal's own cost), and hearth's time from a key's bytes to its frame written.
  * - Memory: hearth's RSS after the first prompt and after 200 (each a tool call and a Markdown answer).
- * Medians of BENCH_RUNS runs (default 10).
+ * Medians of BENCH_RUNS runs (default 10). HEARTH_CLI=<other dist/cli.cjs> measures another build the same way.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,13 +33,17 @@ function box(fake: FakeServer): Sandbox {
   return sandbox;
 }
 
-/** ms from spawning `program` to `ready` on screen. */
-async function startUp(sandbox: Sandbox, ready: RegExp, options: Parameters<typeof openTerminal>[2] = {}) {
+/** ms from spawning the program to each of `marks` on screen, in order. */
+async function startUp(sandbox: Sandbox, marks: RegExp[], options: Parameters<typeof openTerminal>[2] = {}) {
   const started = performance.now();
   const terminal = openTerminal(sandbox, [], options);
   try {
-    await terminal.waitFor(ready, 20000, 5);
-    return performance.now() - started;
+    const times: number[] = [];
+    for (const mark of marks) {
+      await terminal.waitFor(mark, 20000, 5);
+      times.push(performance.now() - started);
+    }
+    return times;
   } finally {
     terminal.close();
   }
@@ -89,6 +93,7 @@ const results: Record<string, unknown> = { runs: N };
 
 // Start-up.
 const hearthMs: number[] = [];
+const openMs: number[] = [];
 const readyMs: number[] = [];
 const nodeMs: number[] = [];
 const piMs: number[] = [];
@@ -96,27 +101,37 @@ const pi = piCli();
 for (let i = 0; i < N; i++) {
   const sandbox = box(fake);
   const trace = join(sandbox.home, "trace.log");
-  hearthMs.push(
-    await startUp(sandbox, /› *\n.*fake\/m \[cloud\]/, {
+  // The prompt drawn with a status line under it (a build that opens the session first shows the model there).
+  const [prompt, open] = await startUp(
+    sandbox,
+    [/› *\n(opening the session…|.*fake\/m \[cloud\])/, /fake\/m \[cloud\]/],
+    {
       env: { HEARTH_TRACE_STARTUP: "1" },
       stderrTo: trace,
-    }),
+    },
   );
+  hearthMs.push(prompt);
+  openMs.push(open);
   const ready = /hearth-trace ([\d.]+) input ready/.exec(readFileSync(trace, "utf8"));
   if (ready) readyMs.push(Number(ready[1]));
   nodeMs.push(
-    await startUp(sandbox, /^› ready$/m, { program: [process.execPath, "-e", "console.log('› ready')"] }),
+    (
+      await startUp(sandbox, [/^› ready$/m], { program: [process.execPath, "-e", "console.log('› ready')"] })
+    )[0],
   );
   if (pi)
     piMs.push(
-      await startUp(sandbox, /\n─{20,}\n[\s\S]*\(auto\)/, {
-        program: [process.execPath, pi],
-        env: { PI_OFFLINE: "1", ANTHROPIC_API_KEY: "bench-not-a-key" },
-      }),
+      (
+        await startUp(sandbox, [/\n─{20,}\n[\s\S]*\(auto\)/], {
+          program: [process.execPath, pi],
+          env: { PI_OFFLINE: "1", ANTHROPIC_API_KEY: "bench-not-a-key" },
+        })
+      )[0],
     );
 }
 results.startUp = {
   hearthSpawnToPromptMs: round(median(hearthMs)),
+  hearthSpawnToSessionOpenMs: round(median(openMs)),
   hearthInputReadyMilestoneMs: round(median(readyMs)),
   bareNodePrintingAPromptMs: round(median(nodeMs)),
   piSpawnToEditorMs: pi ? round(median(piMs)) : "pi could not be installed from the npm registry",
@@ -156,11 +171,14 @@ results.startUp = {
     stillStreamingAtTheEnd: streaming,
     hearthSendKeysToScreenMs: { p50: round(median(hearthKeys)), p90: round(percentile(hearthKeys, 90)) },
     bareEchoSendKeysToScreenMs: { p50: round(median(echoKeys)), p90: round(percentile(echoKeys, 90)) },
-    hearthKeyToFrameWrittenMs: {
-      p50: round(median(drawn), 2),
-      p90: round(percentile(drawn, 90), 2),
-      max: round(Math.max(...drawn), 2),
-    },
+    hearthKeyToFrameWrittenMs:
+      drawn.length === 0
+        ? "not traced by this build"
+        : {
+            p50: round(median(drawn), 2),
+            p90: round(percentile(drawn, 90), 2),
+            max: round(Math.max(...drawn), 2),
+          },
   };
 }
 

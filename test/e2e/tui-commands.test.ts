@@ -245,3 +245,27 @@ test("/init: the model looks at the repository and writes AGENTS.md, asked like 
   assert.equal(readFileSync(join(sandbox.project, "AGENTS.md"), "utf8"), agents);
   assert.match(requestText(fake, 0), /write AGENTS\.md at its root/);
 });
+
+test("/model alone: a picker of the models there are (filtered as you type); Enter switches the next prompt's model", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([{ text: "From the picked model." }]);
+  // The fake server is also the Ollama found on loopback: its model is listed as local.
+  sandbox.env.OLLAMA_HOST = `127.0.0.1:${fake.port}`;
+  const term = open(sandbox);
+  await term.waitFor(/fake\/m \[cloud\] · ask mode/);
+  term.type("/model");
+  term.keys(["Enter"]);
+  const picker = await term.waitFor(/ollama\/fake-model/);
+  assert.match(picker, /model for the next prompts/);
+  assert.match(picker, /fake\/m .*in use/);
+  term.type("fake-mo");
+  await term.waitFor((screen) => !/fake\/m .*in use/.test(screen.slice(screen.lastIndexOf("model for the next"))));
+  term.keys(["Enter"]);
+  await term.waitFor(/now: ollama\/fake-model/);
+  term.type("hello");
+  term.keys(["Enter"]);
+  await term.waitFor(/From the picked model\./);
+  assert.equal(fake.modelRequests[0].body?.model, "fake-model");
+  assert.equal(fake.modelRequests[0].path, "/api/chat");
+});

@@ -17,7 +17,7 @@ export type SlashResult =
   | { type: "problem"; text: string }
   | { type: "prompt" };
 
-export type FrontAction = "cost" | "clear" | "fork" | "doctor" | "resume";
+export type FrontAction = "cost" | "clear" | "fork" | "doctor" | "resume" | "model";
 
 /** Every command name, for completion (aliases left out). */
 export const SLASH_NAMES = [
@@ -44,7 +44,7 @@ const FRONT_ACTIONS: readonly string[] = [
 ] satisfies FrontAction[];
 
 export const SLASH_HELP = [
-  "/model <name>   use another model for the next prompts (provider/model, a bare name, a GGUF path)",
+  "/model [name]   use another model for the next prompts (provider/model, a bare name, a GGUF path); alone, a picker",
   `/mode <mode>    permission mode for the next tool calls: ${PERMISSION_MODES.join(", ")}`,
   "/undo           take back the file changes of the last prompt that changed files",
   "/compact        summarise the conversation so far to free the context window",
@@ -83,8 +83,8 @@ export function parseSlash(text: string): SlashResult {
       if (argument) return { type: "problem", text: "/init takes no argument" };
       return { type: "command", command: { type: "prompt", text: INIT_PROMPT } };
     case "model":
-      if (!argument)
-        return { type: "problem", text: "/model needs a model name, e.g. /model ollama/qwen2.5-coder:7b" };
+      // Alone: a picker of the models there are.
+      if (!argument) return { type: "front", action: "model" };
       return { type: "command", command: { type: "set_model", model: argument } };
     case "mode":
       if (!(PERMISSION_MODES as readonly string[]).includes(argument))
