@@ -260,7 +260,9 @@ test("/model alone: a picker of the models there are (filtered as you type); Ent
   assert.match(picker, /model for the next prompts/);
   assert.match(picker, /fake\/m .*in use/);
   term.type("fake-mo");
-  await term.waitFor((screen) => !/fake\/m .*in use/.test(screen.slice(screen.lastIndexOf("model for the next"))));
+  await term.waitFor(
+    (screen) => !/fake\/m .*in use/.test(screen.slice(screen.lastIndexOf("model for the next"))),
+  );
   term.keys(["Enter"]);
   await term.waitFor(/now: ollama\/fake-model/);
   term.type("hello");

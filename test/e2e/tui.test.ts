@@ -15,6 +15,8 @@ import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
 const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
 /** Text only the terminal UI's code holds (it turns on bracketed paste). */
 const UI_MARKER = "[?2004h";
+/** Text only the ACP SDK holds. */
+const ACP_MARKER = "session/request_permission";
 const servers: FakeServer[] = [];
 const terminals: Terminal[] = [];
 after(async () => {
@@ -124,7 +126,7 @@ test("Esc interrupts a long command at once, and the next prompt runs", { skip }
   await term.waitFor(/\[exited 0\]/);
 });
 
-test("the terminal UI loads only in interactive mode: --version and -p never import it", async () => {
+test("the terminal UI loads only in interactive mode: --version, -p and acp never import it; the ACP SDK only acp", async () => {
   const dist = dirname(CLI);
   const chunks = readdirSync(join(dist, "chunks")).map((name) => join(dist, "chunks", name));
   const isUi = (path: string) => readFileSync(path, "utf8").includes(UI_MARKER);
@@ -145,8 +147,10 @@ register("data:text/javascript," + encodeURIComponent(
 `,
   );
   const env = { NODE_OPTIONS: `--import ${hook}`, HEARTH_LOADED_LOG: log };
-  for (const args of [["--version"], ["-p", "hi"]]) {
+  const isAcp = (path: string) => readFileSync(path, "utf8").includes(ACP_MARKER);
+  for (const args of [["--version"], ["-p", "hi"], ["acp"]]) {
     writeFileSync(log, "");
+    // acp: stdin ends at once, so the client is gone and it exits.
     const run = await runHearth(sandbox, args, { env });
     assert.equal(run.code, 0, run.stderr);
     const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
@@ -157,6 +161,9 @@ register("data:text/javascript," + encodeURIComponent(
       );
     const ui = loaded.filter((url) => url.includes("/dist/") && isUi(fileURLToPath(url)));
     assert.deepEqual(ui, [], `${args.join(" ")} imported the terminal UI`);
+    const sdk = loaded.filter((url) => url.includes("/dist/") && isAcp(fileURLToPath(url)));
+    if (args[0] === "acp") assert.ok(sdk.length > 0, "acp loads the ACP SDK");
+    else assert.deepEqual(sdk, [], `${args.join(" ")} imported the ACP SDK`);
   }
 });
 

@@ -27,7 +27,7 @@ export function renderTable(
   const separator = rows.findIndex((row) => row.length > 0 && row.every((cell) => SEPARATOR_CELL.test(cell)));
   const right = separator === -1 ? [] : rows[separator].map((cell) => /-:$/.test(cell));
   const body = rows.filter((_, index) => index !== separator);
-  const headerRows = separator > 0 ? separator : 0;
+  const headerRows = Math.max(separator, 0);
   const columns = Math.max(...body.map((row) => row.length));
   const styled = body.map((row, index) =>
     Array.from({ length: columns }, (_, column) => {
