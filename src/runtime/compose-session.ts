@@ -33,6 +33,7 @@ import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.t
 import { chooseModel } from "./model-selection.ts";
 import { createPermissionBroker, type PermissionBroker } from "./permission-broker.ts";
 import { learnKeychainKeys, processRedactor, redactForModel } from "./process-redactor.ts";
+import { NO_ROUTER, type RouterState, routerState } from "./prompt-route.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
 import { buildRunPrompt, chooseProfile } from "./run-prompt.ts";
 import { withRunRules } from "./run-rules.ts";
@@ -82,6 +83,10 @@ export type SessionParts = {
   reaper: ProcessReaper;
   scratch: RunScratch;
   current: ModelSetup;
+  /** Offline mode (--offline or settings): nothing but loopback. */
+  offline: boolean;
+  /** `--model auto`: the router's state; each prompt's model is routed (prompt-route.ts). */
+  router?: RouterState;
   /** The modules that wait for the first response (sandbox detection, the journal) have started. */
   deferredStarted: boolean;
   bindEmit(emit: Emit, forward: (event: AgentEvent) => void): void;
@@ -152,14 +157,24 @@ export async function composeSession(
   }
   const session = openRunSession(found, sessionOptions);
   for (const note of session.notes) notice(note);
+  // `auto` (the flag, or the settings when no flag names a model): the router picks each prompt's model.
+  const auto = options.model === "auto" || (options.model === undefined && settings.model === "auto");
+  const router = auto ? routerState(layers, options) : undefined;
+  if (auto && !router) {
+    session.close();
+    return { ok: false, exitCode: EXIT_USAGE, message: NO_ROUTER };
+  }
   // A resumed session keeps its model unless one is given now.
-  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
+  const flagModel = router
+    ? router.settings.local
+    : (options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined)));
   const first = await setUpModel(flagModel, io.signal);
   if (!first.ok) {
     session.close();
     return first;
   }
   mark("model chosen");
+  if (router) router.startedLocal = first.setup.model.local === true;
 
   const sessionId = session.id;
   const spillDir = sessionSpillDir(paths.dataDir, sessionId);
@@ -337,6 +352,8 @@ export async function composeSession(
     reaper,
     scratch,
     current: prompted.setup,
+    offline,
+    ...(router ? { router } : {}),
     deferredStarted: false,
     forward: () => {},
     bindEmit(bound, forward) {
