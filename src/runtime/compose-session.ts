@@ -94,7 +94,8 @@ export type SessionParts = {
   /** Passes a loop event on as it is. */
   forward(event: AgentEvent): void;
   info(): Omit<AgentEventOf<"session_info">, "type" | "sessionId" | "turn" | "ts">;
-  setModel(spec: string, signal: AbortSignal): Promise<void>;
+  /** `reuse`: a model set up earlier in the session is taken as it was (the router's switches), not looked up again. */
+  setModel(spec: string, signal: AbortSignal, reuse?: boolean): Promise<void>;
   setMode(mode: PermissionMode): void;
   compact(signal: AbortSignal): Promise<void>;
   undo(): Promise<void>;
@@ -174,6 +175,9 @@ export async function composeSession(
     return first;
   }
   mark("model chosen");
+  /** The models set up in this session, by the name they were asked for (for the router's switches). */
+  const setups = new Map<string, ModelSetup>();
+  if (flagModel) setups.set(flagModel, first.setup);
   if (router) router.startedLocal = first.setup.model.local === true;
 
   const sessionId = session.id;
@@ -374,7 +378,7 @@ export async function composeSession(
       resumed: found.resumed,
       ...(parts.current.limits ? { contextWindow: parts.current.limits.window } : {}),
     }),
-    async setModel(spec, signal) {
+    async setModel(spec, signal, reuse = false) {
       // Blank, the settings' model or a probe's find would be taken: not what was asked for.
       if (typeof spec !== "string" || spec.trim() === "") {
         notice("set_model needs a model: provider/model, a model name, or local/<file.gguf>", "error");
@@ -382,7 +386,9 @@ export async function composeSession(
       }
       // A server that takes the connection and never answers (its model window is asked for) would hold the
       // session: an interrupt or close ends the lookup, and the session keeps its model.
-      const next = await setUpModel(spec.trim(), signal);
+      const reused = reuse ? setups.get(spec.trim()) : undefined;
+      const next = reused ? { ok: true as const, setup: reused } : await setUpModel(spec.trim(), signal);
+      if (next.ok) setups.set(spec.trim(), next.setup);
       if (signal.aborted) {
         notice(`set_model ${spec.trim()} interrupted; still using ${parts.current.name}`);
         return;

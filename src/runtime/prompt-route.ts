@@ -95,7 +95,7 @@ export async function routePrompt(
     } else if (!state.confirmCloud)
       emit("notice", { level: "warning", text: `first cloud use in this session: ${what}` });
   }
-  if (route.model !== parts.current.name) await parts.setModel(route.model, signal);
+  if (route.model !== parts.current.name) await parts.setModel(route.model, signal, true);
   if (parts.current.name !== route.model) {
     // The switch failed (its notice said why): never on to a cloud model the route did not choose.
     if (route.local && !isLocalModelSpec(parts.current.name, parts.settings))

@@ -30,6 +30,10 @@ export const ProviderSettingsSchema = z.strictObject({
   images: z.optional(z.union([z.boolean(), z.array(z.string().check(z.minLength(1)))])),
 });
 
+/** A model the router switches to: always "provider/model", so a switch is known to have happened. */
+const routedModel = z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/\S.*$/, 'must be "<provider>/<model>"'));
+const routeTarget = z.union([z.literal("local"), z.literal("cloud"), routedModel]);
+
 export const SettingsSchema = z.object({
   /** Default model, "<provider>/<model>". */
   model: z.optional(
@@ -133,11 +137,11 @@ export const SettingsSchema = z.object({
   router: z.optional(
     z.strictObject({
       /** What "local" names in a rule (e.g. "ollama/qwen2.5-coder:7b"); also the model when nothing matches. */
-      local: z.optional(z.string().check(z.minLength(1))),
+      local: z.optional(routedModel),
       /** What "cloud" names in a rule (e.g. "anthropic/claude-sonnet-4-5"). */
-      cloud: z.optional(z.string().check(z.minLength(1))),
+      cloud: z.optional(routedModel),
       /** When no rule matches: "local" (the default), "cloud" or a model. */
-      default: z.optional(z.string().check(z.minLength(1))),
+      default: z.optional(routeTarget),
       /** The workspace is private: nothing of it goes to a cloud model. */
       private: z.optional(z.boolean()),
       /** A session that has touched a file matching one of these globs stays local (default: secrets). */
@@ -159,7 +163,7 @@ export const SettingsSchema = z.object({
               paths: z.optional(z.array(z.string().check(z.minLength(1)))),
             }),
             /** "local", "cloud" or a model ("provider/model"). */
-            use: z.string().check(z.minLength(1)),
+            use: routeTarget,
           }),
         ),
       ),
