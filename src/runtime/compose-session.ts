@@ -46,7 +46,8 @@ import { afterRun } from "./session-upkeep.ts";
 import { mark } from "./startup-trace.ts";
 import { extraRoots, runWorkspaceRoot } from "./workspace-root.ts";
 
-type Emit = <K extends AgentEventType>(
+/** Emits a session event; the runtime adds the type's common fields (session id, turn, time). */
+export type Emit = <K extends AgentEventType>(
   type: K,
   payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
 ) => void;

@@ -7,17 +7,11 @@
  * cloud model still in use.
  */
 import { relative } from "node:path";
-import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import { providerOf, resolveModel } from "../providers/model-resolution.ts";
 import type { RouterSettings, Settings } from "../store/settings-schema.ts";
-import type { SessionParts } from "./compose-session.ts";
+import type { Emit, SessionParts } from "./compose-session.ts";
 import { decideRoute, type Route } from "./router.ts";
 import { isLocalModelSpec } from "./run-prompt.ts";
-
-type Emit = <K extends AgentEventType>(
-  type: K,
-  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
-) => void;
 
 export const NO_ROUTER =
   '--model auto needs a "router" in your settings with at least "local" (a model), e.g. ' +

@@ -6,11 +6,11 @@
 import { resolve } from "node:path";
 import { runAgent } from "../agent/agent-loop.ts";
 import type { CommandOf } from "../protocol/commands.ts";
-import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
+import type { AgentEvent } from "../protocol/events.ts";
 import { decodedLength } from "../protocol/images.ts";
 import type { ImagePart, UserMessage } from "../protocol/messages.ts";
 import { estimateCost } from "../providers/catalog.ts";
-import { modelRecord, type SessionParts } from "./compose-session.ts";
+import { type Emit, modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
 import { imageRefusal, imageTypeRefusal, readAttachments } from "./prompt-attachments.ts";
 import { promptFitProblem } from "./prompt-fit.ts";
@@ -25,11 +25,6 @@ const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
   "retry_scheduled",
   "agent_ended",
 ]);
-
-type Emit = <K extends AgentEventType>(
-  type: K,
-  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
-) => void;
 
 export async function runPromptTurn(
   parts: SessionParts,
