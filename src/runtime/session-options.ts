@@ -34,6 +34,8 @@ export type SessionOptions = {
   appendSystemPrompt?: string;
   profile?: PromptProfile;
   offline?: boolean;
+  /** `--model auto`: ask (a permission request) before the first cloud use of a session that started local. */
+  confirmCloud?: boolean;
 };
 
 export type RuntimeDeps = {
