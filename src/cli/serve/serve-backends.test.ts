@@ -75,4 +75,19 @@ describe("createServeBackends", () => {
     assert.match(cloud.message, /only local models.*anthropic\/claude-sonnet-4-5 is a cloud model/);
     assert.equal(await name(offline, "ollama/small"), "ollama/small");
   });
+
+  it('serves "auto" (the router) by its local model, and says what to set when there is none', async () => {
+    assert.equal(
+      await name(backends({ model: "auto", router: { local: "ollama/small" } }), "claude-x"),
+      "ollama/small",
+    );
+    assert.equal(
+      await name(backends({ router: { local: "ollama/small" } }, { model: "auto" }), "gpt-5"),
+      "ollama/small",
+    );
+    const none = await backends({ model: "auto" }).backendFor("claude-x", signal);
+    assert.ok(!none.ok);
+    assert.equal(none.status, 404);
+    assert.match(none.message, /"auto" \(the router\).*set serve\.model, router\.local or --model/);
+  });
 });

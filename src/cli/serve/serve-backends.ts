@@ -47,7 +47,17 @@ export function createServeBackends(options: {
     );
   };
 
-  async function open(spec: string | undefined, signal: AbortSignal): Promise<BackendChoice> {
+  async function open(asked: string | undefined, signal: AbortSignal): Promise<BackendChoice> {
+    // "auto" (the router) chooses per prompt of a session; a gateway request has no session: its local model.
+    const auto = (asked ?? (env.HEARTH_MODEL || settings.model)) === "auto";
+    const spec = auto ? settings.router?.local : asked;
+    if (auto && !spec)
+      return {
+        ok: false,
+        status: 404,
+        message:
+          'the model is "auto" (the router), which hearth serve does not use: set serve.model, router.local or --model',
+      };
     const choice = await chooseModel({ flag: spec, env, settings, http, signal });
     if (!choice.ok)
       return {
