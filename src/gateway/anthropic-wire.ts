@@ -242,7 +242,7 @@ export function anthropicStream(meta: ResponseMeta): WireStream {
             content: [],
             stop_reason: null,
             stop_sequence: null,
-            usage: { input_tokens: 0, output_tokens: 0 },
+            usage: { input_tokens: meta.inputTokens ?? 0, output_tokens: 0 },
           },
         },
         "message_start",

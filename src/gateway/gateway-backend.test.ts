@@ -167,6 +167,9 @@ describe("slow models", () => {
     assert.equal(response.status, 200);
     const events = [...response.text.matchAll(/^event: (\w+)/gm)].map((m) => m[1]);
     assert.equal(events[0], "message_start");
+    // The opening usage has the gateway's estimate of the prompt; the backend's own count comes at the end.
+    const start = JSON.parse(/^data: (.*)$/m.exec(response.text)?.[1] ?? "{}");
+    assert.ok(start.message.usage.input_tokens > 0, JSON.stringify(start));
     assert.equal(events[1], "ping");
     const firstDelta = events.indexOf("content_block_delta");
     assert.ok(firstDelta > 1);

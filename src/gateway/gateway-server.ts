@@ -164,6 +164,7 @@ async function answer(
     model: wire.model,
     created: Math.floor(now() / 1000),
     customTools: wire.customTools,
+    inputTokens: estimateTokens(backend, wire.request),
   };
   const codec = route.codec;
   const stream = wire.stream ? codec.stream(meta, { usage: wire.streamUsage === true }) : undefined;

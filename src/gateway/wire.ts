@@ -25,7 +25,14 @@ export type WireRequest = {
 export type ParsedRequest = { ok: true; value: WireRequest } | { ok: false; message: string };
 
 /** Names the response after what the caller asked for; `id` is the gateway's own. */
-export type ResponseMeta = { id: string; model: string; created: number; customTools?: Set<string> };
+export type ResponseMeta = {
+  id: string;
+  model: string;
+  created: number;
+  customTools?: Set<string>;
+  /** The request's estimated input tokens, for a stream's opening usage (the backend's count comes at the end). */
+  inputTokens?: number;
+};
 
 /**
  * One response as a stream in the caller's format: each method returns the text to write (SSE frames). Text and
