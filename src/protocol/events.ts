@@ -123,6 +123,8 @@ type SessionEventMap = {
     version: string;
     /** Continued (-c) or resumed (-r) rather than new. */
     resumed: boolean;
+    /** The MCP servers of the session (absent when none is configured): ready or failed, and their tools. */
+    mcpServers?: Array<{ name: string; state: string; tools: number; error?: string }>;
   };
   /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
   user_message: {

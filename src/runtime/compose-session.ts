@@ -39,6 +39,7 @@ import { withRunRules } from "./run-rules.ts";
 import { createRunScratch, type RunScratch } from "./run-scratch.ts";
 import { findRunSession, openRunSession, type RunSession } from "./run-session.ts";
 import { createSessionPolicy, type SessionPolicy } from "./runtime-policy.ts";
+import { openSessionMcp, type SessionMcp } from "./session-mcp.ts";
 import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
 import { undoLastTurn } from "./session-undo.ts";
 import { afterRun } from "./session-upkeep.ts";
@@ -81,6 +82,8 @@ export type SessionParts = {
   sandbox: CommandSandbox | undefined;
   reaper: ProcessReaper;
   scratch: RunScratch;
+  /** The session's MCP servers and their tools (none when no server is configured). */
+  mcp: SessionMcp;
   current: ModelSetup;
   /** The modules that wait for the first response (sandbox detection, the journal) have started. */
   deferredStarted: boolean;
@@ -152,11 +155,33 @@ export async function composeSession(
   }
   const session = openRunSession(found, sessionOptions);
   for (const note of session.notes) notice(note);
+  // Commands and MCP servers never see a provider's key (set_model may switch to any configured provider).
+  const childEnv = scrubChildEnv(env, keyEnvNamesOf(undefined, settings), settings.env?.allow ?? []);
+  // MCP servers start while the model is chosen; their stderr waits for the journal (created below).
+  const mcpLog: string[] = [];
+  let logMcp = (line: string): void => {
+    if (mcpLog.length < 10_000) mcpLog.push(line);
+  };
+  const mcpStarting = openSessionMcp({
+    layers,
+    userSettingsLabel: paths.userSettings,
+    cwd,
+    env,
+    scrubbedEnv: childEnv,
+    http,
+    version: deps.version,
+    clientServers: options.mcpServers,
+    notice: (text) => notice(text),
+    log: (line) => logMcp(line),
+    learnSecret: (value) => processRedactor().add(value),
+  });
   // A resumed session keeps its model unless one is given now.
   const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
   const first = await setUpModel(flagModel, io.signal);
+  const mcp = await mcpStarting;
   if (!first.ok) {
     session.close();
+    await mcp.close();
     return first;
   }
   mark("model chosen");
@@ -251,8 +276,13 @@ export async function composeSession(
     wrap: sandbox?.wrap,
     reaper,
   });
+  logMcp = (line) => {
+    journal.note("info", line);
+  };
+  for (const line of mcpLog.splice(0)) journal.note("info", line);
+  const allTools = [...builtins, ...mcp.tools];
   const tools = createToolRuntime({
-    tools: builtins,
+    tools: allTools,
     spillDir,
     policy: policy.policy,
     redact,
@@ -260,7 +290,6 @@ export async function composeSession(
     onProgress: (callId, tool, text) => emit("tool_progress", { callId, tool, text }),
     timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
   });
-  const toolList = builtins;
   const prompted = withPrompt(first.setup);
   mark("tools built");
 
@@ -305,7 +334,8 @@ export async function composeSession(
   /** The system prompt and tool specs for this model and mode. */
   function withPrompt(setup: ModelSetup): { ok: true; setup: ModelSetup } & Record<never, never> {
     const { profile } = chooseProfile(options.profile, settings, setup.model);
-    const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: toolList });
+    const offered = [...builtins, ...mcp.offered(setup.model.local === true)];
+    const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: offered });
     for (const problem of built.problems) notice(problem);
     const system = processRedactor().redactKnown(
       options.appendSystemPrompt ? `${built.system}\n\n${options.appendSystemPrompt}` : built.system,
@@ -328,14 +358,17 @@ export async function composeSession(
     fileState,
     inFlight: createCallsInFlight({
       sessionId,
-      kindOf: (name) => builtins.find((t) => t.name === name)?.kind ?? "unknown",
+      kindOf: (name) => allTools.find((t) => t.name === name)?.kind ?? "unknown",
       redact,
     }),
-    readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
+    readOnly: new Set(
+      allTools.filter((t) => t.kind === "read" || t.effect === "read-only").map((t) => t.name),
+    ),
     journal,
     sandbox,
     reaper,
     scratch,
+    mcp,
     current: prompted.setup,
     deferredStarted: false,
     forward: () => {},
@@ -349,7 +382,17 @@ export async function composeSession(
     info: () => ({
       model: parts.current.name,
       local: parts.current.model.local === true,
-      tools: builtins.map((t) => t.name),
+      tools: parts.current.specs.map((t) => t.name),
+      ...(mcp.status().length > 0
+        ? {
+            mcpServers: mcp.status().map((s) => ({
+              name: s.name,
+              state: s.state,
+              tools: s.tools,
+              ...(s.error ? { error: s.error } : {}),
+            })),
+          }
+        : {}),
       cwd,
       permissionMode: policy.mode,
       version: deps.version,
@@ -403,6 +446,7 @@ export async function composeSession(
     async close() {
       broker.cancelAll();
       await reaper.stopAll(0);
+      await mcp.close();
       sandbox?.close();
       scratch.remove();
       process.off("exit", atExit);
@@ -427,11 +471,11 @@ export function modelRecord(parts: SessionParts): string {
 }
 
 /** The variables holding a key for this model or any provider in the settings: commands never see them. */
-function keyEnvNamesOf(model: ResolvedModel, settings: Settings): string[] {
+function keyEnvNamesOf(model: ResolvedModel | undefined, settings: Settings): string[] {
   const configured = Object.values(settings.providers ?? {}).flatMap((p) =>
     p.apiKeyEnv ? [p.apiKeyEnv] : [],
   );
-  return model.apiKeyEnv ? [model.apiKeyEnv, ...configured] : configured;
+  return model?.apiKeyEnv ? [model.apiKeyEnv, ...configured] : configured;
 }
 
 /** The window the model runs with (for Ollama, the num_ctx hearth sends) and room kept for the answer. */
