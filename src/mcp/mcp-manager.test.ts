@@ -66,7 +66,8 @@ test("server-everything over stdio: its tools as mcp__everything__*, read-only h
   assert.ok(echo, tools.map((t) => t.name).join(", "));
   assert.equal(echo.kind, "external");
   assert.equal(echo.effect, "read-only");
-  assert.deepEqual((echo.jsonSchema?.properties as Record<string, unknown>).message !== undefined, true);
+  const properties = echo.jsonSchema?.properties as Record<string, unknown> | undefined;
+  assert.ok(properties?.message, "the server's own schema");
   const result = await echo.execute({ message: "hello mcp" }, { signal: signal(), callId: "c1" });
   assert.equal(result.content, "Echo: hello mcp");
   assert.equal(tools.find((t) => t.name === "mcp__everything__toggle-simulated-logging")?.effect, "write");
@@ -83,6 +84,7 @@ test("a stdio server gets the scrubbed environment plus exactly the variables it
       entry("everything", {
         command: process.execPath,
         args: [EVERYTHING, "stdio"],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration's own ${VAR} syntax
         env: { GIVEN_TOKEN: "${NAMED_SECRET_VALUE}", PLAIN: "${MISSING_ONE:-fallback}" },
       }),
     ],
