@@ -24,6 +24,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   doctor: async () => (await import("./doctor-command.ts")).runDoctor,
   prompt: async () => (await import("./prompt-command.ts")).runPromptCommand,
   engine: async () => (await import("./engine-command.ts")).runEngine,
+  mcp: async () => (await import("./mcp-command.ts")).runMcpCommand,
 };
 
 /** `hearth exec "task"` is `hearth -p "task"`, for Codex users. */
