@@ -1,0 +1,248 @@
+/**
+ * MCP end to end: the built hearth, a scripted model that calls MCP tools by name, and real MCP servers from the
+ * npm registry (server-everything, server-filesystem) plus a stub server that hangs or crashes on cue.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { FakeTurn } from "../fake-server/script.ts";
+import type { FakeServer } from "../fake-server/server.ts";
+import { fakeModelSandbox, runHearth, type Sandbox, writeSettings } from "./harness.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const EVERYTHING = join(ROOT, "node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+const FILESYSTEM = join(ROOT, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+const STUB = join(ROOT, "test/fixtures/mcp-stub-server.mjs");
+
+const servers: FakeServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+const call = (name: string, args: Record<string, unknown> = {}): FakeTurn => ({
+  toolCalls: [{ name, arguments: args }],
+});
+
+/** A sandbox whose model is the fake server and whose user settings hold `mcpServers` (and `extra`). */
+async function mcpSandbox(
+  script: FakeTurn[],
+  mcpServers: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  files: Record<string, string> = {},
+): Promise<{ fake: FakeServer; sandbox: Sandbox }> {
+  const made = await fakeModelSandbox(servers, [...script, { text: "finished" }], files);
+  writeSettings(made.sandbox, "user", {
+    providers: { fake: { api: "openai-chat", baseUrl: `${made.fake.url}/v1` } },
+    model: "fake/m",
+    sandbox: { enabled: false },
+    mcpServers,
+    ...extra,
+  });
+  return made;
+}
+
+const run = (sandbox: Sandbox, args: string[], env: Record<string, string> = {}) =>
+  runHearth(sandbox, ["-p", "--output-format", "stream-json", ...args, "go"], { env, timeoutMs: 60_000 });
+
+const ended = (events: Array<Record<string, unknown>>) => events.filter((e) => e.type === "tool_call_ended");
+
+test("server-everything over stdio: the model sees its tools with their schemas; a read-only call runs in ask mode", async () => {
+  const { fake, sandbox } = await mcpSandbox([call("mcp__everything__echo", { message: "hi there" })], {
+    everything: { command: process.execPath, args: [EVERYTHING, "stdio"] },
+  });
+  const result = await run(sandbox, []);
+  assert.equal(result.code, 0, result.stderr);
+  const [echo] = ended(result.events);
+  assert.equal(echo.isError, false, String(echo.content));
+  assert.equal(echo.content, "Echo: hi there");
+  const tools = (
+    fake.modelRequests[0].body as { tools: Array<{ function: { name: string; parameters: unknown } }> }
+  ).tools;
+  const spec = tools.find((t) => t.function.name === "mcp__everything__echo");
+  assert.ok(spec, tools.map((t) => t.function.name).join(", "));
+  assert.deepEqual(Object.keys((spec.function.parameters as { properties: object }).properties), ["message"]);
+  const info = result.events.find((e) => e.type === "session_info") as {
+    mcpServers?: unknown[];
+    tools: string[];
+  };
+  assert.deepEqual(info.mcpServers, [{ name: "everything", state: "ready", tools: 13 }]);
+  assert.ok(info.tools.includes("mcp__everything__echo"));
+});
+
+test("server-filesystem: a destructive tool asks (headless: refused) even in auto mode with mcp__fs__* allowed", async () => {
+  const { sandbox } = await mcpSandbox(
+    [
+      call("mcp__fs__write_file", { path: "new.txt", content: "written by mcp" }),
+      call("mcp__fs__list_directory", { path: "." }),
+      call("mcp__fs__create_directory", { path: "made" }),
+    ],
+    // The server runs in the workspace; its paths are its own (relative to its working folder).
+    { fs: { command: process.execPath, args: [FILESYSTEM, "."] } },
+    { permissions: { allow: ["mcp__fs__*"] } },
+    { "README.md": "# readme\n" },
+  );
+  const project = sandbox.project;
+  const result = await runHearth(
+    sandbox,
+    ["-p", "--output-format", "stream-json", "--permission-mode", "auto", "go"],
+    { timeoutMs: 60_000 },
+  );
+  const results = ended(result.events);
+  assert.equal(results.length, 3, result.stderr);
+  assert.equal(results[0].isError, true);
+  assert.match(String(results[0].content), /its server marks mcp__fs__write_file destructive/);
+  assert.match(
+    result.stderr,
+    /refused mcp__fs__write_file: its server marks mcp__fs__write_file destructive \(destructive: needs a human yes\)/,
+  );
+  assert.equal(existsSync(join(project, "new.txt")), false, "the destructive call did not run");
+  assert.equal(results[1].isError, false, String(results[1].content));
+  assert.match(String(results[1].content), /README\.md/);
+  assert.equal(results[2].isError, false, String(results[2].content));
+  assert.ok(existsSync(join(project, "made")), "a write the server marks non-destructive runs in auto mode");
+});
+
+test("an untrusted .mcp.json starts nothing until hearth trust; a changed one is untrusted again", async () => {
+  const starts = "starts.txt";
+  const mcpJson = (text: string) =>
+    JSON.stringify({
+      mcpServers: {
+        stub: {
+          command: process.execPath,
+          args: [STUB, "ok"],
+          env: { STUB_STARTS_FILE: "${STARTS}", NOTE: text },
+        },
+      },
+    });
+  const { sandbox } = await mcpSandbox([call("mcp__stub__echo", { text: "from the project" })], {}, {}, {});
+  writeFileSync(join(sandbox.project, ".mcp.json"), mcpJson("one"));
+  const env = { STARTS: join(sandbox.home, starts) };
+  const untrusted = await run(sandbox, [], env);
+  assert.equal(existsSync(env.STARTS), false, "the server was started in an untrusted folder");
+  assert.match(
+    untrusted.stderr,
+    /\.mcp\.json asks for MCP server stub; not started: this folder is not trusted/,
+  );
+  assert.match(String(ended(untrusted.events)[0].content), /unknown tool "mcp__stub__echo"/);
+
+  assert.equal((await runHearth(sandbox, ["trust"])).code, 0);
+  const trusted = await mcpSandboxRun(sandbox, env);
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.equal(ended(trusted.events)[0].content, "echo: from the project");
+  assert.equal(readFileSync(env.STARTS, "utf8").trim().split("\n").length, 1);
+
+  writeFileSync(join(sandbox.project, ".mcp.json"), mcpJson("two"));
+  const changed = await mcpSandboxRun(sandbox, env);
+  assert.match(changed.stderr, /\.mcp\.json changed since you trusted/);
+  assert.equal(readFileSync(env.STARTS, "utf8").trim().split("\n").length, 1, "not started after the change");
+});
+
+/** Another run in the same sandbox with a fresh script (the first fake server's script is used up). */
+async function mcpSandboxRun(sandbox: Sandbox, env: Record<string, string>) {
+  const made = await fakeModelSandbox(servers, [
+    call("mcp__stub__echo", { text: "from the project" }),
+    { text: "ok" },
+  ]);
+  const settingsPath = join(sandbox.env.XDG_CONFIG_HOME, "hearth", "settings.json");
+  const settings = JSON.parse(readFileSync(settingsPath, "utf8"));
+  settings.providers.fake.baseUrl = `${made.fake.url}/v1`;
+  writeFileSync(settingsPath, JSON.stringify(settings));
+  return run(sandbox, [], env);
+}
+
+test("a hanging MCP tool is stopped by the watchdog; a crashed server is reported and restarted once", async () => {
+  const { sandbox } = await mcpSandbox(
+    [call("mcp__stub__hang"), call("mcp__stub__crash"), call("mcp__stub__echo", { text: "after the crash" })],
+    { stub: { command: process.execPath, args: [STUB, "ok"] } },
+    { permissions: { allow: ["mcp__stub"] } },
+  );
+  const result = await run(sandbox, ["--tool-timeout", "1s"]);
+  assert.equal(result.code, 0, result.stderr);
+  const [hang, crash, echo] = ended(result.events);
+  assert.match(
+    String(hang.content),
+    /mcp__stub__hang did not finish within 1(\.0)? ?s and was stopped; the tool's server may be stuck/,
+  );
+  assert.match(result.stderr, /watchdog: stopped mcp__stub__hang/);
+  assert.match(
+    String(crash.content),
+    /the MCP server "stub" exited while running crash; it is being restarted/,
+  );
+  assert.match(result.stderr, /MCP server "stub" exited \(its connection closed\); restarting it once/);
+  assert.equal(echo.content, "echo: after the crash");
+});
+
+test("a stdio server gets only the scrubbed environment and what it names; its stderr goes to the log, redacted", async () => {
+  const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+  const { sandbox } = await mcpSandbox([call("mcp__everything__get-env")], {
+    everything: { command: process.execPath, args: [EVERYTHING, "stdio"] },
+    stub: { command: process.execPath, args: [STUB, "ok"], env: { STUB_SECRET: "${MY_SERVICE_TOKEN}" } },
+  });
+  const result = await run(sandbox, [], {
+    GITHUB_TOKEN: secret,
+    MY_SERVICE_TOKEN: "tok-9f8e7d6c5b4a39281706",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const [env] = ended(result.events);
+  assert.doesNotMatch(String(env.content), /GITHUB_TOKEN|ghp_/, "a secret reached the server's environment");
+  assert.match(String(env.content), /"HOME"/);
+  const logs = join(sandbox.env.XDG_STATE_HOME, "hearth", "logs");
+  const log = readdirSync(logs)
+    .map((name) => readFileSync(join(logs, name), "utf8"))
+    .join("");
+  assert.match(log, /mcp stub: stub server \(ok\) started; secret env seen: \[REDACTED\]/);
+  assert.doesNotMatch(log, /tok-9f8e7d6c5b4a39281706/);
+  assert.doesNotMatch(
+    result.stderr,
+    /stub server \(ok\) started/,
+    "a server's stderr stays off the terminal",
+  );
+});
+
+test("a broken .mcp.json in a trusted folder is one line and starts nothing; the run goes on", async () => {
+  const { sandbox } = await mcpSandbox([], {});
+  writeFileSync(
+    join(sandbox.project, ".mcp.json"),
+    '{"mcpServers": {"x": {"url": "http://127.0.0.1:9/mcp"}}}',
+  );
+  assert.equal((await runHearth(sandbox, ["trust"])).code, 0);
+  const result = await run(sandbox, []);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /\.mcp\.json: mcpServers\.x: expected \{"command": "\.\.\."[^\n]*; fix it or move it aside: its servers are not started/,
+  );
+});
+
+test("hearth -p with no MCP server never loads the MCP SDK; with one it does", async () => {
+  const { sandbox } = await mcpSandbox([], {});
+  const log = join(sandbox.home, "loaded.log");
+  const hook = join(sandbox.home, "log-loads.mjs");
+  writeFileSync(
+    hook,
+    `import { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent(
+  "import { appendFileSync } from 'node:fs';" +
+  "export async function load(url, context, next) {" +
+  "  if (url.startsWith('file:')) appendFileSync(process.env.HEARTH_LOADED_LOG, url + '\\\\n');" +
+  "  return next(url, context); }"));
+`,
+  );
+  const env = { NODE_OPTIONS: `--import ${hook}`, HEARTH_LOADED_LOG: log };
+  writeFileSync(log, "");
+  const plain = await runHearth(sandbox, ["-p", "hi"], { env });
+  assert.equal(plain.code, 0, plain.stderr);
+  const loaded = readFileSync(log, "utf8");
+  assert.match(loaded, /run-cli\.mjs/);
+  assert.doesNotMatch(loaded, /@modelcontextprotocol/);
+
+  const { sandbox: withMcp } = await mcpSandbox([], {
+    stub: { command: process.execPath, args: [STUB, "ok"] },
+  });
+  writeFileSync(log, "");
+  const mcp = await runHearth(withMcp, ["-p", "hi"], { env });
+  assert.equal(mcp.code, 0, mcp.stderr);
+  assert.match(readFileSync(log, "utf8"), /@modelcontextprotocol\/client/);
+});
