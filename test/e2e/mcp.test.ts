@@ -112,6 +112,7 @@ test("an untrusted .mcp.json starts nothing until hearth trust; a changed one is
         stub: {
           command: process.execPath,
           args: [STUB, "ok"],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration's own ${VAR} syntax
           env: { STUB_STARTS_FILE: "${STARTS}", NOTE: text },
         },
       },
@@ -178,6 +179,7 @@ test("a stdio server gets only the scrubbed environment and what it names; its s
   const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
   const { sandbox } = await mcpSandbox([call("mcp__everything__get-env")], {
     everything: { command: process.execPath, args: [EVERYTHING, "stdio"] },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration's own ${VAR} syntax
     stub: { command: process.execPath, args: [STUB, "ok"], env: { STUB_SECRET: "${MY_SERVICE_TOKEN}" } },
   });
   const result = await run(sandbox, [], {
