@@ -16,7 +16,10 @@ Usage:
   hearth engine install|status|rm  the in-process GGUF engine for --model local/<file> (~80 MB)
   hearth prompt --show             the exact system prompt, tools and memory files, with their sizes
   hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index
-  hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
+  hearth mcp list|add|remove|test  MCP servers: from settings and the project's .mcp.json (Claude Code's
+                                   format); test starts one and lists its tools (mcp__<server>__<tool>)
+  hearth trust [dir]               let dir's .hearth/settings.json loosen permissions and its .mcp.json
+                                   servers start (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
   hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)
 
