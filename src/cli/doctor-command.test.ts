@@ -229,7 +229,10 @@ describe("hearth doctor", () => {
     const line = r.line("mcp servers");
     assert.match(line, /^warn .*loaded: stub \(3 tools\)/);
     assert.match(line, /gone did not start: .*\(hearth mcp test gone\)/);
-    assert.match(line, /far did not start: offline mode \(hearth doctor reaches loopback only\) blocks the request to mcp\.example\.com/);
+    assert.match(
+      line,
+      /far did not start: offline mode \(hearth doctor reaches loopback only\) blocks the request to mcp\.example\.com/,
+    );
     assert.match(line, /\.mcp\.json asks for MCP server repo; not started: this folder is not trusted/);
     const none = await doctor(fresh());
     assert.match(none.line("mcp servers"), /^ok .*none configured/);

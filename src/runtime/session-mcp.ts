@@ -106,12 +106,3 @@ function serverOf(toolName: string): string {
   const rest = toolName.slice("mcp__".length);
   return rest.slice(0, rest.indexOf("__"));
 }
-
-/** "everything (13 tools), fs (14 tools); broken failed: ..." for a notice and doctor. */
-export function describeMcpStatus(status: McpServerStatus[]): string {
-  return status
-    .map((s) =>
-      s.state === "ready" ? `${s.name} (${s.tools} tool${s.tools === 1 ? "" : "s"})` : `${s.name} ${s.state}`,
-    )
-    .join(", ");
-}

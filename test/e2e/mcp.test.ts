@@ -95,7 +95,7 @@ test("server-filesystem: a destructive tool asks (headless: refused) even in aut
   assert.match(String(results[0].content), /its server marks mcp__fs__write_file destructive/);
   assert.match(
     result.stderr,
-    /refused mcp__fs__write_file: its server marks mcp__fs__write_file destructive \(destructive: needs a human yes\)/,
+    /refused mcp__fs__write_file "\{\\"path\\":\\"new\.txt\\",.*\}": its server marks mcp__fs__write_file destructive \(destructive: needs a human yes\)/,
   );
   assert.equal(existsSync(join(project, "new.txt")), false, "the destructive call did not run");
   assert.equal(results[1].isError, false, String(results[1].content));
