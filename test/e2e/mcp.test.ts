@@ -3,7 +3,9 @@
  * npm registry (server-everything, server-filesystem) plus a stub server that hangs or crashes on cue.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -248,3 +250,45 @@ register("data:text/javascript," + encodeURIComponent(
   assert.equal(mcp.code, 0, mcp.stderr);
   assert.match(readFileSync(log, "utf8"), /@modelcontextprotocol\/client/);
 });
+
+test("server-everything over streamable HTTP: every request in the egress ledger; --offline refuses a far server", async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], {
+    env: { PATH: process.env.PATH, PORT: String(port) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  after(() => void child.kill("SIGKILL"));
+  await new Promise<void>((done) =>
+    child.stderr?.on("data", (c) => String(c).includes("listening") && done()),
+  );
+  const { sandbox } = await mcpSandbox([call("mcp__near__echo", { message: "over http" })], {
+    near: { type: "http", url: `http://127.0.0.1:${port}/mcp` },
+    far: { type: "http", url: "https://mcp.example.com/mcp" },
+  });
+  const result = await run(sandbox, ["--offline"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(ended(result.events)[0].content, "Echo: over http");
+  assert.match(
+    result.stderr,
+    /MCP server "far" did not start: offline mode \(--offline\) blocks the request to mcp\.example\.com; only MCP servers on loopback run offline/,
+  );
+  const egress = await runHearth(sandbox, ["egress", "--json"]);
+  const lines = egress.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { purpose: string; host: string; method: string });
+  const mcp = lines.filter((l) => l.purpose === "mcp");
+  assert.ok(mcp.length >= 3, egress.stdout);
+  assert.ok(
+    mcp.every((l) => l.host === `127.0.0.1:${port}`),
+    "nothing but the loopback server",
+  );
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
