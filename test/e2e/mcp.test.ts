@@ -130,7 +130,9 @@ test("an untrusted .mcp.json starts nothing until hearth trust; a changed one is
   );
   assert.match(String(ended(untrusted.events)[0].content), /unknown tool "mcp__stub__echo"/);
 
-  assert.equal((await runHearth(sandbox, ["trust"])).code, 0);
+  const trust = await runHearth(sandbox, ["trust"]);
+  assert.equal(trust.code, 0);
+  assert.match(trust.stdout, /its \.mcp\.json servers now start in sessions here: stub \(stdio: /);
   const trusted = await mcpSandboxRun(sandbox, env);
   assert.equal(trusted.code, 0, trusted.stderr);
   assert.equal(ended(trusted.events)[0].content, "echo: from the project");
