@@ -294,3 +294,40 @@ async function freePort(): Promise<number> {
   await new Promise((done) => server.close(done));
   return port;
 }
+
+test("mcp.localModelServers limits the servers whose tools a local model is offered; prompt --show lists them with sizes", async () => {
+  const stub = { command: process.execPath, args: [STUB, "ok"] };
+  const { fake, sandbox } = await mcpSandbox([], { a: stub, b: stub }, { mcp: { localModelServers: ["a"] } });
+  const settingsPath = join(sandbox.env.XDG_CONFIG_HOME, "hearth", "settings.json");
+  const settings = JSON.parse(readFileSync(settingsPath, "utf8"));
+  settings.providers.fake.local = true;
+  writeFileSync(settingsPath, JSON.stringify(settings));
+  const result = await run(sandbox, []);
+  assert.equal(result.code, 0, result.stderr);
+  const names = (fake.modelRequests[0].body as { tools: Array<{ function: { name: string } }> }).tools.map(
+    (t) => t.function.name,
+  );
+  assert.ok(names.includes("mcp__a__echo"), names.join(", "));
+  assert.ok(
+    !names.some((n) => n.startsWith("mcp__b__")),
+    "a local model is offered a's tools only",
+  );
+
+  const shown = await runHearth(sandbox, ["prompt", "--show"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^a: 3 of 3 tools offered, [\d,]+ bytes$/m);
+  assert.match(
+    shown.stdout,
+    /^b: 0 of 3 tools offered, 2 bytes \(not offered to local models: mcp\.localModelServers\)$/m,
+  );
+  assert.match(shown.stdout, /^ {2}mcp__a__echo +[\d,]+ bytes$/m);
+  const cloud = await runHearth(sandbox, [
+    "prompt",
+    "--show",
+    "--json",
+    "--model",
+    "anthropic/claude-sonnet-4-5",
+  ]);
+  const tools = (JSON.parse(cloud.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+  assert.ok(tools.includes("mcp__b__echo"), "a cloud model is offered every server's tools");
+});
