@@ -301,5 +301,8 @@ test("the SSE transport also goes through hearth's client (server-everything sse
   );
   await m.close();
   assert.ok(exchanges.some((e) => e.purpose === "mcp" && e.method === "POST"));
-  assert.ok(exchanges.some((e) => e.purpose === "mcp" && e.method === "GET"), "the event stream too");
+  assert.ok(
+    exchanges.some((e) => e.purpose === "mcp" && e.method === "GET"),
+    "the event stream too",
+  );
 });

@@ -308,10 +308,7 @@ test("mcp.localModelServers limits the servers whose tools a local model is offe
     (t) => t.function.name,
   );
   assert.ok(names.includes("mcp__a__echo"), names.join(", "));
-  assert.ok(
-    !names.some((n) => n.startsWith("mcp__b__")),
-    "a local model is offered a's tools only",
-  );
+  assert.ok(!names.some((n) => n.startsWith("mcp__b__")), "a local model is offered a's tools only");
 
   const shown = await runHearth(sandbox, ["prompt", "--show"]);
   assert.equal(shown.code, 0, shown.stderr);
