@@ -15,6 +15,7 @@ Usage:
   hearth models pull|rm|bench      download a GGUF (hf:owner/repo/file.gguf or a URL), delete one, measure speed
   hearth engine install|status|rm  the in-process GGUF engine for --model local/<file> (~80 MB)
   hearth prompt --show             the exact system prompt, tools and memory files, with their sizes
+  hearth acp                       serve editors over the Agent Client Protocol (stdio; Zed, JetBrains, Neovim)
   hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index
   hearth mcp list|add|remove|test  MCP servers: from settings and the project's .mcp.json (Claude Code's
                                    format); test starts one and lists its tools (mcp__<server>__<tool>)

@@ -27,6 +27,9 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   mcp: async () => (await import("./mcp-command.ts")).runMcpCommand,
 };
 
+/** `hearth acp`: the ACP server for editors (needs the version for its `initialize` answer). */
+const ACP = "acp";
+
 /** `hearth exec "task"` is `hearth -p "task"`, for Codex users. */
 const EXEC_ALIAS = "exec";
 
@@ -34,7 +37,10 @@ export async function runCli(argv: string[], version: string): Promise<void> {
   let code: number;
   try {
     const load = Object.hasOwn(SUBCOMMANDS, argv[0] ?? "") ? SUBCOMMANDS[argv[0]] : undefined;
-    if (load) {
+    if (argv[0] === ACP) {
+      const { runAcp } = await import("./acp/run-acp.ts");
+      code = await runAcp(argv.slice(1), process.env, version);
+    } else if (load) {
       code = await (await load())(argv.slice(1), process.env);
     } else {
       const near = mistypedCommand(argv[0]);
@@ -78,5 +84,5 @@ export async function runCli(argv: string[], version: string): Promise<void> {
 /** The command a first word that looks like a command (not a prompt, not a flag) was meant to be, if any. */
 function mistypedCommand(word: string | undefined): string | null {
   if (word === undefined || !/^[a-z][a-z-]*$/.test(word)) return null;
-  return closestName(word, [...Object.keys(SUBCOMMANDS), EXEC_ALIAS]);
+  return closestName(word, [...Object.keys(SUBCOMMANDS), EXEC_ALIAS, ACP]);
 }

@@ -8,7 +8,6 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
-import { lineDiff } from "../runtime/line-diff.ts";
 import { CONFINED_UNDO_FILES } from "../runtime/session-undo.ts";
 import { workspaceRoot } from "../runtime/workspace-root.ts";
 import {
@@ -31,6 +30,7 @@ import {
   SessionNotFoundError,
   sessionIdMatches,
 } from "../store/session-store.ts";
+import { lineDiff } from "../tools/line-diff.ts";
 import { UsageError } from "./args.ts";
 import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
 

@@ -34,6 +34,12 @@ type NoFields = Record<never, never>;
 type CommandMap = {
   /** Start a prompt; while one runs, it waits its turn (queued). */
   prompt: { text: string; attachments?: Attachment[] };
+  /**
+   * Run a command the person typed (the UI's `!cmd`) with the bash tool, under the same policy and sandbox as the
+   * model's commands: tool_call_started and tool_call_ended (its id starts with `shell_`) follow. It is recorded
+   * as the person's message with its output, for the model to see with the next prompt; no model request is made.
+   */
+  shell: { command: string };
   /** Stop the running prompt: its request and tools are aborted (process groups killed); the session stays open. */
   interrupt: NoFields;
   /** Answer a `permission_requested` event (its `requestId`): the waiting call runs or is refused. */

@@ -125,6 +125,8 @@ type SessionEventMap = {
     resumed: boolean;
     /** The MCP servers of the session (absent when none is configured): ready or failed, and their tools. */
     mcpServers?: Array<{ name: string; state: string; tools: number; error?: string }>;
+    /** The model's context window in tokens, when known (for Ollama, the num_ctx hearth sends). */
+    contextWindow?: number;
   };
   /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
   user_message: {

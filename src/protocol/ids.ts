@@ -26,6 +26,9 @@ export function newCallId(): string {
   return `call_${randomHex(8)}`;
 }
 
+/** The prefix of the call id of a command the person ran (the UI's `!cmd`); the model's calls never have it. */
+export const SHELL_CALL_PREFIX = "shell_";
+
 /** Random hex for file names and prefixes. */
 export function shortRandom(length = 8): string {
   return randomHex(length);

@@ -398,6 +398,7 @@ export async function composeSession(
       version: deps.version,
       // How the session was opened, not whether it has prompts by now (session_info comes again on set_model).
       resumed: found.resumed,
+      ...(parts.current.limits ? { contextWindow: parts.current.limits.window } : {}),
     }),
     async setModel(spec, signal) {
       // Blank, the settings' model or a probe's find would be taken: not what was asked for.

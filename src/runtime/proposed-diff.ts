@@ -8,7 +8,7 @@
 import { readConfinedFileSync } from "../policy/open-confined.ts";
 import type { RequestPath } from "../policy/permission-rules.ts";
 import { toCrlf, usesCrlf } from "../tools/file-text.ts";
-import { lineDiff } from "./line-diff.ts";
+import { lineDiff } from "../tools/line-diff.ts";
 
 const MAX_BYTES = 1_000_000;
 const MAX_LINES = 80;

@@ -47,6 +47,11 @@ async function drive(setup: RuntimeSetup, options: SessionOptions = {}) {
       session.submit({ type: "prompt", text });
       return untilPromptEnds(events, seen, onEvent);
     },
+    /** Runs a command the person typed (`!cmd`) and reads until its tool call ends. */
+    async shell(command: string, onEvent?: (event: SessionEvent) => void) {
+      session.submit({ type: "shell", command });
+      return untilEvent(events, seen, "tool_call_ended", onEvent);
+    },
     /**
      * Submits a command and reads until its outcome: `type` (a notice of any level, or session_info, undo_done,
      * context_compacted). Another outcome first (an error notice, or a session_info when a refusal was
@@ -473,4 +478,69 @@ test("a local model on the embedded engine stays loaded: three prompts and a set
   assert.equal(ready.length, 1, `loaded once: ${JSON.stringify(loads.filter((p) => p.stage !== "model"))}`);
   assert.deepEqual(errors(run.seen), []);
   await run.close();
+});
+
+test("session_info carries the model's window: from the settings, from Ollama's probe, and again after set_model", async () => {
+  const setup = await setUpRuntime([], {}, { providers: { fake: { contextWindow: 32000 }, other: {} } });
+  const ollama = { ...setup, env: { ...setup.env, OLLAMA_HOST: `127.0.0.1:${setup.fake.port}` } };
+  const run = await drive(ollama);
+  const first = run.seen[0];
+  assert.ok(first.type === "session_info");
+  assert.equal(first.contextWindow, 32000);
+  // Ollama: the fake server's /api/show reports 8192, which is the num_ctx hearth sends and so the window.
+  const probed = await run.command({ type: "set_model", model: "ollama/qwen2.5-coder:7b" }, "session_info");
+  assert.ok(probed.type === "session_info");
+  assert.equal(probed.contextWindow, 8192);
+  const unknown = await run.command({ type: "set_model", model: "other/x" }, "session_info");
+  assert.ok(unknown.type === "session_info");
+  assert.equal(unknown.contextWindow, undefined, "no window is made up for a model nobody described");
+  await run.close();
+});
+
+test("shell (the UI's !cmd): runs under the policy without a model request; its output reaches the model with the next prompt", async () => {
+  const setup = await setUpRuntime([answer("It printed printed.")], { "keep.txt": "keep\n" });
+  mkdirSync(join(setup.project, "sub"));
+  const run = await drive(setup, { permissionMode: "auto" });
+  const requests: Array<{ cause: string; decision: "allow_once" | "deny" }> = [];
+  const answering = (decision: "allow_once" | "deny") => (event: SessionEvent) => {
+    if (event.type !== "permission_requested") return;
+    requests.push({ cause: event.cause, decision });
+    run.session.submit({ type: "answer_permission", requestId: event.requestId, answer: { decision } });
+  };
+
+  const ran = await run.shell("echo made > made.txt && echo printed", answering("allow_once"));
+  assert.ok(ran.call.id.startsWith("shell_"), ran.call.id);
+  assert.equal(ran.isError, false, ran.content);
+  assert.match(ran.content, /printed/);
+  assert.equal(readFileSync(join(setup.project, "made.txt"), "utf8"), "made\n");
+  assert.equal(setup.fake.modelRequests.length, 0, "no model request for the person's own command");
+
+  // A destructive command asks even in auto mode, and a no leaves the folder as it was.
+  const refused = await run.shell("rm -rf sub", answering("deny"));
+  assert.equal(requests.at(-1)?.cause, "destructive");
+  assert.ok(refused.isError);
+  assert.ok(existsSync(join(setup.project, "sub")), "not run");
+
+  await run.prompt("what did it print?");
+  const sent = bodyOf(setup, 0);
+  assert.match(sent, /I ran this command myself:\\n\$ echo made > made\.txt && echo printed\\nprinted/);
+  assert.match(sent, /\$ rm -rf sub\\n.*not run/);
+
+  // Plan mode: refused without a question.
+  const before = requests.length;
+  await run.command({ type: "set_mode", mode: "plan" }, "session_info");
+  const planned = await run.shell("touch planned.txt", answering("allow_once"));
+  assert.ok(planned.isError);
+  assert.match(planned.content, /plan mode/);
+  assert.equal(requests.length, before);
+  assert.ok(!existsSync(join(setup.project, "planned.txt")));
+
+  const blank = await run.command({ type: "shell", command: "  " }, "notice");
+  assert.ok(blank.type === "notice" && blank.level === "error");
+  assert.match(blank.text, /shell needs a command/);
+  await run.close();
+  const said = sessionRecords(setup, run.session.info.sessionId).filter(
+    (r) => r.type === "message" && (r.message as { role: string }).role === "user",
+  );
+  assert.equal(said.length, 4, "two commands, a prompt and the planned command, each the person's message");
 });

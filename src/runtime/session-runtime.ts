@@ -14,6 +14,7 @@ import { composeSession, type SessionParts } from "./compose-session.ts";
 import type { GuardedRun } from "./guarded-run.ts";
 import { runPromptTurn } from "./prompt-turn.ts";
 import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
+import { runShellTurn } from "./shell-turn.ts";
 import { mark } from "./startup-trace.ts";
 
 export type SessionInfo = Omit<AgentEventOf<"session_info">, "type" | "sessionId" | "turn" | "ts"> & {
@@ -128,6 +129,9 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
     switch (command.type) {
       case "prompt":
         await runPromptTurn(parts, command, emit, signal);
+        return;
+      case "shell":
+        await runShellTurn(parts, command, emit, signal);
         return;
       case "set_model":
         await parts.setModel(command.model, signal);

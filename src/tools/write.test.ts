@@ -31,6 +31,7 @@ describe("write", () => {
     const result = await write("a/b/c/new.txt", "hello\nworld\n");
     assert.equal(result.content, "Created a/b/c/new.txt (2 lines, 12 bytes)");
     assert.equal((result.details as WriteDetails).created, true);
+    assert.equal((result.details as WriteDetails).diff, undefined);
     assert.equal(await readFile(join(root, "a/b/c/new.txt"), "utf8"), "hello\nworld\n");
   });
 
@@ -49,6 +50,11 @@ describe("write", () => {
     const result = await write("existing.txt", "new\n");
     assert.match(result.content, /^Overwrote existing\.txt/);
     assert.equal(await readFile(join(root, "existing.txt"), "utf8"), "new\n");
+    assert.match(
+      (result.details as WriteDetails).diff ?? "",
+      /\n-original\n\+new$/,
+      "what the replacement changed",
+    );
     // Its own write counts as knowing the file.
     await write("existing.txt", "newer\n");
     assert.equal(await readFile(join(root, "existing.txt"), "utf8"), "newer\n");

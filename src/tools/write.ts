@@ -7,12 +7,17 @@ import * as z from "zod/mini";
 import { ToolError } from "../protocol/tool-error.ts";
 import { type FileWriteDeps, openReplacement } from "./file-replacement.ts";
 import { BOM, decodeFileText, toCrlf, usesCrlf } from "./file-text.ts";
+import { lineDiff } from "./line-diff.ts";
 import { splitLines } from "./read.ts";
 import { type AnyTool, defineTool } from "./tool.ts";
 
 export type WriteToolDeps = FileWriteDeps;
 
-export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number };
+/** `diff`: what replacing an existing file changed (for UIs; capped), absent for a new file. */
+export type WriteDetails = { path: string; created: boolean; bytes: number; lines: number; diff?: string };
+
+/** Diff lines kept in a write's details. */
+const DIFF_LINES = 200;
 
 const schema = z.object({
   path: z.string().check(z.describe("File path, relative to the workspace root or absolute.")),
@@ -39,6 +44,7 @@ export function createWriteTool(deps: WriteToolDeps): AnyTool {
         const lines = splitLines(content).length;
         const verb = existing ? "Overwrote" : "Created";
         const details: WriteDetails = { path: shown, created: !existing, bytes, lines };
+        if (existing) details.diff = lineDiff(shown, existing.bytes, data, DIFF_LINES).join("\n");
         const size = `${lines} line${lines === 1 ? "" : "s"}, ${bytes} byte${bytes === 1 ? "" : "s"}`;
         return { content: `${verb} ${shown} (${size})`, details };
       } finally {

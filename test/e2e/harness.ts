@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 import type { FakeTurn } from "../fake-server/script.ts";
 import { type FakeServer, startFakeServer } from "../fake-server/server.ts";
 
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli.cjs");
+/** The built CLI under test; HEARTH_CLI points the benchmarks at another build (a before/after in one run). */
+export const CLI =
+  process.env.HEARTH_CLI ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli.cjs");
 if (!existsSync(CLI)) throw new Error("dist/cli.cjs is missing: run `npm run build` (npm test does it)");
 
 export type Sandbox = { home: string; project: string; env: Record<string, string> };

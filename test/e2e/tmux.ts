@@ -27,6 +27,8 @@ export type Terminal = {
     timeoutMs?: number,
     pollMs?: number,
   ): Promise<string>;
+  /** The process id of the program in the pane (hearth's node process). */
+  programPid(): number;
   /** The pane's program has ended (hearth exited). */
   exited(): boolean;
   close(): void;
@@ -44,13 +46,16 @@ export function openTerminal(
     env?: Record<string, string>;
     /** A file for hearth's stderr (traces), which would otherwise draw on the screen. */
     stderrTo?: string;
+    /** Another program to run instead of hearth (benchmarks compare with it); `args` follow it. */
+    program?: string[];
   } = {},
 ): Terminal {
   const socket = `hearth-test-${process.pid}-${++count}`;
   const tmux = (...argv: string[]) => execFileSync("tmux", ["-L", socket, ...argv], { encoding: "utf8" });
   const env = { ...sandbox.env, TERM: "xterm-256color", ...options.env };
   const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  const command = `env -i ${exports.join(" ")} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${args.map(shellQuote).join(" ")}${options.stderrTo ? ` 2>${shellQuote(options.stderrTo)}` : ""}; echo "[exited $?]"; sleep 600`;
+  const program = options.program ?? [process.execPath, CLI];
+  const command = `env -i ${exports.join(" ")} ${program.map(shellQuote).join(" ")} ${args.map(shellQuote).join(" ")}${options.stderrTo ? ` 2>${shellQuote(options.stderrTo)}` : ""}; echo "[exited $?]"; sleep 600`;
   execFileSync("tmux", [
     "-L",
     socket,
@@ -93,6 +98,14 @@ export function openTerminal(
         await new Promise((r) => setTimeout(r, pollMs));
       }
       throw new Error(`the screen did not show ${pattern} within ${timeoutMs} ms; it shows:\n${last}`);
+    },
+    programPid() {
+      // The pane runs sh -c "env -i ... program; echo; sleep": env execs the program, a child of that shell.
+      const shell = tmux("display-message", "-p", "-t", "0", "#{pane_pid}").trim();
+      const children = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", shell], { encoding: "utf8" });
+      const line = children.split("\n").find((l) => l.trim() && !/\bsleep$/.test(l.trim()));
+      if (!line) throw new Error("the pane's program is not running");
+      return Number(line.trim().split(/\s+/)[0]);
     },
     exited() {
       return /\[exited \d+\]/.test(screen());

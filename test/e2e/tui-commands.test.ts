@@ -3,7 +3,7 @@
  * (test/e2e/tmux.ts) against the fake model server. Asserted: the screen, the files, and what reached the server.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { FakeTurn } from "../fake-server/script.ts";
@@ -180,9 +180,94 @@ test("/cost sums the prompts; /fork keeps the conversation; /clear starts a new 
   await term.waitFor((screen) => !/Forked and remembering/.test(screen));
   term.type("anything?");
   term.keys(["Enter"]);
-  await term.waitFor(/A fresh start\./);
+  const cleared = await term.waitFor(/A fresh start\./);
   assert.doesNotMatch(requestText(fake, 2), /remember plum/);
+  // Nothing above the new session: no stale copy of the prompt or status line left in the scrollback by a
+  // redraw (tmux pushes the screen into history on an erase from the top-left corner).
+  assert.equal(cleared.match(/ask mode/g)?.length, 1, cleared);
+  assert.match(cleared.trimStart(), /^hearth /);
   term.type("/doctor");
   term.keys(["Enter"]);
   await term.waitFor(/^(ok|warn|fail) +user settings/m);
+});
+
+test("!cmd runs a command under the policy (asked, then run), shows its output, and the model gets it with the next prompt; Esc stops a long one", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([{ text: "I see it printed shown." }]);
+  const term = open(sandbox);
+  await term.waitFor(/ask mode/);
+  term.type("!echo made > out.txt && echo shown && echo again");
+  term.keys(["Enter"]);
+  await term.waitFor(/\[y\] yes/);
+  assert.ok(!existsSync(join(sandbox.project, "out.txt")), "nothing runs before the yes");
+  term.type("y");
+  const ran = await term.waitFor(/✓ \$ echo made[\s\S]*\n {4}shown\n {4}again\n› /);
+  assert.doesNotMatch(ran, /\(exit code 0\)/, "the exit code is on the call's line, not repeated");
+  assert.match(ran, /exit 0/);
+  assert.equal(readFileSync(join(sandbox.project, "out.txt"), "utf8"), "made\n");
+  assert.equal(fake.modelRequests.length, 0, "no model request for the person's command");
+  term.type("what did it print?");
+  term.keys(["Enter"]);
+  await term.waitFor(/I see it printed shown\./);
+  assert.match(requestText(fake, 0), /I ran this command myself:.*shown/);
+
+  term.type("!sleep 30");
+  term.keys(["Enter"]);
+  await term.waitFor(/… \$ sleep 30/);
+  const stopped = Date.now();
+  term.keys(["Escape"]);
+  await term.waitFor(/✗ \$ sleep 30|\$ sleep 30 · interrupted/);
+  assert.ok(Date.now() - stopped < 5000, "Esc stops the person's command too");
+});
+
+test("/init: the model looks at the repository and writes AGENTS.md, asked like any write", {
+  skip,
+}, async () => {
+  const agents = "# AGENTS.md\n\nBuild: npm run build\nTest: npm test\n";
+  const { fake, sandbox } = await withFake(
+    [
+      { toolCalls: [{ name: "ls", arguments: { path: "." } }] },
+      { toolCalls: [{ name: "write", arguments: { path: "AGENTS.md", content: agents } }] },
+      { text: "Wrote AGENTS.md." },
+    ],
+    { "package.json": '{"scripts":{"test":"node --test"}}\n' },
+  );
+  const term = open(sandbox);
+  await term.waitFor(/ask mode/);
+  term.type("/in");
+  term.keys(["Tab"]);
+  await term.waitFor((screen) => inputLine(screen) === "› /init");
+  term.keys(["Enter"]);
+  await term.waitFor(/Allow write\?/);
+  term.type("y");
+  await term.waitFor(/Wrote AGENTS\.md\./);
+  assert.equal(readFileSync(join(sandbox.project, "AGENTS.md"), "utf8"), agents);
+  assert.match(requestText(fake, 0), /write AGENTS\.md at its root/);
+});
+
+test("/model alone: a picker of the models there are (filtered as you type); Enter switches the next prompt's model", {
+  skip,
+}, async () => {
+  const { fake, sandbox } = await withFake([{ text: "From the picked model." }]);
+  // The fake server is also the Ollama found on loopback: its model is listed as local.
+  sandbox.env.OLLAMA_HOST = `127.0.0.1:${fake.port}`;
+  const term = open(sandbox);
+  await term.waitFor(/fake\/m \[cloud\] · ask mode/);
+  term.type("/model");
+  term.keys(["Enter"]);
+  const picker = await term.waitFor(/ollama\/fake-model/);
+  assert.match(picker, /model for the next prompts/);
+  assert.match(picker, /fake\/m .*in use/);
+  term.type("fake-mo");
+  await term.waitFor(
+    (screen) => !/fake\/m .*in use/.test(screen.slice(screen.lastIndexOf("model for the next"))),
+  );
+  term.keys(["Enter"]);
+  await term.waitFor(/now: ollama\/fake-model/);
+  term.type("hello");
+  term.keys(["Enter"]);
+  await term.waitFor(/From the picked model\./);
+  assert.equal(fake.modelRequests[0].body?.model, "fake-model");
+  assert.equal(fake.modelRequests[0].path, "/api/chat");
 });

@@ -15,6 +15,8 @@ import { hasTmux, openTerminal, type Terminal } from "./tmux.ts";
 const skip = hasTmux() ? false : "tmux is not installed (apt-get install tmux)";
 /** Text only the terminal UI's code holds (it turns on bracketed paste). */
 const UI_MARKER = "[?2004h";
+/** Text only the ACP SDK holds. */
+const ACP_MARKER = "session/request_permission";
 const servers: FakeServer[] = [];
 const terminals: Terminal[] = [];
 after(async () => {
@@ -124,7 +126,7 @@ test("Esc interrupts a long command at once, and the next prompt runs", { skip }
   await term.waitFor(/\[exited 0\]/);
 });
 
-test("the terminal UI loads only in interactive mode: --version and -p never import it", async () => {
+test("the terminal UI loads only in interactive mode: --version, -p and acp never import it; the ACP SDK only acp", async () => {
   const dist = dirname(CLI);
   const chunks = readdirSync(join(dist, "chunks")).map((name) => join(dist, "chunks", name));
   const isUi = (path: string) => readFileSync(path, "utf8").includes(UI_MARKER);
@@ -145,8 +147,10 @@ register("data:text/javascript," + encodeURIComponent(
 `,
   );
   const env = { NODE_OPTIONS: `--import ${hook}`, HEARTH_LOADED_LOG: log };
-  for (const args of [["--version"], ["-p", "hi"]]) {
+  const isAcp = (path: string) => readFileSync(path, "utf8").includes(ACP_MARKER);
+  for (const args of [["--version"], ["-p", "hi"], ["acp"]]) {
     writeFileSync(log, "");
+    // acp: stdin ends at once, so the client is gone and it exits.
     const run = await runHearth(sandbox, args, { env });
     assert.equal(run.code, 0, run.stderr);
     const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
@@ -157,6 +161,9 @@ register("data:text/javascript," + encodeURIComponent(
       );
     const ui = loaded.filter((url) => url.includes("/dist/") && isUi(fileURLToPath(url)));
     assert.deepEqual(ui, [], `${args.join(" ")} imported the terminal UI`);
+    const sdk = loaded.filter((url) => url.includes("/dist/") && isAcp(fileURLToPath(url)));
+    if (args[0] === "acp") assert.ok(sdk.length > 0, "acp loads the ACP SDK");
+    else assert.deepEqual(sdk, [], `${args.join(" ")} imported the ACP SDK`);
   }
 });
 
@@ -277,4 +284,59 @@ test("a resize to 60 columns mid-stream: the answer completes, lines fit, nothin
   assert.equal(screen.match(/fake\/m \[cloud\]/g)?.length, 1, screen);
   assert.match(screen, /^• a bullet word0/m);
   assert.match(screen, /word39\nEND of answer\.\n/);
+});
+
+test("the prompt is drawn before the session has opened; a prompt typed meanwhile runs once it is open", {
+  skip,
+}, async () => {
+  // An Ollama that holds its answer to /api/show (asked while the session opens) until released; its chat
+  // requests go on to the fake server.
+  const { createServer, request } = await import("node:http");
+  const { fake, sandbox } = await withFake([{ text: "Answered after opening." }]);
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const ollama = createServer((req, res) => {
+    if (req.url === "/api/show") {
+      void released.then(() =>
+        res.end(
+          JSON.stringify({ model_info: { "general.architecture": "llama", "llama.context_length": 8192 } }),
+        ),
+      );
+      return;
+    }
+    const upstream = request(
+      `${fake.url}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => ollama.listen(0, "127.0.0.1", r));
+  after(() => ollama.close());
+  const port = (ollama.address() as { port: number }).port;
+  const term = open(sandbox, ["--model", "ollama/qwen:1b"], { OLLAMA_HOST: `127.0.0.1:${port}` });
+  await term.waitFor(/› *\nopening the session…/);
+  term.type("hello early");
+  term.keys(["Enter"]);
+  await term.waitFor(/queued: hello early/);
+  assert.equal(fake.modelRequests.length, 0);
+  release();
+  const screen = await term.waitFor(/Answered after opening\./);
+  assert.match(screen, /ollama\/qwen:1b \[local\]/);
+  assert.match(requestText(fake, 0), /hello early/);
+});
+
+test("a session that cannot open: the terminal is put back, one line says why, exit 2", {
+  skip,
+}, async () => {
+  const { sandbox } = await withFake([]);
+  const term = open(sandbox, ["--model", "nosuch/model"]);
+  const screen = await term.waitFor(/\[exited 2\]/);
+  assert.match(screen, /hearth: .*nosuch/);
+  assert.doesNotMatch(screen, /opening the session…/, "the live region is cleared");
 });

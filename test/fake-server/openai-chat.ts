@@ -53,7 +53,8 @@ export const renderOpenAIChat: Renderer = (turn, options) => {
   const frames: Array<{ data: string }> = [{ data: chunk({ role: "assistant", content: "" }) }];
   for (const piece of pieces(turn.reasoning ?? ""))
     frames.push({ data: chunk({ reasoning_content: piece }) });
-  for (const piece of pieces(turn.text ?? "")) frames.push({ data: chunk({ content: piece }) });
+  for (const piece of pieces(turn.text ?? "", turn.textPieces))
+    frames.push({ data: chunk({ content: piece }) });
   (turn.toolCalls ?? []).forEach((call, index) => {
     const head = {
       index,

@@ -25,6 +25,8 @@ export type FakeTurn = {
   malformed?: boolean;
   /** Wait this long before each frame. */
   frameDelayMs?: number;
+  /** Stream the text in this many deltas (default 3); OpenAI Chat only, for streams that last (benchmarks). */
+  textPieces?: number;
 };
 
 /** How a renderer's output is framed on the wire. */

@@ -26,6 +26,7 @@ const exact: { [K in CommandType]: Same<Parsed<K>, CommandOf<K>> } & {
   answer: Same<Parsed<"answer_permission">["answer"], PermissionAnswer>;
 } = {
   prompt: true,
+  shell: true,
   interrupt: true,
   answer_permission: true,
   set_model: true,
@@ -52,6 +53,7 @@ test("every command of the protocol is taken as it is written", () => {
   assert.equal(Object.keys(exact).length, Object.keys(COMMAND_SCHEMAS).length + 1);
   const lines: Command[] = [
     { type: "prompt", text: "fix it" },
+    { type: "shell", command: "git status" },
     { type: "prompt", text: "review", attachments: [{ type: "file", path: "src/a.ts" }] },
     {
       type: "prompt",
@@ -199,7 +201,7 @@ test("a line that is not JSON, not an object or of no known type says what to se
   for (const line of ['{"type":"prompt",', "hello", "yes"])
     assert.match(
       problem(line),
-      /^not JSON \(.+\); send one JSON object a line: a command \(prompt, interrupt, answer_permission, set_model, set_mode, compact, undo, close\), e\.g\. \{"type":"prompt","text":"fix the failing test"\}, or Claude Code's user message/,
+      /^not JSON \(.+\); send one JSON object a line: a command \(prompt, shell, interrupt, answer_permission, set_model, set_mode, compact, undo, close\), e\.g\. \{"type":"prompt","text":"fix the failing test"\}, or Claude Code's user message/,
       line,
     );
   for (const line of ["[1]", "null", '"allow_once"', "true"])

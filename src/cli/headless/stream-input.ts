@@ -48,6 +48,7 @@ export const COMMAND_SCHEMAS = {
     text: Text,
     attachments: z.optional(z.array(AttachmentSchema)),
   }),
+  shell: z.strictObject({ type: z.literal("shell"), command: Text }),
   interrupt: bare("interrupt"),
   answer_permission: z.strictObject({
     type: z.literal("answer_permission"),
@@ -64,6 +65,7 @@ export const COMMAND_SCHEMAS = {
 /** A line of each command, for the message that says what to send instead. */
 const EXAMPLES: { [K in CommandType]: CommandOf<K> } = {
   prompt: { type: "prompt", text: "fix the failing test" },
+  shell: { type: "shell", command: "git status" },
   interrupt: { type: "interrupt" },
   answer_permission: { type: "answer_permission", requestId: "perm_1", answer: { decision: "allow_once" } },
   set_model: { type: "set_model", model: "anthropic/claude-sonnet-4-5" },

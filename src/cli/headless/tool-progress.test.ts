@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { showToolProgress, toolCallLine } from "./tool-progress.ts";
+import { toolCallLine } from "../tool-call-line.ts";
+import { showToolProgress } from "./tool-progress.ts";
 
 const line = (name: string, args: Record<string, unknown>) =>
   toolCallLine({ type: "tool_call", id: "c1", name, arguments: args });

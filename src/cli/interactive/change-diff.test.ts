@@ -40,17 +40,17 @@ test("an edit shows its own diff; a new file every line added; a failed call not
   assert.equal(changeDiff(ended("bash", { command: "ls" }, {}), undefined), undefined);
 });
 
-test("a write that was asked about shows the prompt's diff; one that replaced a file unasked says so", () => {
-  const asked = "--- a.txt\n+++ a.txt\n@@ -1 +1 @@\n-x\n+y";
+test("a write shows the diff its replacement made, else the prompt's; a replacement with neither shows nothing", () => {
+  const made = "--- a.txt\n+++ a.txt\n@@ -1,2 +1,2 @@\n keep\n-x\n+y";
+  const asked = "--- a.txt\n+++ a.txt\n@@ -1 +1 @@\n-x\n+z";
+  const args = { path: "a.txt", content: "keep\ny\n" };
+  assert.equal(changeDiff(ended("write", args, { created: false, diff: made }), asked), made);
+  assert.equal(changeDiff(ended("write", args, { created: false }), asked), asked);
   assert.equal(
-    changeDiff(ended("write", { path: "a.txt", content: "y\n" }, { created: false }), asked),
-    asked,
-  );
-  const unasked = changeDiff(
-    ended("write", { path: "a.txt", content: "y\n" }, { created: false }),
+    changeDiff(ended("write", args, { created: false }), undefined),
     undefined,
+    "new content shown as all added would say the file was empty before",
   );
-  assert.match(unasked ?? "", /^\(replaced the whole file.*\n[\s\S]*\+y$/);
 });
 
 test("diff lines: file heads dropped, indented, cut to the width, coloured, long diffs cut with a count", () => {

@@ -1,11 +1,10 @@
 /**
  * The coloured diff printed under a finished write or edit, so every change stays in the history. Where it comes
- * from, best first: an edit's own diff (its details: what was really replaced); the diff the permission prompt
- * showed (a write that was asked about); a write's content (a new file: every line added). A write that replaced
- * a file without asking has no earlier text to compare with: its new content is shown as added, under a note.
+ * from, best first: the tool's own diff (its details: what an edit really replaced, what a write's replacement
+ * changed); the diff the permission prompt showed; a new file's content (every line added).
  */
 import type { AgentEventOf } from "../../protocol/events.ts";
-import { lineDiff } from "../../runtime/line-diff.ts";
+import { lineDiff } from "../../tools/line-diff.ts";
 import { terminalText } from "../terminal-text.ts";
 import { truncate } from "./text-width.ts";
 import type { Theme } from "./theme.ts";
@@ -21,15 +20,12 @@ export function changeDiff(
   const { name } = event.call;
   if (event.isError || (name !== "write" && name !== "edit")) return undefined;
   const details = (event.details ?? {}) as { diff?: unknown; created?: unknown; path?: unknown };
-  if (name === "edit" && typeof details.diff === "string") return details.diff;
+  if (typeof details.diff === "string") return details.diff;
   if (asked) return asked;
   const args = (event.call.arguments ?? {}) as Record<string, unknown>;
-  if (name !== "write" || typeof args.content !== "string") return undefined;
+  if (name !== "write" || details.created !== true || typeof args.content !== "string") return undefined;
   const path = typeof details.path === "string" ? details.path : String(args.path ?? "file");
-  const lines = lineDiff(path, null, Buffer.from(args.content, "utf8"), 1000);
-  return details.created === false
-    ? ["(replaced the whole file; its earlier text is not shown)", ...lines].join("\n")
-    : lines.join("\n");
+  return lineDiff(path, null, Buffer.from(args.content, "utf8"), 1000).join("\n");
 }
 
 /** The diff as history lines: indented, each cut to `width`, + green, - red, hunk heads cyan, file heads left out. */

@@ -108,15 +108,9 @@ export function mentionTokens(text: string): string[] {
   return found;
 }
 
-/** A character no one types: put at the cursor for a moment, it tells where the cursor is. */
-const PROBE = "\u{10fffd}";
-
-/** The editor's text before the cursor (the editor does not say where its cursor is; a probe finds out). */
+/** The editor's text before the cursor. */
 export function textBeforeCursor(editor: InputEditor): string {
-  editor.insert(PROBE);
-  const before = editor.text.slice(0, editor.text.indexOf(PROBE));
-  editor.backspace();
-  return before;
+  return editor.text.slice(0, editor.cursor);
 }
 
 /** Replaces the `length` characters before the cursor with `text`. */

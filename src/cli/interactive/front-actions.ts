@@ -7,7 +7,7 @@
 import type { SessionOptions } from "../../runtime/session-options.ts";
 import type { OpenResult, RuntimeSession } from "../../runtime/session-runtime.ts";
 import { terminalText } from "../terminal-text.ts";
-import { doctorLines, sessionsHere } from "./front-services.ts";
+import { doctorLines, modelItems, sessionsHere } from "./front-services.ts";
 import { createPicker, type Picker, type PickerOutcome } from "./session-picker.ts";
 import type { SessionStats } from "./session-stats.ts";
 import type { FrontAction } from "./slash-commands.ts";
@@ -42,6 +42,22 @@ export async function runFrontAction(action: FrontAction, front: FrontContext): 
       front.render();
       front.say((await doctorLines(front.session.info.cwd, front.env)).map(terminalText));
       return;
+    case "model": {
+      front.say([theme.dim("looking for models…")]);
+      front.render();
+      const current = front.session.info.model;
+      const found = await modelItems(front.session.info.cwd, front.env).catch(() => []);
+      // The model in use heads the list (a custom provider's models are not listed: /model <name> takes any).
+      const items = [
+        { id: current, label: current, detail: "in use" },
+        ...found.filter((item) => item.id !== current),
+      ];
+      front.pick(createPicker("model for the next prompts (type to filter)", items), (outcome) => {
+        if (outcome.type === "open" && outcome.id === current) return;
+        if (outcome.type === "open") front.session.submit({ type: "set_model", model: outcome.id });
+      });
+      return;
+    }
     case "clear":
     case "fork":
     case "resume":

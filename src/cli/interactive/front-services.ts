@@ -17,13 +17,22 @@ const MAX_SESSIONS = 200;
 
 /** Model references for completion, local ones first: "ollama/qwen2.5-coder:7b", "anthropic/claude-…". */
 export async function modelNames(cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  return (await modelItems(cwd, env)).map((item) => item.id);
+}
+
+/** The models `hearth models` lists, local ones first, as picker items (the detail says where each runs). */
+export async function modelItems(cwd: string, env: NodeJS.ProcessEnv): Promise<PickerItem[]> {
   const { availableModels } = await import("../models-command.ts");
   const found = await availableModels({ env, cwd });
   if (!found) return [];
   const usable = found.rows.filter((row) => !row.model.includes("<"));
   const local = usable.filter((row) => !row.where.startsWith("cloud"));
   const cloud = usable.filter((row) => row.where.startsWith("cloud"));
-  return [...local, ...cloud].map((row) => row.model);
+  return [...local, ...cloud].map((row) => ({
+    id: row.model,
+    label: row.model,
+    detail: [row.context && `${row.context} context`, row.where].filter(Boolean).join(" · "),
+  }));
 }
 
 /** The workspace's files and folders (folders end in "/"), as the tools see them: .gitignore honoured. */
@@ -67,23 +76,6 @@ export async function doctorLines(cwd: string, env: NodeJS.ProcessEnv): Promise<
   let text = "";
   await runDoctor(["--cwd", cwd], env, { stdout: (t) => (text += t), stderr: (t) => (text += t) });
   return text.replace(/\n$/, "").split("\n");
-}
-
-/** The context window of a model reference from the settings and the catalog, when they say it. */
-export async function modelWindow(
-  model: string,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<number | null> {
-  const [{ loadWorkspaceSettings }, { resolveModel }] = await Promise.all([
-    import("../../runtime/load-settings.ts"),
-    import("../../providers/model-resolution.ts"),
-  ]);
-  const layers = loadWorkspaceSettings(cwd, env, () => {});
-  if (!layers) return null;
-  const resolved = resolveModel(model, layers.merged, env);
-  if (!resolved.ok) return null;
-  return resolved.model.numCtx ?? resolved.model.contextWindow ?? null;
 }
 
 /**

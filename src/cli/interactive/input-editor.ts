@@ -10,6 +10,8 @@ export type InputLayout = { rows: string[]; cursorRow: number; cursorColumn: num
 
 export type InputEditor = {
   readonly text: string;
+  /** Where the cursor is: an index into `text`. */
+  readonly cursor: number;
   insert(text: string): void;
   /** Pasted text: inserted as it is, or when large as a placeholder that `submit` turns back into the text. */
   paste(text: string): void;
@@ -78,6 +80,9 @@ export function createInputEditor(previous: readonly string[] = []): InputEditor
   return {
     get text() {
       return text;
+    },
+    get cursor() {
+      return cursor;
     },
     insert,
     paste(value) {

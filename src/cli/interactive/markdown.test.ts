@@ -11,7 +11,7 @@ const colour = createTheme({ TERM: "xterm-256color" });
 function render(text: string, width = 80, theme = plain): string[] {
   const md = createMarkdownRenderer(theme);
   const rows = text.split("\n").flatMap((line) => md.line(line, width));
-  md.end();
+  rows.push(...md.end(width));
   return rows;
 }
 
@@ -39,7 +39,7 @@ test("an unclosed fence at the end of an answer is closed for the next one", () 
   const md = createMarkdownRenderer(plain);
   md.line("```", 40);
   assert.deepEqual(md.line("# not a heading", 40), ["  # not a heading"]);
-  md.end();
+  md.end(40);
   assert.deepEqual(md.line("# a heading", 40), ["a heading"]);
 });
 
@@ -89,4 +89,38 @@ test("the highlighter: keywords, strings, comments; a block comment carries to t
 
 test("wrapSpans keeps a word whole across a style change", () => {
   assert.deepEqual(wrapSpans(inline("aa **bb**, cc", plain), 5, "", ""), ["aa", "bb,", "cc"]);
+});
+
+test("a table: gathered while it streams, drawn with aligned columns, a bold header and a rule", () => {
+  const md = createMarkdownRenderer(plain);
+  const table = ["| Name | Size |", "|------|-----:|", "| `a.ts` | 12 |", "| **long name** | 1024 |"];
+  for (const row of table) assert.deepEqual(md.line(row, 40), [], "nothing final until the table ends");
+  assert.ok(md.gathering);
+  assert.deepEqual(md.preview("", 40).length, 4, "the live region shows it meanwhile");
+  assert.deepEqual(md.line("after", 40), [
+    "Name      │ Size",
+    "──────────┼─────",
+    "a.ts      │   12",
+    "long name │ 1024",
+    "after",
+  ]);
+  assert.ok(!md.gathering);
+  assert.deepEqual(render("| x \\| y | z |\n|---|---|"), ["x | y │ z", "──────┼──"], "an escaped pipe");
+  assert.deepEqual(render("| a |\n| b |"), ["a", "b"], "a table without a header row has no rule");
+});
+
+test("a table wider than the terminal: a row per line, wrapped, nothing cut off", () => {
+  const rows = render("| first column here | second column here |\n|---|---|\n| one | two |", 20);
+  assert.ok(
+    rows.every((row) => visibleWidth(row) <= 20),
+    rows.join("\n"),
+  );
+  assert.match(rows.join(" "), /first column here.*second column here.*one │ two/);
+});
+
+test("a table at the end of the answer is drawn by end(); inside a code fence a pipe is code", () => {
+  const md = createMarkdownRenderer(plain);
+  md.line("| a | b |", 40);
+  assert.deepEqual(md.end(40), ["a │ b"]);
+  assert.deepEqual(render("```\n| not | a table |\n```"), ["───", "  | not | a table |", "───"]);
 });

@@ -1,26 +1,30 @@
 /**
  * The assistant's answer as Markdown on a terminal, one line at a time as it streams: headings, bold, italic,
- * inline code, links, lists, block quotes, rules, and fenced code blocks highlighted by code-highlight.ts. A
- * line is rendered once it is complete (the only state carried between lines is the open code fence), so the
- * history can be printed as it streams; `preview` renders the line still arriving without committing to it.
+ * inline code, links, lists, block quotes, rules, tables (markdown-table.ts), and fenced code blocks highlighted
+ * by code-highlight.ts. A line is rendered once it is complete (the state carried between lines is the open code
+ * fence, and the rows of a table, drawn once the table ends), so the history can be printed as it streams;
+ * `preview` renders what is still arriving without committing to it.
  * Every row fits the width (display columns, text-width.ts); without colour no escape is written at all.
  * The text must already be plain (terminal-text.ts): Markdown is styled here, never passed through.
  */
 import { type HighlightState, highlightLine, type Span } from "./code-highlight.ts";
+import { isTableRow, renderTable } from "./markdown-table.ts";
 import { charWidth, visibleWidth } from "./text-width.ts";
 import type { Style, Theme } from "./theme.ts";
 
 export type MarkdownRenderer = {
   /** One complete line of the answer: its rows, each at most `width` columns. */
   line(text: string, width: number): string[];
-  /** The line still arriving, rendered as if it ended here; nothing is remembered. */
+  /** The line still arriving (and a table still gathering), rendered as if it ended here; nothing is remembered. */
   preview(text: string, width: number): string[];
-  /** The answer ended: an open code block is closed. */
-  end(): void;
+  /** A table is being gathered: there is something to preview even before the next line starts. */
+  readonly gathering: boolean;
+  /** The answer ended: an open code block is closed; a table still gathering is drawn (its rows returned). */
+  end(width: number): string[];
 };
 
 type Fence = { marker: string; lang: string; highlight: HighlightState };
-type State = { fence: Fence | null };
+type State = { fence: Fence | null; table: string[] };
 
 const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([^`\s]*)/;
 const HEADING = /^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$/;
@@ -29,22 +33,52 @@ const QUOTE = /^\s{0,3}((?:>\s?)+)(.*)$/;
 const LIST = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
 
 export function createMarkdownRenderer(theme: Theme): MarkdownRenderer {
-  const state: State = { fence: null };
+  const state: State = { fence: null, table: [] };
   return {
     line: (text, width) => renderLine(text, Math.max(4, width), state, theme),
     preview(text, width) {
       const copy: State = {
         fence: state.fence ? { ...state.fence, highlight: { ...state.fence.highlight } } : null,
+        table: [...state.table],
       };
-      return renderLine(text, Math.max(4, width), copy, theme);
+      const rows = text === "" ? [] : renderLine(text, Math.max(4, width), copy, theme);
+      return [...rows, ...tableRows(copy, Math.max(4, width), theme)];
     },
-    end() {
+    get gathering() {
+      return state.table.length > 0;
+    },
+    end(width) {
       state.fence = null;
+      return tableRows(state, Math.max(4, width), theme);
     },
   };
 }
 
+/** The table gathered so far, drawn (and forgotten). */
+function tableRows(state: State, width: number, theme: Theme): string[] {
+  if (state.table.length === 0) return [];
+  const lines = state.table;
+  state.table = [];
+  const cellText = (cell: string) => {
+    const text = joinPieces(inline(cell, theme));
+    return { text, width: visibleWidth(text) };
+  };
+  return renderTable(lines, width, theme, cellText, (text, w) => wrapSpans([{ text }], w, "", ""));
+}
+
 function renderLine(text: string, width: number, state: State, theme: Theme): string[] {
+  if (!state.fence && isTableRow(text)) {
+    state.table.push(text);
+    return [];
+  }
+  // A line that is not a row ends the table before it.
+  const table = tableRows(state, width, theme);
+  return table.length > 0
+    ? [...table, ...renderLine(text, width, state, theme)]
+    : renderBlock(text, width, state, theme);
+}
+
+function renderBlock(text: string, width: number, state: State, theme: Theme): string[] {
   const fence = state.fence;
   if (fence) {
     const trimmed = text.trim();

@@ -9,17 +9,19 @@ import type { SessionEvent } from "../../protocol/events.ts";
 import { PERMISSION_MODES } from "../../protocol/permissions.ts";
 import { processRedactor } from "../../runtime/process-redactor.ts";
 import type { SessionOptions } from "../../runtime/session-options.ts";
-import { type OpenResult, openSession, type RuntimeSession } from "../../runtime/session-runtime.ts";
-import { mark } from "../../runtime/startup-trace.ts";
+import type { OpenResult, RuntimeSession } from "../../runtime/session-runtime.ts";
+import { mark, tracing } from "../../runtime/startup-trace.ts";
+import { workspaceRoot } from "../../runtime/workspace-root.ts";
 import { hearthPaths } from "../../store/paths.ts";
 import type { CliOptions } from "../args.ts";
 import { writeError, writeOutput } from "../redaction.ts";
 import { terminalText } from "../terminal-text.ts";
 import { completeWord, completionAt, replaceBeforeCursor, textBeforeCursor } from "./completion.ts";
 import { runFrontAction } from "./front-actions.ts";
-import { mentionedPaths, modelNames, modelWindow, workspacePaths } from "./front-services.ts";
+import { mentionedPaths, modelNames, workspacePaths } from "./front-services.ts";
 import { createInputEditor, type InputEditor } from "./input-editor.ts";
 import { createKeyReader, type Key, type KeyName } from "./key-reader.ts";
+import { pendingSession } from "./pending-session.ts";
 import { answerForKey, permissionLines } from "./permission-prompt.ts";
 import { openPromptHistory } from "./prompt-history.ts";
 import type { Picker, PickerOutcome } from "./session-picker.ts";
@@ -70,7 +72,6 @@ export async function runInteractive(options: CliOptions, deps: InteractiveDeps)
     // -r without an id: the sessions of this directory in a picker first.
     const { pickSessionToResume } = await import("./front-actions.ts");
     const { showPicker } = await import("./picker-terminal.ts");
-    const { workspaceRoot } = await import("../../runtime/workspace-root.ts");
     const theme = createTheme(deps.env);
     const id = await pickSessionToResume(workspaceRoot(options.cwd), deps.env, (picker) =>
       showPicker(picker, { ...deps, theme }),
@@ -78,32 +79,59 @@ export async function runInteractive(options: CliOptions, deps: InteractiveDeps)
     if (id === null) return EXIT_OK;
     options = { ...options, resume: id };
   }
-  const opened = await openFront(options, deps);
-  if (!opened.ok) return opened.exitCode;
-  return drive(opened.session, options, deps);
+  // The prompt is drawn at once; the session opens behind it (the runtime loads, the model is chosen).
+  const first = pendingSession((signal, diagnostics) => openFront(options, deps, { signal, diagnostics }), {
+    sessionId: "",
+    model: "",
+    local: false,
+    tools: [],
+    cwd: workspaceGuess(options.cwd),
+    permissionMode: "",
+    version: deps.version,
+    resumed: false,
+  });
+  const code = await drive(first, options, deps);
+  if (first.failure?.message) writeError(`hearth: ${terminalText(first.failure.message)}\n`);
+  return first.failure ? first.failure.exitCode : code;
 }
 
-/** Opens a session for this front (at the start, and for /clear, /fork and /resume); a problem goes to stderr. */
-async function openFront(options: SessionOptions, deps: InteractiveDeps): Promise<OpenResult> {
+/** The workspace the session will have (its root), for the banner and the prompt history until it is open. */
+function workspaceGuess(cwd: string | undefined): string {
+  try {
+    return workspaceRoot(cwd);
+  } catch {
+    return cwd ?? process.cwd();
+  }
+}
+
+/**
+ * Opens a session for this front (at the start, and for /clear, /fork and /resume). `signal` cancels it (else
+ * SIGINT does); the opening's diagnostics (settings warnings) go to `diagnostics`.
+ */
+async function openFront(
+  options: SessionOptions,
+  deps: InteractiveDeps,
+  how: { signal?: AbortSignal; diagnostics: (text: string) => void },
+): Promise<OpenResult> {
   const opening = new AbortController();
-  const onSigint = () => opening.abort();
-  process.on("SIGINT", onSigint);
+  const onAbort = () => opening.abort();
+  process.on("SIGINT", onAbort);
+  how.signal?.addEventListener("abort", onAbort, { once: true });
+  const { openSession } = await import("../../runtime/session-runtime.ts");
   const opened = await openSession(options, {
     version: deps.version,
     env: deps.env,
     signal: opening.signal,
-    diagnostics: writeError,
+    diagnostics: how.diagnostics,
     beforeEmbeddedLoad: async () => {
       const { setLoadListener } = await import("../../providers/embedded.ts");
       const { createLoadProgressPrinter } = await import("../load-progress.ts");
       setLoadListener(createLoadProgressPrinter(writeError, true));
     },
   });
-  process.off("SIGINT", onSigint);
-  if (!opened.ok) {
-    if (opened.message) writeError(`hearth: ${terminalText(opened.message)}\n`);
-    return { ...opened, exitCode: opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode };
-  }
+  process.off("SIGINT", onAbort);
+  how.signal?.removeEventListener("abort", onAbort);
+  if (!opened.ok) return { ...opened, exitCode: opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode };
   return opened;
 }
 
@@ -132,12 +160,13 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   let hint = "";
   let hintTimer: NodeJS.Timeout | undefined;
   let closing = false;
-  const history: string[] = [
+  const banner = () => [
     `${theme.bold(`hearth ${deps.version}`)}${theme.dim(` · ${terminalText(session.info.cwd)}`)}`,
     theme.dim(
       "Enter sends · Alt-Enter or a trailing \\ for a new line · Esc interrupts · Ctrl-C twice exits · /help",
     ),
   ];
+  const history: string[] = banner();
 
   let frameTimer: NodeJS.Timeout | undefined;
   const scheduleRender = () => {
@@ -257,11 +286,20 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       env: deps.env,
       say,
       render,
-      open: (changes) => openFront({ ...options, ...changes }, deps),
+      open: (changes) =>
+        openFront({ ...options, ...changes }, deps, {
+          diagnostics: (text) =>
+            say(
+              text
+                .trimEnd()
+                .split("\n")
+                .map((line) => theme.yellow(line)),
+            ),
+        }),
       replace(next, clear) {
         replacement = next;
         if (clear) {
-          screen.reset();
+          screen.reset(banner());
           writeOutput("\x1b[3J"); // the scrollback too, as clear(1) does
         }
         session.submit({ type: "close" });
@@ -333,7 +371,7 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       editor.clear();
       reasonFor = null;
       setHint("Ctrl-C again to exit");
-    } else if (key.type === "ctrl-l") screen.reset();
+    } else if (key.type === "ctrl-l") screen.reset(banner());
     else if (transcript.permission) onPermissionKey(key);
     else if (key.type === "ctrl-d") {
       if (editor.text === "") {
@@ -395,7 +433,12 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
 
   // The terminal: raw keys, bracketed paste; put back as it was on every way out.
   const reader = createKeyReader(onKey);
-  const onData = (chunk: string) => reader.feed(chunk);
+  const onData = (chunk: string) => {
+    const at = performance.now();
+    reader.feed(chunk);
+    // A key is drawn in the same tick it arrives (the bench reads this: keystroke to frame written).
+    if (tracing) mark(`key drawn in ${(performance.now() - at).toFixed(2)} ms`);
+  };
   const onResize = () => {
     screen.resized(Math.max(20, stdout.columns || 80));
     render();
@@ -423,7 +466,6 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   mark("input ready");
 
   let exitCode = EXIT_OK;
-  void updateWindow();
   try {
     for (;;) {
       for await (const event of session.events) {
@@ -436,7 +478,6 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
       sources.paths = undefined;
       stats = createSessionStats();
       Object.assign(transcript.status, { inputTokens: 0, outputTokens: 0, costUsd: null });
-      void updateWindow();
       render();
     }
   } catch (error) {
@@ -456,19 +497,8 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
   stdin.pause();
   return exitCode;
 
-  /** The context window of the session's model, for the status line's context used. */
-  async function updateWindow(): Promise<void> {
-    const model = session.info.model;
-    const window = await modelWindow(model, session.info.cwd, deps.env).catch(() => null);
-    if (window !== null && session.info.model === model) {
-      stats.window = window;
-      scheduleRender();
-    }
-  }
-
   function onEvent(event: SessionEvent): void {
     stats.apply(event);
-    if (event.type === "session_info" && event.model !== transcript.status.model) void updateWindow();
     if (event.type === "prompt_ended") sources.paths = undefined;
     history.push(...transcript.apply(event));
     if (event.type === "session_closed") return;

@@ -42,6 +42,7 @@ export function createSessionStats(): SessionStats {
       switch (event.type) {
         case "session_info":
           local = event.local;
+          stats.window = event.contextWindow ?? null;
           if (!local) latency = null;
           return;
         case "message_ended": {

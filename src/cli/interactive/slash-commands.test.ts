@@ -18,3 +18,16 @@ test("every name completion offers is a command", () => {
   for (const name of SLASH_NAMES)
     assert.doesNotMatch(JSON.stringify(parseSlash(`/${name}`)), /unknown command/, name);
 });
+
+test("!cmd is a shell command for the runtime; /init a prompt that asks for AGENTS.md", () => {
+  assert.deepEqual(parseSlash("!git status --short"), {
+    type: "command",
+    command: { type: "shell", command: "git status --short" },
+  });
+  assert.deepEqual(parseSlash("!  "), { type: "problem", text: "! needs a command, e.g. !git status" });
+  const init = parseSlash("/init");
+  assert.ok(init.type === "command" && init.command.type === "prompt");
+  assert.match(init.command.text, /AGENTS\.md/);
+  assert.equal(parseSlash("/init now").type, "problem");
+  assert.deepEqual(parseSlash("a ! in the middle"), { type: "prompt" });
+});

@@ -29,6 +29,8 @@ export function statusLine(
   width: number,
   extras: string[] = [],
 ): string {
+  // Before the session has said what it runs with (it is still opening): nothing to show but that.
+  if (!state.model) return theme.dim(truncate(`opening the session…${hint ? ` · ${hint}` : ""}`, width));
   const badge = state.local ? "local" : "cloud";
   const tokens = `${formatTokens(state.inputTokens)} in / ${formatTokens(state.outputTokens)} out`;
   const cost = state.costUsd !== null && !state.local ? ` · $${state.costUsd.toFixed(2)}` : "";

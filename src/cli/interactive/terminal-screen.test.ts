@@ -27,3 +27,14 @@ test("a resize counts the rows the old live lines take when rewrapped, and clear
   screen.draw([], { lines: ["› abc"], cursor: { row: 0, column: 5 } });
   assert.doesNotMatch(writes.at(-1) ?? "", /\x1b\[\d+A/, "wider: nothing rewraps");
 });
+
+test("a reset clears the screen and prints a heading, so the live region never starts at the top-left corner", () => {
+  const { writes, screen } = recorder();
+  screen.draw([], { lines: ["a", "› "], cursor: { row: 1, column: 2 } });
+  screen.reset([]);
+  assert.equal(writes.at(-1), "\x1b[H\x1b[2J\r\n", "an empty heading still takes a line");
+  screen.reset(["hearth"]);
+  assert.equal(writes.at(-1), "\x1b[H\x1b[2Jhearth\r\n");
+  screen.draw([], { lines: ["› "], cursor: { row: 0, column: 2 } });
+  assert.match(writes.at(-1) ?? "", /^\x1b\[\?2026h\r\x1b\[J› /, "drawn from the line under the heading");
+});

@@ -7,6 +7,10 @@
  * On a resize nothing is cleared: a terminal that narrows rewraps what it shows (tmux, VTE, iTerm2, kitty,
  * Windows Terminal do), so the live lines drawn at the old width now take more rows. `resized` counts them at
  * the new width, and the next draw goes back up over exactly those rows and redraws there; the scrollback stays.
+ *
+ * The live region never starts at the screen's top-left corner: tmux (scroll-on-clear) takes an erase-below from
+ * there for a clear screen and pushes what was shown into the scrollback, so every redraw would leave a copy of
+ * the prompt behind. A reset therefore prints a heading before the live region comes back.
  */
 import { visibleWidth } from "./text-width.ts";
 
@@ -22,8 +26,8 @@ export type Screen = {
   draw(history: string[], frame: LiveFrame): void;
   /** The terminal is now `width` columns wide: the next draw replaces the live region as it was rewrapped. */
   resized(width: number): void;
-  /** Start over at the top of a clear screen (Ctrl-L). */
-  reset(): void;
+  /** Start over on a clear screen (Ctrl-L, /clear) under `heading` (at least one line, see the header). */
+  reset(heading: string[]): void;
   /** Erase the live region (at exit), leaving the history. */
   clearLive(): void;
 };
@@ -63,10 +67,12 @@ export function createScreen(write: (text: string) => void): Screen {
       widths = [];
       cursorColumn = 0;
     },
-    reset() {
-      write("\x1b[H\x1b[2J");
+    reset(heading) {
+      const lines = heading.length > 0 ? heading : [""];
+      write(`\x1b[H\x1b[2J${lines.map((line) => `${line}\r\n`).join("")}`);
       cursorRow = 0;
       widths = [];
+      cursorColumn = 0;
     },
     clearLive() {
       write(toTop());

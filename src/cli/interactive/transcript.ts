@@ -4,8 +4,9 @@
  * waiting for a yes, the status). It decides nothing about the session; it only shows it.
  */
 import type { AgentEventOf, SessionEvent } from "../../protocol/events.ts";
-import { toolCallLine } from "../headless/tool-progress.ts";
+import { SHELL_CALL_PREFIX } from "../../protocol/ids.ts";
 import { terminalText } from "../terminal-text.ts";
+import { toolCallLine } from "../tool-call-line.ts";
 import { changeDiff, diffLines } from "./change-diff.ts";
 import { createMarkdownRenderer } from "./markdown.ts";
 import type { PermissionRequest } from "./permission-prompt.ts";
@@ -30,6 +31,9 @@ export type Transcript = {
 };
 
 type Running = { line: string; progress?: string };
+
+/** Lines of a `!cmd`'s output printed under it at most (the last ones). */
+const MAX_OUTPUT_LINES = 30;
 
 const ANSWERS: Record<string, string> = {
   allow_once: "allowed once",
@@ -84,7 +88,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
   /** The answer is over: its last line is printed and an open code block ends with it. */
   function ended(): string[] {
     const lines = flush();
-    markdown.end();
+    lines.push(...markdown.end(width()));
     return lines;
   }
 
@@ -97,7 +101,20 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
     return [
       `${mark} ${line}${theme.dim(` · ${toolSummary(event)}`)}`,
       ...(diff ? diffLines(diff, theme, width()) : []),
+      ...(event.call.id.startsWith(SHELL_CALL_PREFIX) ? outputLines(event.content) : []),
     ];
+  }
+
+  /** The output of a command the person ran (`!cmd`): they asked to see it, so its last lines are printed. */
+  function outputLines(content: string): string[] {
+    // The exit code is in the line above already.
+    const lines = terminalText(content)
+      .replace(/\n*\(exit code -?\d+\)\s*$/, "")
+      .replace(/\n+$/, "")
+      .split("\n");
+    const shown = lines.slice(-MAX_OUTPUT_LINES).map((l) => theme.dim(truncate(`    ${l}`, width())));
+    const hidden = lines.length - MAX_OUTPUT_LINES;
+    return hidden > 0 ? [theme.dim(`    … ${hidden} earlier lines`), ...shown] : shown;
   }
 
   function notice(level: "info" | "warning" | "error", text: string): string[] {
@@ -132,7 +149,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
         return [];
       case "retry_scheduled":
         partial = "";
-        markdown.end();
+        markdown.end(width());
         return notice("warning", `${event.error.message}; trying again (attempt ${event.attempt + 1})`);
       case "message_ended":
         thinking = false;
@@ -212,7 +229,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
       waitingPrompts.push(text);
     },
     get busy() {
-      return running > 0 || waitingPrompts.length > 0;
+      return running > 0 || waitingPrompts.length > 0 || tools.size > 0;
     },
     status,
     get permission() {
@@ -228,7 +245,7 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
         const progress = tool.progress ? `  ${tool.progress}` : "";
         lines.push(theme.dim(truncate(`… ${tool.line}${progress}`, width)));
       }
-      if (partial !== "") lines.push(...markdown.preview(terminalText(partial), width));
+      if (partial !== "" || markdown.gathering) lines.push(...markdown.preview(terminalText(partial), width));
       else if (running > 0 && tools.size === 0)
         lines.push(
           theme.dim(
