@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { gatherMcpServers, serverName, untrustedNotice } from "./mcp-config.ts";
+import { clientServers, gatherMcpServers, serverName, untrustedNotice } from "./mcp-config.ts";
 import { expandVariables, httpTarget, stdioLaunch } from "./server-launch.ts";
 
 function project(mcpJson?: string): string {
@@ -126,5 +126,39 @@ describe("server launch", () => {
     );
     assert.ok(!("problem" in target));
     assert.deepEqual(target.secrets, ["Bearer abc"]);
+  });
+});
+
+describe("clientServers", () => {
+  it("turns an ACP client's list into configurations whose values are not expanded", () => {
+    const list = clientServers([
+      { name: "fs", command: "mcp-fs", args: ["${HOME}"], env: [{ name: "K", value: "${SECRET}" }] },
+      {
+        type: "http",
+        name: "api",
+        url: "https://x/mcp",
+        headers: [{ name: "Authorization", value: "Bearer t" }],
+      },
+    ]);
+    assert.deepEqual(list, [
+      { name: "fs", config: { command: "mcp-fs", args: ["${HOME}"], env: { K: "${SECRET}" } } },
+      { name: "api", config: { type: "http", url: "https://x/mcp", headers: { Authorization: "Bearer t" } } },
+    ]);
+    const found = gather(project(), { client: list });
+    assert.deepEqual(
+      found.servers.map((s) => [s.name, s.source]),
+      [
+        ["fs", "client"],
+        ["api", "client"],
+      ],
+    );
+    const launch = stdioLaunch(found.servers[0].config as never, {
+      env: {},
+      scrubbedEnv: {},
+      cwd: "/w",
+      literal: true,
+    });
+    assert.ok(!("problem" in launch));
+    assert.deepEqual([launch.args, launch.env], [["${HOME}"], { K: "${SECRET}" }]);
   });
 });

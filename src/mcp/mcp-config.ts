@@ -157,3 +157,27 @@ function describeServerIssue(issue: z.core.$ZodIssue): string {
     return 'expected {"command": "...", "args": [...]} or {"type": "http" | "sse", "url": "..."}';
   return describeIssue(issue);
 }
+
+/** A server as an ACP client lists it (`session/new`'s `mcpServers`): name/value lists for env and headers. */
+export type ListedServer =
+  | { name: string; command: string; args: string[]; env: Array<{ name: string; value: string }> }
+  | { type: "http" | "sse"; name: string; url: string; headers: Array<{ name: string; value: string }> };
+
+/**
+ * A client's list in the shape `gatherMcpServers` takes (SessionOptions.mcpServers). The values are the
+ * client's own and are sent as they are (a client's servers get no `${VAR}` expansion: server-launch.ts).
+ */
+export function clientServers(list: ListedServer[]): Array<{ name: string; config: McpServerConfig }> {
+  const pairs = (items: Array<{ name: string; value: string }>) =>
+    Object.fromEntries(items.map((item) => [item.name, item.value]));
+  return list.map((server) => {
+    if ("command" in server) {
+      const config: McpServerConfig = { command: server.command, args: server.args };
+      if (server.env.length > 0) config.env = pairs(server.env);
+      return { name: server.name, config };
+    }
+    const config: McpServerConfig = { type: server.type, url: server.url };
+    if (server.headers.length > 0) config.headers = pairs(server.headers);
+    return { name: server.name, config };
+  });
+}

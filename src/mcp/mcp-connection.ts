@@ -67,14 +67,14 @@ export async function connectMcpServer(input: ConnectInput): Promise<McpConnecti
     | import("@modelcontextprotocol/client/stdio").StdioClientTransport
     | InstanceType<typeof SSEClientTransport>;
   if ("command" in entry.config) {
-    const launch = stdioLaunch(entry.config, input);
+    const launch = stdioLaunch(entry.config, { ...input, literal: entry.source === "client" });
     if ("problem" in launch) throw new Error(launch.problem);
     for (const secret of launch.secrets) input.learnSecret(secret);
     const child = new stdio!.StdioClientTransport({ ...launch, stderr: "pipe" });
     forwardLines(child.stderr, input.log);
     transport = child;
   } else {
-    const target = httpTarget(entry.config, input.env);
+    const target = httpTarget(entry.config, input.env, entry.source === "client");
     if ("problem" in target) throw new Error(target.problem);
     for (const secret of target.secrets) input.learnSecret(secret);
     const options = { fetch: mcpFetch(input.http), requestInit: { headers: target.headers } };

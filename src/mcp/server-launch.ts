@@ -1,7 +1,8 @@
 /**
  * What starting a server takes, from its configuration: for stdio the program, its arguments, working folder and
  * environment; for HTTP the URL and headers. `${VAR}` and `${VAR:-default}` in those values are expanded from
- * hearth's environment here (a variable that is not set and has no default is a problem, not an empty string).
+ * hearth's environment here (a variable that is not set and has no default is a problem, not an empty string);
+ * a client's servers (`literal`) are taken as the client sent them.
  *
  * A stdio server gets the scrubbed environment commands get (no provider keys, no `*_TOKEN`, `*_SECRET`, ...:
  * secrets/child-env.ts) plus exactly the variables its configuration names. The values that look like secrets
@@ -24,10 +25,11 @@ const CREDENTIAL_HEADER = /authorization|cookie|key|token|secret/i;
 
 export function stdioLaunch(
   config: StdioServerConfig,
-  input: { env: NodeJS.ProcessEnv; scrubbedEnv: Record<string, string>; cwd: string },
+  input: { env: NodeJS.ProcessEnv; scrubbedEnv: Record<string, string>; cwd: string; literal?: boolean },
 ): StdioLaunch | { problem: string } {
   const secrets: string[] = [];
-  const expand = (text: string, where: string) => expandVariables(text, input.env, where);
+  const expand = (text: string, where: string) =>
+    input.literal ? { value: text } : expandVariables(text, input.env, where);
   const command = expand(config.command, "command");
   if ("problem" in command) return command;
   const args: string[] = [];
@@ -55,13 +57,16 @@ export function stdioLaunch(
 export function httpTarget(
   config: HttpServerConfig,
   env: NodeJS.ProcessEnv,
+  literal = false,
 ): HttpTarget | { problem: string } {
-  const url = expandVariables(config.url, env, "url");
+  const expand = (text: string, where: string) =>
+    literal ? { value: text } : expandVariables(text, env, where);
+  const url = expand(config.url, "url");
   if ("problem" in url) return url;
   const headers: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [name, text] of Object.entries(config.headers ?? {})) {
-    const value = expandVariables(text, env, `headers.${name}`);
+    const value = expand(text, `headers.${name}`);
     if ("problem" in value) return value;
     headers[name] = value.value;
     if (CREDENTIAL_HEADER.test(name) || isSecretVariable(name, value.value)) secrets.push(value.value);
