@@ -30,7 +30,13 @@ export type McpConnection = {
   tools: McpToolInfo[];
   /** The server's name and version as it says (for `hearth mcp test`). */
   serverInfo?: { name: string; version: string };
-  call(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<McpCallResult>;
+  /** `progress` gets the server's progress notifications for this call, as one line each. */
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    progress?: (text: string) => void,
+  ): Promise<McpCallResult>;
   /** Ends the connection (a stdio server's process is stopped). Never throws. */
   close(): Promise<void>;
 };
@@ -128,10 +134,14 @@ export async function connectMcpServer(input: ConnectInput): Promise<McpConnecti
     return {
       tools,
       ...(info ? { serverInfo: { name: info.name, version: info.version } } : {}),
-      call: async (tool, args, signal) =>
+      call: async (tool, args, signal, progress) =>
         (await client.callTool(
           { name: tool, arguments: args },
-          { signal, timeout: SDK_CALL_TIMEOUT_MS },
+          {
+            signal,
+            timeout: SDK_CALL_TIMEOUT_MS,
+            ...(progress ? { onprogress: (p: ProgressNote) => progress(progressLine(p)) } : {}),
+          },
         )) as McpCallResult,
       close,
     };
@@ -141,6 +151,14 @@ export async function connectMcpServer(input: ConnectInput): Promise<McpConnecti
   } finally {
     clearTimeout(timer);
   }
+}
+
+type ProgressNote = { progress: number; total?: number; message?: string };
+
+/** "3/10 indexing files" */
+function progressLine(note: ProgressNote): string {
+  const count = note.total ? `${note.progress}/${note.total}` : String(note.progress);
+  return note.message ? `${count} ${note.message}` : count;
 }
 
 /** Each line of a stream (a server's stderr) to `log`; a partial last line when it ends. */

@@ -77,6 +77,22 @@ test("server-everything over stdio: its tools as mcp__everything__*, read-only h
   );
 });
 
+test("a server's progress notifications reach the call's progress lines", async () => {
+  const { manager: m } = manager([
+    entry("everything", { command: process.execPath, args: [EVERYTHING, "stdio"] }),
+  ]);
+  await m.start();
+  const long = m.tools().find((t) => t.name === "mcp__everything__trigger-long-running-operation");
+  assert.ok(long);
+  const lines: string[] = [];
+  const result = await long.execute(
+    { duration: 0.3, steps: 3 },
+    { signal: signal(), callId: "c", progress: (text) => lines.push(text) },
+  );
+  assert.equal(result.isError, false, result.content);
+  assert.deepEqual(lines, ["1/3", "2/3", "3/3"]);
+});
+
 test("a stdio server gets the scrubbed environment plus exactly the variables its configuration names", async () => {
   const learnt: string[] = [];
   const { manager: m } = manager(

@@ -178,6 +178,7 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal,
+    progress?: (text: string) => void,
   ): Promise<McpCallResult> {
     const server = servers.get(name);
     if (!server) throw new Error(`no MCP server "${name}"`);
@@ -188,7 +189,7 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
       throw new Error(`the MCP server "${name}" is not available (${why}); do without its tools`);
     }
     try {
-      return await connection.call(tool, args, signal);
+      return await connection.call(tool, args, signal, progress);
     } catch (error) {
       if (signal.aborted) throw error;
       if (server.connection !== connection || !server.connection) {

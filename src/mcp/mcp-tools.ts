@@ -20,6 +20,7 @@ export type McpToolCaller = (
   tool: string,
   args: Record<string, unknown>,
   signal: AbortSignal,
+  progress?: (text: string) => void,
 ) => Promise<McpCallResult>;
 
 export function mcpToolName(server: string, tool: string): string {
@@ -49,7 +50,8 @@ export function createMcpTool(server: string, info: McpToolInfo, call: McpToolCa
     kind: "external",
     effect,
     inputSchema: objectSchema(info.inputSchema),
-    execute: async (args, context) => resultOf(await call(server, info.name, args, context.signal)),
+    execute: async (args, context) =>
+      resultOf(await call(server, info.name, args, context.signal, context.progress)),
   });
 }
 
