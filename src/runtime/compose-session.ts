@@ -178,13 +178,22 @@ export async function composeSession(
   // A resumed session keeps its model unless one is given now.
   const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
   const first = await setUpModel(flagModel, io.signal);
-  const mcp = await mcpStarting;
   if (!first.ok) {
     session.close();
-    await mcp.close();
+    // The servers that are starting stop once started; nobody waits for them.
+    void mcpStarting.then((started) => started.close());
     return first;
   }
   mark("model chosen");
+  // An interrupt does not wait for a server that takes its time to start.
+  const opened = await untilInterrupted(mcpStarting, io.signal);
+  if (!opened) {
+    session.close();
+    void mcpStarting.then((started) => started.close());
+    return { ok: false, exitCode: EXIT_INTERRUPTED, message: "" };
+  }
+  const mcp: SessionMcp = opened;
+  mark("mcp servers started");
 
   const sessionId = session.id;
   const spillDir = sessionSpillDir(paths.dataDir, sessionId);
@@ -464,6 +473,19 @@ export async function composeSession(
     },
   };
   return { ok: true, parts };
+}
+
+/** The promise's value, or undefined as soon as the signal fires. */
+function untilInterrupted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void promise.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+  });
 }
 
 /** The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r. */
