@@ -328,3 +328,21 @@ test("mcp.localModelServers limits the servers whose tools a local model is offe
   const tools = (JSON.parse(cloud.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
   assert.ok(tools.includes("mcp__b__echo"), "a cloud model is offered every server's tools");
 });
+
+test("Ctrl-C while a server is starting ends the run at once; a server that never starts fails within mcp.startTimeout", async () => {
+  const stuck = { command: process.execPath, args: [STUB, "hang-start"] };
+  const { sandbox } = await mcpSandbox([], { stuck }, { mcp: { startTimeout: 30 } });
+  const interrupted = await runHearth(sandbox, ["-p", "hi"], {
+    onSpawn: (child) => setTimeout(() => child.kill("SIGINT"), 1500),
+  });
+  assert.equal(interrupted.code, 130, interrupted.stderr);
+  assert.ok(interrupted.durationMs < 8000, `took ${interrupted.durationMs} ms`);
+
+  const { sandbox: short } = await mcpSandbox([], { stuck }, { mcp: { startTimeout: 1 } });
+  const result = await runHearth(short, ["-p", "hi"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /MCP server "stuck" did not start: did not start within 1 s \(.*settings\.json\)/,
+  );
+});
