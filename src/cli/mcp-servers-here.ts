@@ -3,6 +3,7 @@
  * (`hearth mcp`, `hearth doctor`, `hearth prompt --show`), and starting them as a session would: the scrubbed
  * environment, hearth's HTTP client with the egress ledger and offline mode.
  */
+import { join } from "node:path";
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
@@ -51,7 +52,10 @@ export async function startServers(input: {
     beforeRequest: offlineGuard({ offline, reason: input.loopbackOnly ?? "offline: true in settings" }),
   });
   const keyNames = Object.values(settings.providers ?? {}).flatMap((p) => (p.apiKeyEnv ? [p.apiKeyEnv] : []));
-  const { createMcpManager } = await import("../mcp/mcp-manager.ts");
+  const [{ createMcpManager }, { createToolCache }] = await Promise.all([
+    import("../mcp/mcp-manager.ts"),
+    import("../mcp/tool-cache.ts"),
+  ]);
   const startTimeout = input.startTimeoutMs ?? (settings.mcp?.startTimeout ?? 30) * 1000;
   const manager = createMcpManager({
     servers: input.servers,
@@ -64,6 +68,8 @@ export async function startServers(input: {
     log: input.log,
     notice: input.notice,
     learnSecret: (value) => processRedactor().add(value),
+    // Started here, the servers' tool lists refresh what sessions offer before their servers start.
+    toolCache: createToolCache(join(paths.stateDir, "mcp-tools")),
   });
   await manager.start();
   return manager;

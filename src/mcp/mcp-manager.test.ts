@@ -15,6 +15,7 @@ import type { McpServerConfig } from "../schema/mcp-server-config.ts";
 import { createToolRuntime } from "../tools/tool-runtime.ts";
 import type { McpServerEntry } from "./mcp-config.ts";
 import { createMcpManager, type McpManager, type McpManagerOptions } from "./mcp-manager.ts";
+import { createToolCache } from "./tool-cache.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const EVERYTHING = join(ROOT, "node_modules/@modelcontextprotocol/server-everything/dist/index.js");
@@ -326,4 +327,37 @@ test("the SSE transport also goes through hearth's client (server-everything sse
     exchanges.some((e) => e.purpose === "mcp" && e.method === "GET"),
     "the event stream too",
   );
+});
+
+test("with a tool cache, a server known from its last start is offered at once and starts on first use", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "hearth-mcp-cache-"));
+  const starts = join(dir, "starts");
+  const scrubbedEnv = { PATH: process.env.PATH ?? "", STUB_STARTS_FILE: starts };
+  const toolCache = createToolCache(join(dir, "cache"));
+  const stub = entry("stub", { command: process.execPath, args: [STUB, "ok"] });
+  const first = manager([stub], { scrubbedEnv, toolCache, lazy: true });
+  await first.manager.start();
+  assert.equal(first.manager.status()[0].state, "ready", "no cache yet: started to list its tools");
+  await first.manager.close();
+  assert.equal(readFileSync(starts, "utf8").trim().split("\n").length, 1);
+
+  const second = manager([stub], { scrubbedEnv, toolCache, lazy: true });
+  await second.manager.start();
+  const [status] = second.manager.status();
+  assert.deepEqual([status.state, status.tools], ["idle", 3]);
+  assert.equal(readFileSync(starts, "utf8").trim().split("\n").length, 1, "not started by start()");
+  const echo = second.manager.tools().find((t) => t.name === "mcp__stub__echo");
+  assert.equal(echo?.effect, "read-only");
+  const result = await echo!.execute({ text: "lazy" }, { signal: signal(), callId: "c" });
+  assert.equal(result.content, "echo: lazy");
+  assert.equal(readFileSync(starts, "utf8").trim().split("\n").length, 2, "started by the first call");
+  assert.equal(second.manager.status()[0].state, "ready");
+
+  const changed = manager([entry("stub", { command: process.execPath, args: [STUB, "ok", "--changed"] })], {
+    scrubbedEnv,
+    toolCache,
+    lazy: true,
+  });
+  await changed.manager.start();
+  assert.equal(changed.manager.status()[0].state, "ready", "a changed configuration is listed afresh");
 });

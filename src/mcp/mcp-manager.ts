@@ -2,7 +2,9 @@
  * The MCP servers of one session. Built from a list of servers (mcp-config.ts gathers it from settings and
  * `.mcp.json`; a front such as ACP may hand in its client's servers), it starts nothing until `start()`, which
  * starts every server at once and waits for each until it is ready or has failed (its start timeout). A server
- * that fails to start is reported in one line and the session goes on without its tools.
+ * that fails to start is reported in one line and the session goes on without its tools. With a tool cache
+ * (tool-cache.ts) and `lazy`, a server whose tools are known from its last start is not started then: its tools
+ * are offered as they were, and it starts on the first call of one of them.
  *
  * The tools offered to the model are fixed once started (the prompt stays byte-identical between turns). A
  * server that exits while the session runs is reported and restarted once; if it exits again it stays down and
@@ -12,9 +14,16 @@
 import type { HttpClient } from "../protocol/http.ts";
 import type { AnyTool } from "../tools/tool.ts";
 import type { McpServerEntry } from "./mcp-config.ts";
-import { connectMcpServer, type McpCallResult, type McpConnection } from "./mcp-connection.ts";
+import {
+  connectMcpServer,
+  type McpCallResult,
+  type McpConnection,
+  type McpToolInfo,
+} from "./mcp-connection.ts";
 import { createMcpTool } from "./mcp-tools.ts";
+import type { ToolCache } from "./tool-cache.ts";
 
+/** "idle": not started (with tools from the cache, it starts on first use). */
 export type McpServerState = "idle" | "starting" | "ready" | "failed";
 
 export type McpServerStatus = {
@@ -48,6 +57,10 @@ export type McpManagerOptions = {
   /** A line for the person: a server failed, exited, was restarted. */
   notice: (text: string) => void;
   learnSecret?: (value: string) => void;
+  /** Where tool lists are kept between runs: written after every start. */
+  toolCache?: ToolCache;
+  /** Offer a server's cached tools without starting it; it starts on first use (needs `toolCache`). */
+  lazy?: boolean;
 };
 
 export type McpManager = {
@@ -117,7 +130,15 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
           return;
         }
         server.connection = ready;
-        if (server.tools.length === 0 && server.status.restarts === 0) server.tools = toolsOf(server, ready);
+        // The tools offered stay as they were first offered (the prompt is the same on every turn).
+        if (server.tools.length === 0 && server.status.restarts === 0)
+          server.tools = toolsOf(server, ready.tools);
+        else if (!sameNames(server.tools, toolsOf(server, ready.tools)))
+          options.log(
+            name,
+            "its tools changed since they were listed; the new list is offered from the next session",
+          );
+        options.toolCache?.write(server.entry, ready.tools);
         Object.assign(server.status, {
           state: "ready",
           tools: server.tools.length,
@@ -158,10 +179,10 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
     void connect(server);
   }
 
-  function toolsOf(server: Server, connection: McpConnection): AnyTool[] {
+  function toolsOf(server: Server, infos: McpToolInfo[]): AnyTool[] {
     const seen = new Set<string>();
     const out: AnyTool[] = [];
-    for (const info of connection.tools) {
+    for (const info of infos) {
       const tool = createMcpTool(server.entry.name, info, call);
       if (seen.has(tool.name)) {
         options.log(server.entry.name, `tool "${info.name}" left out: its name is taken (${tool.name})`);
@@ -182,6 +203,8 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
   ): Promise<McpCallResult> {
     const server = servers.get(name);
     if (!server) throw new Error(`no MCP server "${name}"`);
+    // Offered from the cache, started on first use.
+    if (server.status.state === "idle") await connect(server);
     if (server.starting) await server.starting;
     const connection = server.connection;
     if (!connection) {
@@ -203,11 +226,22 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
 
   return {
     start() {
-      started ??= Promise.all([...servers.values()].map((server) => connect(server))).then(() => {});
+      started ??= Promise.all(
+        [...servers.values()].map((server) => {
+          const cached = options.lazy ? options.toolCache?.read(server.entry) : undefined;
+          if (!cached) return connect(server);
+          server.tools = toolsOf(server, cached);
+          server.status.tools = server.tools.length;
+          options.log(
+            server.entry.name,
+            `${cached.length} tools from its last start; it starts on first use`,
+          );
+          return undefined;
+        }),
+      ).then(() => {});
       return started;
     },
-    tools: () =>
-      [...servers.values()].flatMap((server) => (server.status.state === "idle" ? [] : server.tools)),
+    tools: () => [...servers.values()].flatMap((server) => server.tools),
     status: () => [...servers.values()].map((server) => ({ ...server.status })),
     async close() {
       closed = true;
@@ -221,6 +255,10 @@ export function createMcpManager(options: McpManagerOptions): McpManager {
       );
     },
   };
+}
+
+function sameNames(a: AnyTool[], b: AnyTool[]): boolean {
+  return a.length === b.length && a.every((tool, i) => tool.name === b[i].name);
 }
 
 /** Why a server did not start, in one line that says what to do. */

@@ -174,6 +174,7 @@ export async function composeSession(
     notice: (text) => notice(text),
     log: (line) => logMcp(line),
     learnSecret: (value) => processRedactor().add(value),
+    stateDir: paths.stateDir,
   });
   // A resumed session keeps its model unless one is given now.
   const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));

@@ -1,12 +1,14 @@
 /**
  * The MCP servers of a session: gathered from the user's settings, a trusted project's `.hearth/settings.json`
- * and `.mcp.json`, and the servers a front hands in (an ACP client's); started all at once when the session
- * opens, while the model is chosen. With no server configured nothing of MCP loads: the manager and the SDK
- * are imported only when there is a server to start.
+ * and `.mcp.json`, and the servers a front hands in (an ACP client's). A server whose tools are known from its
+ * last start (mcp/tool-cache.ts) starts on the first call of one of them; the others start all at once when the
+ * session opens, while the model is chosen, to list their tools. With no server configured nothing of MCP
+ * loads: the manager and the SDK are imported only when there is a server.
  *
  * A project's servers wait for `hearth trust` (one notice says so); a local model is offered only the tools of
  * the servers `mcp.localModelServers` names (all when unset), so a small model's prompt stays small.
  */
+import { join } from "node:path";
 import {
   describeTransport,
   gatherMcpServers,
@@ -43,6 +45,8 @@ export type SessionMcpInput = {
   /** A line for the daily log. */
   log: (line: string) => void;
   learnSecret: (value: string) => void;
+  /** hearth's state directory: the tool cache lives in its `mcp-tools/`. */
+  stateDir: string;
 };
 
 const NONE: SessionMcp = {
@@ -81,7 +85,10 @@ export async function openSessionMcp(input: SessionMcpInput): Promise<SessionMcp
 }
 
 async function startManager(servers: McpServerEntry[], input: SessionMcpInput): Promise<McpManager> {
-  const { createMcpManager } = await import("../mcp/mcp-manager.ts");
+  const [{ createMcpManager }, { createToolCache }] = await Promise.all([
+    import("../mcp/mcp-manager.ts"),
+    import("../mcp/tool-cache.ts"),
+  ]);
   const startTimeout = input.layers.merged.mcp?.startTimeout;
   const manager = createMcpManager({
     servers,
@@ -94,9 +101,10 @@ async function startManager(servers: McpServerEntry[], input: SessionMcpInput): 
     log: (server, line) => input.log(`mcp ${server}: ${line}`),
     notice: input.notice,
     learnSecret: input.learnSecret,
+    toolCache: createToolCache(join(input.stateDir, "mcp-tools")),
+    lazy: true,
   });
-  for (const server of servers)
-    input.log(`mcp ${server.name}: starting (${describeTransport(server.config)})`);
+  for (const server of servers) input.log(`mcp ${server.name}: ${describeTransport(server.config)}`);
   await manager.start();
   return manager;
 }

@@ -145,11 +145,12 @@ test("an untrusted .mcp.json starts nothing until hearth trust; a changed one is
 });
 
 /** Another run in the same sandbox with a fresh script (the first fake server's script is used up). */
-async function mcpSandboxRun(sandbox: Sandbox, env: Record<string, string>) {
-  const made = await fakeModelSandbox(servers, [
-    call("mcp__stub__echo", { text: "from the project" }),
-    { text: "ok" },
-  ]);
+async function mcpSandboxRun(
+  sandbox: Sandbox,
+  env: Record<string, string>,
+  script: FakeTurn[] = [call("mcp__stub__echo", { text: "from the project" }), { text: "ok" }],
+) {
+  const made = await fakeModelSandbox(servers, script);
   const settingsPath = join(sandbox.env.XDG_CONFIG_HOME, "hearth", "settings.json");
   const settings = JSON.parse(readFileSync(settingsPath, "utf8"));
   settings.providers.fake.baseUrl = `${made.fake.url}/v1`;
@@ -345,4 +346,27 @@ test("Ctrl-C while a server is starting ends the run at once; a server that neve
     result.stderr,
     /MCP server "stuck" did not start: did not start within 1 s \(.*settings\.json\)/,
   );
+});
+
+test("the next session offers a server's tools from its last start and starts it on first use", async () => {
+  const starts = "starts.txt";
+  const { sandbox } = await mcpSandbox([{ text: "no tools needed" }], {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration's own ${VAR} syntax
+    stub: { command: process.execPath, args: [STUB, "ok"], env: { STUB_STARTS_FILE: "${STARTS}" } },
+  });
+  const env = { STARTS: join(sandbox.home, starts) };
+  const first = await run(sandbox, [], env);
+  assert.equal(first.code, 0, first.stderr);
+  const count = () =>
+    existsSync(env.STARTS) ? readFileSync(env.STARTS, "utf8").trim().split("\n").length : 0;
+  assert.equal(count(), 1, "the first session starts it to list its tools");
+
+  const idle = await mcpSandboxRun(sandbox, env, [{ text: "still no tools" }]);
+  const info = idle.events.find((e) => e.type === "session_info") as { mcpServers?: unknown[] };
+  assert.deepEqual(info.mcpServers, [{ name: "stub", state: "idle", tools: 3 }]);
+  assert.equal(count(), 1, "a session that calls none of its tools does not start it");
+
+  const used = await mcpSandboxRun(sandbox, env);
+  assert.equal(ended(used.events)[0].content, "echo: from the project");
+  assert.equal(count(), 2, "started by the first call");
 });

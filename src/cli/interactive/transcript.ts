@@ -282,8 +282,10 @@ export function toolSummary(event: AgentEventOf<"tool_call_ended">): string {
 /** "everything (13 tools), fs failed" */
 function mcpLine(servers: Array<{ name: string; state: string; tools: number }>): string {
   return servers
-    .map((s) =>
-      s.state === "ready" ? `${s.name} (${s.tools} tool${s.tools === 1 ? "" : "s"})` : `${s.name} ${s.state}`,
-    )
+    .map((s) => {
+      const tools = `${s.tools} tool${s.tools === 1 ? "" : "s"}`;
+      if (s.state === "ready") return `${s.name} (${tools})`;
+      return s.state === "idle" ? `${s.name} (${tools}, starts on first use)` : `${s.name} ${s.state}`;
+    })
     .join(", ");
 }
