@@ -370,3 +370,28 @@ test("the next session offers a server's tools from its last start and starts it
   assert.equal(ended(used.events)[0].content, "echo: from the project");
   assert.equal(count(), 2, "started by the first call");
 });
+
+test("an MCP tool's result is redacted and capped like any tool output", async () => {
+  const key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+  const { fake, sandbox } = await mcpSandbox(
+    [
+      call("mcp__stub__echo", { text: `the key is ${key}` }),
+      call("mcp__stub__echo", { text: "x".repeat(60_000) }),
+    ],
+    { stub: { command: process.execPath, args: [STUB, "ok"] } },
+  );
+  const result = await run(sandbox, [], { ANTHROPIC_API_KEY: key });
+  assert.equal(result.code, 0, result.stderr);
+  const [secret, long] = ended(result.events);
+  assert.doesNotMatch(String(secret.content), /sk-ant-api03/);
+  assert.match(String(secret.content), /\[REDACTED\]/);
+  assert.match(
+    String(long.content),
+    /\(output cut: showing the first [\d,]+ of 60,006 characters; the full output is in /,
+  );
+  assert.ok(String(long.content).length < 41_000);
+  // What goes back to the model is the redacted result (the key stays only in the model's own call).
+  const sent = fake.modelRequests[1].body as { messages: Array<{ role: string; content: unknown }> };
+  const tool = sent.messages.find((m) => m.role === "tool");
+  assert.equal(tool?.content, secret.content);
+});
