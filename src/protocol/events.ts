@@ -108,7 +108,9 @@ export type PermissionCause =
   | "destructive"
   | "protected"
   | "secret"
-  | "unsandboxed";
+  | "unsandboxed"
+  /** `--model auto` would send a session that has been local to a cloud model (tool "route"). */
+  | "cloud";
 
 /** The rest of the union comes from the session runtime (runtime/), around the loop's own events. */
 type SessionEventMap = {
@@ -134,6 +136,8 @@ type SessionEventMap = {
     /** The images sent with it (their names, types and sizes; never their bytes). */
     images?: Array<{ name?: string; mediaType: ImageMediaType; bytes: number }>;
   };
+  /** `--model auto` chose this prompt's model: which, whether it is local, and the rule or guard that decided. */
+  route_decided: { model: string; local: boolean; rule: string };
   /** A line for the person at the front: a warning, a notice, a problem (already redacted). */
   notice: { level: "info" | "warning" | "error"; text: string };
   /**

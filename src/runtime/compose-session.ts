@@ -33,6 +33,7 @@ import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.t
 import { chooseModel } from "./model-selection.ts";
 import { createPermissionBroker, type PermissionBroker } from "./permission-broker.ts";
 import { learnKeychainKeys, processRedactor, redactForModel } from "./process-redactor.ts";
+import { NO_ROUTER, type RouterState, routerState } from "./prompt-route.ts";
 import { createRunJournal, type RunJournal } from "./run-journal.ts";
 import { buildRunPrompt, chooseProfile } from "./run-prompt.ts";
 import { withRunRules } from "./run-rules.ts";
@@ -46,7 +47,8 @@ import { afterRun } from "./session-upkeep.ts";
 import { mark } from "./startup-trace.ts";
 import { extraRoots, runWorkspaceRoot } from "./workspace-root.ts";
 
-type Emit = <K extends AgentEventType>(
+/** Emits a session event; the runtime adds the type's common fields (session id, turn, time). */
+export type Emit = <K extends AgentEventType>(
   type: K,
   payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
 ) => void;
@@ -85,6 +87,10 @@ export type SessionParts = {
   /** The session's MCP servers and their tools (none when no server is configured). */
   mcp: SessionMcp;
   current: ModelSetup;
+  /** Offline mode (--offline or settings): nothing but loopback. */
+  offline: boolean;
+  /** `--model auto`: the router's state; each prompt's model is routed (prompt-route.ts). */
+  router?: RouterState;
   /** The modules that wait for the first response (sandbox detection, the journal) have started. */
   deferredStarted: boolean;
   bindEmit(emit: Emit, forward: (event: AgentEvent) => void): void;
@@ -92,7 +98,8 @@ export type SessionParts = {
   /** Passes a loop event on as it is. */
   forward(event: AgentEvent): void;
   info(): Omit<AgentEventOf<"session_info">, "type" | "sessionId" | "turn" | "ts">;
-  setModel(spec: string, signal: AbortSignal): Promise<void>;
+  /** `reuse`: a model set up earlier in the session is taken as it was (the router's switches), not looked up again. */
+  setModel(spec: string, signal: AbortSignal, reuse?: boolean): Promise<void>;
   setMode(mode: PermissionMode): void;
   compact(signal: AbortSignal): Promise<void>;
   undo(): Promise<void>;
@@ -155,6 +162,13 @@ export async function composeSession(
   }
   const session = openRunSession(found, sessionOptions);
   for (const note of session.notes) notice(note);
+  // `auto` (the flag, or the settings when no flag names a model): the router picks each prompt's model.
+  const auto = options.model === "auto" || (options.model === undefined && settings.model === "auto");
+  const router = auto ? routerState(layers, options) : undefined;
+  if (auto && !router) {
+    session.close();
+    return { ok: false, exitCode: EXIT_USAGE, message: NO_ROUTER };
+  }
   // Commands and MCP servers never see a provider's key (set_model may switch to any configured provider).
   const childEnv = scrubChildEnv(env, keyEnvNamesOf(undefined, settings), settings.env?.allow ?? []);
   // MCP servers start while the model is chosen; their stderr waits for the journal (created below).
@@ -177,7 +191,9 @@ export async function composeSession(
     stateDir: paths.stateDir,
   });
   // A resumed session keeps its model unless one is given now.
-  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
+  const flagModel = router
+    ? router.settings.local
+    : (options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined)));
   const first = await setUpModel(flagModel, io.signal);
   if (!first.ok) {
     session.close();
@@ -195,6 +211,10 @@ export async function composeSession(
   }
   const mcp: SessionMcp = opened;
   mark("mcp servers started");
+  /** The models set up in this session, by the name they were asked for (for the router's switches). */
+  const setups = new Map<string, ModelSetup>();
+  if (flagModel) setups.set(flagModel, first.setup);
+  if (router) router.startedLocal = first.setup.model.local === true;
 
   const sessionId = session.id;
   const spillDir = sessionSpillDir(paths.dataDir, sessionId);
@@ -380,6 +400,8 @@ export async function composeSession(
     scratch,
     mcp,
     current: prompted.setup,
+    offline,
+    ...(router ? { router } : {}),
     deferredStarted: false,
     forward: () => {},
     bindEmit(bound, forward) {
@@ -410,7 +432,7 @@ export async function composeSession(
       resumed: found.resumed,
       ...(parts.current.limits ? { contextWindow: parts.current.limits.window } : {}),
     }),
-    async setModel(spec, signal) {
+    async setModel(spec, signal, reuse = false) {
       // Blank, the settings' model or a probe's find would be taken: not what was asked for.
       if (typeof spec !== "string" || spec.trim() === "") {
         notice("set_model needs a model: provider/model, a model name, or local/<file.gguf>", "error");
@@ -418,7 +440,9 @@ export async function composeSession(
       }
       // A server that takes the connection and never answers (its model window is asked for) would hold the
       // session: an interrupt or close ends the lookup, and the session keeps its model.
-      const next = await setUpModel(spec.trim(), signal);
+      const reused = reuse ? setups.get(spec.trim()) : undefined;
+      const next = reused ? { ok: true as const, setup: reused } : await setUpModel(spec.trim(), signal);
+      if (next.ok) setups.set(spec.trim(), next.setup);
       if (signal.aborted) {
         notice(`set_model ${spec.trim()} interrupted; still using ${parts.current.name}`);
         return;

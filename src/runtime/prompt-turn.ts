@@ -3,16 +3,19 @@
  * model and tools, every event recorded, journalled and passed on, and ended with `prompt_ended`. A prompt that
  * cannot fit the model's window is refused before anything is saved.
  */
+import { resolve } from "node:path";
 import { runAgent } from "../agent/agent-loop.ts";
 import type { CommandOf } from "../protocol/commands.ts";
-import type { AgentEvent, AgentEventOf, AgentEventType } from "../protocol/events.ts";
+import type { AgentEvent } from "../protocol/events.ts";
 import { decodedLength } from "../protocol/images.ts";
 import type { ImagePart, UserMessage } from "../protocol/messages.ts";
 import { estimateCost } from "../providers/catalog.ts";
-import { modelRecord, type SessionParts } from "./compose-session.ts";
+import { type Emit, modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
 import { imageRefusal, imageTypeRefusal, readAttachments } from "./prompt-attachments.ts";
 import { promptFitProblem } from "./prompt-fit.ts";
+import { routePrompt } from "./prompt-route.ts";
+import type { Route } from "./router.ts";
 
 /** Events that mean a response has started (or the request is over). */
 const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
@@ -23,11 +26,6 @@ const RESPONSE_EVENTS = new Set<AgentEvent["type"]>([
   "agent_ended",
 ]);
 
-type Emit = <K extends AgentEventType>(
-  type: K,
-  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
-) => void;
-
 export async function runPromptTurn(
   parts: SessionParts,
   command: CommandOf<"prompt">,
@@ -35,7 +33,7 @@ export async function runPromptTurn(
   signal: AbortSignal,
 ): Promise<void> {
   const startedAt = Date.now();
-  const { session, current, journal } = parts;
+  const { session, journal } = parts;
   const usage = { inputTokens: 0, outputTokens: 0 };
   const refuse = (text: string) => {
     emit("notice", { level: "error", text });
@@ -48,6 +46,23 @@ export async function runPromptTurn(
       durationMs: Date.now() - startedAt,
     });
   };
+  // --model auto: this prompt's model first (its window decides whether the prompt fits).
+  let route: Route | undefined;
+  if (parts.router) {
+    const attached = (command.attachments ?? []).flatMap((a) =>
+      a.type === "image_data" ? [] : [resolve(parts.workspace.root, a.path)],
+    );
+    const routed = await routePrompt(
+      parts,
+      parts.router,
+      { text: command.text, chars: command.text.length, attached },
+      emit,
+      signal,
+    );
+    if (!routed.ok) return refuse(routed.problem);
+    route = routed.route;
+  }
+  const current = parts.current;
   let text = command.text;
   let images: ImagePart[] = [];
   if (command.attachments?.length) {
@@ -87,6 +102,7 @@ export async function runPromptTurn(
   } catch (error) {
     return refuse((error as Error).message);
   }
+  if (route) session.recordRoute(route.model, route.rule);
   journal.beginTurn(session.turn);
   emit("user_message", {
     text: prompt,
@@ -157,6 +173,7 @@ export async function runPromptTurn(
   await parts.reaper.stopAll(controller.signal.aborted ? 0 : 500);
   journal.endTurn();
   const costUsd = estimateCost(current.model.provider, current.model.id, result.usage);
+  if (parts.router && costUsd !== null && !current.model.local) parts.router.costSoFar += costUsd;
   if (sessionFailure !== undefined) emit("notice", { level: "error", text: sessionFailure });
   emit("prompt_ended", {
     reason: sessionFailure !== undefined ? "error" : result.reason,

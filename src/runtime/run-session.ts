@@ -48,6 +48,8 @@ export type RunSession = {
    * mode when they changed.
    */
   begin(prompt: UserMessage["content"], model: string, mode: string): void;
+  /** Records the router's choice for the turn `begin` started (`--model auto`). */
+  recordRoute(model: string, rule: string): void;
   /** What the model saw of files in earlier prompts and runs of this session (the latest stamp per file). */
   filesSeen(): Map<string, SeenStamp>;
   /** Records the stamps of files the model saw in this prompt (only those that changed since last recorded). */
@@ -172,6 +174,9 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
         lastMode = mode;
       }
       append({ type: "message", turn, ts: Date.now(), message: { role: "user", content: prompt } });
+    },
+    recordRoute(model, rule) {
+      append({ type: "route", turn, ts: Date.now(), model, rule });
     },
     filesSeen() {
       const seen = new Map<string, SeenStamp>();

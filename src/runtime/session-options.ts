@@ -40,6 +40,8 @@ export type SessionOptions = {
    * trusted project's; a name here wins.
    */
   mcpServers?: Array<{ name: string; config: McpServerConfig }>;
+  /** `--model auto`: ask (a permission request) before the first cloud use of a session that started local. */
+  confirmCloud?: boolean;
 };
 
 export type RuntimeDeps = {

@@ -5,16 +5,10 @@
  * what was run and what it printed with the next prompt. No model request is made.
  */
 import type { CommandOf } from "../protocol/commands.ts";
-import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import { SHELL_CALL_PREFIX, shortRandom } from "../protocol/ids.ts";
 import type { ToolCallPart } from "../protocol/messages.ts";
-import { modelRecord, type SessionParts } from "./compose-session.ts";
+import { type Emit, modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
-
-type Emit = <K extends AgentEventType>(
-  type: K,
-  payload: Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">,
-) => void;
 
 export async function runShellTurn(
   parts: SessionParts,

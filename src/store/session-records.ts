@@ -26,6 +26,8 @@ export type SessionRecord =
   | SessionHeader
   | { type: "message"; turn: number; ts: number; message: Message }
   | { type: "model"; turn: number; ts: number; model: string }
+  /** `--model auto`: the model the router chose for the turn, and the rule or guard that decided. */
+  | { type: "route"; turn: number; ts: number; model: string; rule: string }
   | { type: "mode"; turn: number; ts: number; mode: string }
   | { type: "run_ended"; turn: number; ts: number; reason: string; inputTokens: number; outputTokens: number }
   /** The history was compacted: `summary` stands for everything before the last `keepLast` messages. */

@@ -31,6 +31,10 @@ export const ProviderSettingsSchema = z.strictObject({
   images: z.optional(z.union([z.boolean(), z.array(z.string().check(z.minLength(1)))])),
 });
 
+/** A model the router switches to: always "provider/model", so a switch is known to have happened. */
+const routedModel = z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/\S.*$/, 'must be "<provider>/<model>"'));
+const routeTarget = z.union([z.literal("local"), z.literal("cloud"), routedModel]);
+
 export const SettingsSchema = z.object({
   /** Default model, "<provider>/<model>". */
   model: z.optional(
@@ -141,6 +145,45 @@ export const SettingsSchema = z.object({
       localModelServers: z.optional(z.array(z.string())),
     }),
   ),
+  /**
+   * `"model": "auto"` (or `--model auto`): each prompt's model is chosen by these rules. Only the user's settings
+   * may route to a cloud model; a project's file can only mark its workspace private.
+   */
+  router: z.optional(
+    z.strictObject({
+      /** What "local" names in a rule (e.g. "ollama/qwen2.5-coder:7b"); also the model when nothing matches. */
+      local: z.optional(routedModel),
+      /** What "cloud" names in a rule (e.g. "anthropic/claude-sonnet-4-5"). */
+      cloud: z.optional(routedModel),
+      /** When no rule matches: "local" (the default), "cloud" or a model. */
+      default: z.optional(routeTarget),
+      /** The workspace is private: nothing of it goes to a cloud model. */
+      private: z.optional(z.boolean()),
+      /** A session that has touched a file matching one of these globs stays local (default: secrets). */
+      localOnly: z.optional(z.array(z.string().check(z.minLength(1)))),
+      /** US dollars a session may spend on cloud models; then local. */
+      maxCost: z.optional(z.number().check(z.positive())),
+      /** Tried in order; the first that matches decides. */
+      rules: z.optional(
+        z.array(
+          z.strictObject({
+            name: z.optional(z.string()),
+            when: z.strictObject({
+              /** The prompt is at least / at most this many characters (attachments included). */
+              minChars: z.optional(z.int().check(z.minimum(0))),
+              maxChars: z.optional(z.int().check(z.minimum(0))),
+              /** The task: question, edit, review or plan (plan: the permission mode is plan). */
+              kind: z.optional(z.array(z.enum(["question", "edit", "review", "plan"]))),
+              /** The session has touched (read, written or attached) a file matching one of these globs. */
+              paths: z.optional(z.array(z.string().check(z.minLength(1)))),
+            }),
+            /** "local", "cloud" or a model ("provider/model"). */
+            use: routeTarget,
+          }),
+        ),
+      ),
+    }),
+  ),
   /** Seconds without any data from the model before a request is retried (default: by provider kind). */
   requestIdleTimeout: z.optional(z.number().check(z.positive())),
   /** Seconds across all attempts of one model request after which no new attempt starts (default: by kind). */
@@ -148,6 +191,7 @@ export const SettingsSchema = z.object({
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
+export type RouterSettings = NonNullable<Settings["router"]>;
 export type ProviderSettings = z.infer<typeof ProviderSettingsSchema>;
 
 export const KNOWN_SETTINGS = new Set(Object.keys(SettingsSchema.shape));

@@ -124,3 +124,25 @@ test("a provider's images is true, false or a list of its models; anything else 
   assert.equal(errors[0].line, 4);
   assert.match(errors[0].message, /providers\.ollama\.images/);
 });
+
+test("router models are provider/model; a rule's use is local, cloud or a model; an unknown condition is an error", () => {
+  const good =
+    '{"model": "auto", "router": {"local": "ollama/qwen", "cloud": "anthropic/claude-sonnet-4-5", "rules": [{"when": {"minChars": 10, "kind": ["review"]}, "use": "cloud"}]}}';
+  assert.deepEqual(
+    parseSettingsText(good, "s.json").diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
+  for (const [text, key] of [
+    ['{"router": {"local": "qwen"}}', /router\.local/],
+    [
+      '{"router": {"local": "ollama/q", "rules": [{"when": {}, "use": "somewhere"}]}}',
+      /router\.rules\.0\.use/,
+    ],
+    ['{"router": {"local": "ollama/q", "rules": [{"when": {"size": 3}, "use": "local"}]}}', /size/],
+    ['{"router": {"local": "ollama/q", "rules": [{"when": {"kind": ["chat"]}, "use": "local"}]}}', /kind/],
+  ] as const) {
+    const errors = parseSettingsText(text, "s.json").diagnostics.filter((d) => d.severity === "error");
+    assert.equal(errors.length, 1, text);
+    assert.match(errors[0].message, key, text);
+  }
+});

@@ -52,7 +52,13 @@ export function createAcpSession(
   };
   let sending = Promise.resolve();
 
+  let mode = runtime.info.permissionMode;
   const send = (event: SessionEvent) => {
+    // The mode as the session opened is in the session/new answer: only a change is an update.
+    if (event.type === "session_info") {
+      if (event.permissionMode === mode) return;
+      mode = event.permissionMode;
+    }
     for (const update of sessionUpdates(event, cwd))
       sending = sending
         .then(() => client.notify("session/update", { sessionId: id, update }))

@@ -48,7 +48,7 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
     client: Parameters<typeof createAcpSession>[1],
   ): Promise<AcpSession> {
     const opened = await openSession(
-      { cwd, ...(resume ? { resume } : {}) },
+      { cwd, confirmCloud: true, ...(resume ? { resume } : {}) },
       { version, env, diagnostics: (text) => log(`hearth acp: ${text}`) },
     );
     if (!opened.ok) throw acp.RequestError.invalidParams(undefined, opened.message);

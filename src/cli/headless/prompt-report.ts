@@ -49,6 +49,7 @@ export function createPromptReport(options: PromptReportOptions): PromptReport {
   /** The stderr line of each refused call, by call id, for the closing summary. */
   let lines = new Map<string, string>();
   let agentEnded: AgentEventOf<"agent_ended"> | undefined;
+  let route: AgentEventOf<"route_decided"> | undefined;
 
   function event(event: SessionEvent): void {
     output.event(event);
@@ -78,6 +79,9 @@ export function createPromptReport(options: PromptReportOptions): PromptReport {
       case "agent_ended":
         agentEnded = event;
         break;
+      case "route_decided":
+        route = event;
+        break;
     }
     reportEvent(event, say, { latency: local });
     options.toolProgress?.(event);
@@ -99,6 +103,7 @@ export function createPromptReport(options: PromptReportOptions): PromptReport {
         durationMs,
         costUsd: ended.costUsd,
         denials,
+        ...(route ? { route: { model: route.model, local: route.local, rule: route.rule } } : {}),
         ...(options.everyPromptHasResult && ended.error ? { failure: ended.error } : {}),
       });
     const refusedCalls = options.everyPromptHasResult ? null : denialSummary(denials);
@@ -106,6 +111,7 @@ export function createPromptReport(options: PromptReportOptions): PromptReport {
     denials = [];
     lines = new Map();
     agentEnded = undefined;
+    route = undefined;
     return exitCode(ended, ran !== undefined);
   }
 

@@ -14,6 +14,8 @@ export type RunSummary = {
   denials: PermissionDenial[];
   /** Why the prompt failed, when no provider error says it (a prompt refused before it ran): the result's `error`. */
   failure?: string;
+  /** `--model auto`: the model the router chose for the prompt and the rule or guard that decided. */
+  route?: { model: string; local: boolean; rule: string };
 };
 
 /**
@@ -61,6 +63,7 @@ export function resultObject(summary: RunSummary): Record<string, unknown> {
         : {}),
     session_id: summary.sessionId,
     model: summary.model,
+    ...(summary.route ? { route: summary.route } : {}),
     num_turns: result.turns,
     duration_ms: summary.durationMs,
     usage: {

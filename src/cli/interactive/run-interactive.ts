@@ -118,17 +118,21 @@ async function openFront(
   process.on("SIGINT", onAbort);
   how.signal?.addEventListener("abort", onAbort, { once: true });
   const { openSession } = await import("../../runtime/session-runtime.ts");
-  const opened = await openSession(options, {
-    version: deps.version,
-    env: deps.env,
-    signal: opening.signal,
-    diagnostics: how.diagnostics,
-    beforeEmbeddedLoad: async () => {
-      const { setLoadListener } = await import("../../providers/embedded.ts");
-      const { createLoadProgressPrinter } = await import("../load-progress.ts");
-      setLoadListener(createLoadProgressPrinter(writeError, true));
+  // A person is here to answer: the first cloud use of a `--model auto` session is asked, not only announced.
+  const opened = await openSession(
+    { ...options, confirmCloud: true },
+    {
+      version: deps.version,
+      env: deps.env,
+      signal: opening.signal,
+      diagnostics: how.diagnostics,
+      beforeEmbeddedLoad: async () => {
+        const { setLoadListener } = await import("../../providers/embedded.ts");
+        const { createLoadProgressPrinter } = await import("../load-progress.ts");
+        setLoadListener(createLoadProgressPrinter(writeError, true));
+      },
     },
-  });
+  );
   process.off("SIGINT", onAbort);
   how.signal?.removeEventListener("abort", onAbort);
   if (!opened.ok) return { ...opened, exitCode: opening.signal.aborted ? EXIT_INTERRUPTED : opened.exitCode };

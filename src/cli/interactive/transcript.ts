@@ -182,6 +182,12 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
           "info",
           `context compacted (${event.method}): ${event.beforeTokens} → ${event.afterTokens} tokens`,
         );
+      case "route_decided":
+        return [
+          theme.dim(
+            `  routed to ${event.model} [${event.local ? "local" : "cloud"}] · ${terminalText(event.rule)}`,
+          ),
+        ];
       case "undo_done":
         return notice("info", `undone: turn ${event.undoneTurn} (${event.files.join(", ") || "no files"})`);
       case "prompt_ended":
