@@ -40,7 +40,7 @@ import { withRunRules } from "./run-rules.ts";
 import { createRunScratch, type RunScratch } from "./run-scratch.ts";
 import { findRunSession, openRunSession, type RunSession } from "./run-session.ts";
 import { createSessionPolicy, type SessionPolicy } from "./runtime-policy.ts";
-import { openSessionMcp, type SessionMcp } from "./session-mcp.ts";
+import { beginSessionMcp, type SessionMcp } from "./session-mcp.ts";
 import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
 import { undoLastTurn } from "./session-undo.ts";
 import { afterRun } from "./session-upkeep.ts";
@@ -172,11 +172,7 @@ export async function composeSession(
   // Commands and MCP servers never see a provider's key (set_model may switch to any configured provider).
   const childEnv = scrubChildEnv(env, keyEnvNamesOf(undefined, settings), settings.env?.allow ?? []);
   // MCP servers start while the model is chosen; their stderr waits for the journal (created below).
-  const mcpLog: string[] = [];
-  let logMcp = (line: string): void => {
-    if (mcpLog.length < 10_000) mcpLog.push(line);
-  };
-  const mcpStarting = openSessionMcp({
+  const mcpStarting = beginSessionMcp({
     layers,
     userSettingsLabel: paths.userSettings,
     cwd,
@@ -186,7 +182,6 @@ export async function composeSession(
     version: deps.version,
     clientServers: options.mcpServers,
     notice: (text) => notice(text),
-    log: (line) => logMcp(line),
     learnSecret: (value) => processRedactor().add(value),
     stateDir: paths.stateDir,
   });
@@ -198,15 +193,15 @@ export async function composeSession(
   if (!first.ok) {
     session.close();
     // The servers that are starting stop once started; nobody waits for them.
-    void mcpStarting.then((started) => started.close());
+    mcpStarting.abandon();
     return first;
   }
   mark("model chosen");
   // An interrupt does not wait for a server that takes its time to start.
-  const opened = await untilInterrupted(mcpStarting, io.signal);
+  const opened = await mcpStarting.opened(io.signal);
   if (!opened) {
     session.close();
-    void mcpStarting.then((started) => started.close());
+    mcpStarting.abandon();
     return { ok: false, exitCode: EXIT_INTERRUPTED, message: "" };
   }
   const mcp: SessionMcp = opened;
@@ -306,10 +301,7 @@ export async function composeSession(
     wrap: sandbox?.wrap,
     reaper,
   });
-  logMcp = (line) => {
-    journal.note("info", line);
-  };
-  for (const line of mcpLog.splice(0)) journal.note("info", line);
+  mcpStarting.logTo((line) => journal.note("info", line));
   const allTools = [...builtins, ...mcp.tools];
   const tools = createToolRuntime({
     tools: allTools,
@@ -498,19 +490,6 @@ export async function composeSession(
     },
   };
   return { ok: true, parts };
-}
-
-/** The promise's value, or undefined as soon as the signal fires. */
-function untilInterrupted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener("abort", onAbort, { once: true });
-    void promise.then((value) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(value);
-    });
-  });
 }
 
 /** The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r. */

@@ -56,6 +56,42 @@ const NONE: SessionMcp = {
   close: async () => {},
 };
 
+/** A session's MCP servers while they start (beside the model's setup). */
+export type StartingMcp = {
+  /** The servers once started, or undefined as soon as the signal fires (they go on starting). */
+  opened(signal: AbortSignal): Promise<SessionMcp | undefined>;
+  /** Nobody will use them: they are stopped once started. */
+  abandon(): void;
+  /** Where the log lines go from now on (those kept so far first): the run's journal. */
+  logTo(write: (line: string) => void): void;
+};
+
+/** Starts `openSessionMcp`, keeping its log lines until there is a log to write them to. */
+export function beginSessionMcp(input: Omit<SessionMcpInput, "log">): StartingMcp {
+  const kept: string[] = [];
+  let write = (line: string) => {
+    if (kept.length < 10_000) kept.push(line);
+  };
+  const starting = openSessionMcp({ ...input, log: (line) => write(line) });
+  return {
+    opened: (signal) =>
+      new Promise((resolve) => {
+        if (signal.aborted) return resolve(undefined);
+        const onAbort = () => resolve(undefined);
+        signal.addEventListener("abort", onAbort, { once: true });
+        void starting.then((mcp) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(mcp);
+        });
+      }),
+    abandon: () => void starting.then((mcp) => mcp.close()),
+    logTo(next) {
+      write = next;
+      for (const line of kept.splice(0)) next(line);
+    },
+  };
+}
+
 /** Gathers the servers and starts them; resolves once each is ready or has failed. Never throws. */
 export async function openSessionMcp(input: SessionMcpInput): Promise<SessionMcp> {
   const settings = input.layers.merged;
