@@ -23,6 +23,9 @@ rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { "run-cli": "src/cli/run-cli.ts" },
+  // The MCP SDK loads from node_modules, and only when an MCP server is configured (its stdio transport
+  // requires node built-ins through CommonJS, which an ES module bundle cannot).
+  external: ["@modelcontextprotocol/client", "@modelcontextprotocol/client/*"],
   outdir: "dist",
   splitting: true,
   format: "esm",

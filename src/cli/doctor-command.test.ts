@@ -84,6 +84,7 @@ describe("hearth doctor", () => {
         "local servers",
         "ripgrep",
         "session index",
+        "mcp servers",
       ],
     );
     for (const l of r.lines) assert.match(l, /^(ok {4}|warn {2}|fail {2})\S/);
@@ -210,6 +211,33 @@ describe("hearth doctor", () => {
     );
   });
 
+  it("starts the MCP servers and shows which loaded with their tool counts, and which did not and why", async () => {
+    const c = fresh();
+    const stub = join(import.meta.dirname, "../../test/fixtures/mcp-stub-server.mjs");
+    userSettings(
+      c,
+      JSON.stringify({
+        mcpServers: {
+          stub: { command: process.execPath, args: [stub, "ok"] },
+          gone: { command: process.execPath, args: [stub, "exit-start"] },
+          far: { type: "http", url: "https://mcp.example.com/mcp" },
+        },
+      }),
+    );
+    writeFileSync(join(c.project, ".mcp.json"), JSON.stringify({ mcpServers: { repo: { command: "x" } } }));
+    const r = await doctor(c);
+    const line = r.line("mcp servers");
+    assert.match(line, /^warn .*loaded: stub \(3 tools\)/);
+    assert.match(line, /gone did not start: .*\(hearth mcp test gone\)/);
+    assert.match(
+      line,
+      /far did not start: offline mode \(hearth doctor reaches loopback only\) blocks the request to mcp\.example\.com/,
+    );
+    assert.match(line, /\.mcp\.json asks for MCP server repo; not started: this folder is not trusted/);
+    const none = await doctor(fresh());
+    assert.match(none.line("mcp servers"), /^ok .*none configured/);
+  });
+
   it("runs extra checks and bounds each by the deadline", async () => {
     const c = fresh();
     const r = await doctor(c, [], {
@@ -239,7 +267,7 @@ describe("hearth doctor", () => {
     const r = await doctor(c, ["--json"], { diskWarnBytes: Number.MAX_SAFE_INTEGER });
     const report = JSON.parse(r.stdout) as DoctorReport;
     assert.equal(report.ok, r.code === EXIT_OK);
-    assert.equal(report.checks.length, 11);
+    assert.equal(report.checks.length, 12);
     const disk = report.checks.find((x) => x.name === "disk space");
     assert.equal(disk?.status, "warn");
     assert.match(

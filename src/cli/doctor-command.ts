@@ -9,6 +9,7 @@ import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
+import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
 import { workspaceRoot } from "../runtime/workspace-root.ts";
 import type { KeychainOptions } from "../secrets/keychain-backend.ts";
 import { hearthPaths, projectSettingsPath } from "../store/paths.ts";
@@ -47,8 +48,8 @@ export type DoctorIo = SubcommandIo & {
 export type DoctorReport = { ok: boolean; checks: Array<{ name: string } & CheckResult> };
 
 const USAGE = `Usage: hearth doctor [--json] [--cwd DIR]
-  Checks settings, hearth's directories, disk space, the keychain, the sandbox, local model servers and
-  ripgrep, and says how to fix what is wrong. Exit status 1 when a check fails.
+  Checks settings, hearth's directories, disk space, the keychain, the sandbox, local model servers,
+  ripgrep and the MCP servers (started, on loopback only), and says how to fix what is wrong. Exit status 1 when a check fails.
 `;
 
 const PROBE_BUDGET_MS = 800;
@@ -123,12 +124,21 @@ export async function diagnoseSetup(
     { name: "local servers", run: (c) => localServers(c, PROBE_BUDGET_MS) },
     { name: "ripgrep", run: (c) => ripgrep(c.env) },
     { name: "session index", run: () => sessionIndex(paths.dataDir) },
+    { name: "mcp servers", run: () => mcpServers(cwd, env, (io.checkTimeoutMs ?? 3000) - 300) },
     ...(io.extraChecks ?? []),
   ];
   const timeoutMs = io.checkTimeoutMs ?? 3000;
   const results = await Promise.all(checks.map((check) => runCheck(check, context, timeoutMs)));
   const rows = checks.map((check, i) => ({ name: check.name, ...results[i] }));
   return { ok: rows.every((r) => r.status !== "fail"), checks: rows };
+}
+
+/** The MCP servers a run here would start, started within the check's deadline; settings problems are above. */
+async function mcpServers(cwd: string, env: NodeJS.ProcessEnv, budgetMs: number): Promise<CheckResult> {
+  const layers = loadWorkspaceSettings(cwd, env, () => {});
+  if (!layers) return { status: "warn", message: "not checked: fix the settings files first" };
+  const { mcpDoctorResult } = await import("./mcp-servers-here.ts");
+  return mcpDoctorResult(cwd, env, layers, Math.max(budgetMs, 500));
 }
 
 async function runCheck(check: DoctorCheck, context: DoctorContext, timeoutMs: number): Promise<CheckResult> {

@@ -17,7 +17,10 @@ Usage:
   hearth prompt --show             the exact system prompt, tools and memory files, with their sizes
   hearth acp                       serve editors over the Agent Client Protocol (stdio; Zed, JetBrains, Neovim)
   hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index
-  hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
+  hearth mcp list|add|remove|test  MCP servers: from settings and the project's .mcp.json (Claude Code's
+                                   format); test starts one and lists its tools (mcp__<server>__<tool>)
+  hearth trust [dir]               let dir's .hearth/settings.json loosen permissions and its .mcp.json
+                                   servers start (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
   hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)
   hearth serve [--model M]         a model gateway on 127.0.0.1 for other agents: Anthropic Messages,

@@ -16,7 +16,7 @@ import { createWorkspace } from "../policy/workspace.ts";
 import { formatCount } from "../protocol/count.ts";
 import { EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
-import { loadWorkspaceSettings } from "../runtime/load-settings.ts";
+import { loadWorkspaceSettings, type WorkspaceSettings } from "../runtime/load-settings.ts";
 import {
   buildRunPrompt,
   type CountTokens,
@@ -29,9 +29,11 @@ import { workspaceRoot } from "../runtime/workspace-root.ts";
 import type { Settings } from "../store/settings-schema.ts";
 import { createBuiltinTools } from "../tools/builtin-tools.ts";
 import { createFileState } from "../tools/file-state.ts";
+import type { AnyTool } from "../tools/tool.ts";
+import { toolSpecs } from "../tools/tool-spec.ts";
 import { PROFILES } from "./args.ts";
 import { writeError } from "./redaction.ts";
-import { parseSubcommand, type SubcommandIo, subcommandOutput } from "./subcommand.ts";
+import { parseSubcommand, type SubcommandIo, type SubcommandOutput, subcommandOutput } from "./subcommand.ts";
 
 export const PROMPT_USAGE = `Usage:
   hearth prompt --show [options]   print the system prompt, tool definitions, memory files and their size
@@ -125,7 +127,21 @@ export async function runPromptCommand(
     spillDir: join(tmpdir(), "hearth-prompt-show"),
     rgPath: null,
   });
-  const prompt = buildRunPrompt({ cwd, env, profile: choice.profile, permissionMode: mode, tools });
+  // MCP tools are part of the fixed prompt: the servers start (as a run would) to list them.
+  const mcp = await mcpToolsHere(
+    cwd,
+    env,
+    layers,
+    spec === undefined ? false : isLocalModelSpec(spec, settings),
+    output,
+  );
+  const prompt = buildRunPrompt({
+    cwd,
+    env,
+    profile: choice.profile,
+    permissionMode: mode,
+    tools: [...tools, ...mcp.tools],
+  });
   for (const problem of prompt.problems) output.err(`hearth: ${problem}\n`);
   const tokens = await countPromptTokens(
     prompt,
@@ -141,6 +157,7 @@ export async function runPromptCommand(
       system: prompt.system,
       tools: prompt.specs,
       memory: prompt.memory,
+      mcpServers: mcp.servers,
       bytes: prompt.bytes,
       tokens: { count: tokens.tokens, exact: tokens.exact, method: tokens.exact ? "tokenizer" : "bytes/4" },
     };
@@ -154,6 +171,18 @@ export async function runPromptCommand(
   out(`--- system prompt (${bytes(size.prompt + size.memory)}) ---\n${prompt.system}\n\n`);
   out(`--- tool definitions (${prompt.specs.length} tools, ${bytes(size.tools)} of JSON) ---\n`);
   for (const tool of prompt.specs) out(`${JSON.stringify(tool)}\n`);
+  if (mcp.servers.length > 0) {
+    out("\n--- MCP tools (part of the tool definitions above) ---\n");
+    for (const server of mcp.servers) {
+      const what =
+        server.state === "ready" ? `${server.offered} of ${server.tools} tools offered` : server.state;
+      out(`${server.name}: ${what}, ${bytes(server.bytes)}${server.note ? ` (${server.note})` : ""}\n`);
+    }
+    const shown = prompt.specs.filter((t) => t.name.startsWith("mcp__"));
+    const width = Math.max(...shown.map((t) => t.name.length), 0) + 2;
+    for (const spec of shown)
+      out(`  ${spec.name.padEnd(width)}${bytes(Buffer.byteLength(JSON.stringify(spec))).padStart(14)}\n`);
+  }
   out("\n--- memory files ---\n");
   if (prompt.memory.length === 0)
     out("none (AGENTS.md, CLAUDE.md or GEMINI.md in the workspace or above it)\n");
@@ -166,6 +195,71 @@ export async function runPromptCommand(
   out(`tools          ${bytes(size.tools)}\n`);
   out(`total          ${bytes(size.total)}, ${formatTokens(tokens)}\n`);
   return EXIT_OK;
+}
+
+type McpShown = {
+  tools: AnyTool[];
+  servers: Array<{
+    name: string;
+    state: string;
+    tools: number;
+    offered: number;
+    bytes: number;
+    note?: string;
+  }>;
+};
+
+/** The MCP tools a run here would offer this model (servers started, then stopped), with their sizes. */
+async function mcpToolsHere(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  layers: WorkspaceSettings,
+  local: boolean,
+  output: SubcommandOutput,
+): Promise<McpShown> {
+  const { serversHere, startServers } = await import("./mcp-servers-here.ts");
+  const found = serversHere(cwd, env, layers);
+  for (const problem of found.problems) output.err(`hearth: ${problem}\n`);
+  const { untrustedNotice } = await import("../mcp/mcp-config.ts");
+  const waiting = untrustedNotice(found.untrusted);
+  if (waiting) output.err(`hearth: ${waiting}\n`);
+  if (found.servers.length === 0) return { tools: [], servers: [] };
+  const manager = await startServers({
+    servers: found.servers,
+    cwd,
+    env,
+    layers,
+    version: "prompt",
+    log: () => {},
+    notice: (text) => output.err(`hearth: ${text}\n`),
+  });
+  try {
+    const allowed = local ? layers.merged.mcp?.localModelServers : undefined;
+    const all = manager.tools();
+    const tools = all.filter(
+      (t) => allowed === undefined || allowed.some((name) => t.name.startsWith(`mcp__${name}__`)),
+    );
+    const servers = manager.status().map((status) => {
+      const mine = tools.filter((t) => t.name.startsWith(`mcp__${status.name}__`));
+      const bytes = Buffer.byteLength(JSON.stringify(toolSpecs(mine)));
+      const note =
+        status.error ??
+        (allowed !== undefined && !allowed.includes(status.name)
+          ? "not offered to local models: mcp.localModelServers"
+          : undefined);
+      return {
+        name: status.name,
+        state: status.state,
+        tools: status.tools,
+        offered: mine.length,
+        bytes,
+        ...(note ? { note } : {}),
+      };
+    });
+    return { tools, servers };
+  } finally {
+    await manager.close();
+  }
 }
 
 /** For a `local/` model with the engine installed: the model's own tokenizer, for an exact count. */

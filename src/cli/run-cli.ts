@@ -25,6 +25,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   prompt: async () => (await import("./prompt-command.ts")).runPromptCommand,
   engine: async () => (await import("./engine-command.ts")).runEngine,
   serve: async () => (await import("./serve/serve-command.ts")).runServe,
+  mcp: async () => (await import("./mcp-command.ts")).runMcpCommand,
 };
 
 /** `hearth acp`: the ACP server for editors (needs the version for its `initialize` answer). */

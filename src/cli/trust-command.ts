@@ -11,6 +11,7 @@
 
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve, sep } from "node:path";
+import { describeTransport, readMcpFile } from "../mcp/mcp-config.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../protocol/errors.ts";
 import { projectSettingsPath } from "../store/paths.ts";
 import { parseSettingsText } from "../store/settings.ts";
@@ -111,6 +112,13 @@ export function runTrust(args: string[], env: NodeJS.ProcessEnv, io: TrustIo = {
   if (via) say(`trusted again: ${dir} as its project settings are now; ${describeChanges(changes, via)}`);
   else say(`trusted: ${dir} (and the folders below it)`);
   for (const line of describeProjectSettings(dir)) say(line);
+  const mcp = readMcpFile(dir);
+  const names = Object.keys(mcp.servers);
+  if (mcp.problem) say(`its ${mcp.problem}`);
+  else if (names.length > 0)
+    say(
+      `its .mcp.json servers now start in sessions here: ${names.map((n) => `${n} (${describeTransport(mcp.servers[n])})`).join(", ")}`,
+    );
   return EXIT_OK;
 }
 

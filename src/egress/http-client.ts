@@ -94,7 +94,17 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         report();
         reject(error);
       };
-      const onAbort = () => fail(new HttpError("aborted", "request aborted"));
+      let response: http.IncomingMessage | undefined;
+      const onAbort = () => {
+        // A response that has fully arrived has nothing left to abort, and its socket may already be back in
+        // the agent's pool serving another request: destroying it would break that one.
+        if (response?.complete) {
+          request.signal.removeEventListener("abort", onAbort);
+          report();
+          return;
+        }
+        fail(new HttpError("aborted", "request aborted"));
+      };
       request.signal.addEventListener("abort", onAbort, { once: true });
 
       req.on("socket", (socket) => {
@@ -112,6 +122,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       });
       req.on("response", (res) => {
         clearTimeout(connectTimer);
+        response = res;
         status = res.statusCode ?? 0;
         const flat: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) {

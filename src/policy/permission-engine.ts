@@ -10,7 +10,8 @@
  * 1. a deny rule matches -> deny (user or project rules; a compound command is denied if ANY part matches);
  * 2. a file tool on a secret store (~/.ssh, ~/.aws, ...: src/policy/secret-paths.ts) -> deny, in every mode;
  * 3. plan mode -> reads and read-only commands allowed, anything else denied;
- * 4. a destructive command or a write to a protected path -> ask, in every mode, whatever the allow rules say;
+ * 4. a destructive command, a tool its MCP server marks destructive, or a write to a protected path -> ask, in
+ *    every mode, whatever the allow rules say;
  * 5. a command that names a hidden path -> ask, in every mode: a `.env` file or hearth's own config (unless a
  *    `read(...)` allow rule names it), and, when no OS sandbox runs to hide them, a path a read deny rule covers
  *    or a secret store, or a folder that contains one (src/policy/hidden-paths.ts);
@@ -23,7 +24,8 @@
  *    mode; reading a `.env` file or hearth's config -> ask, in every mode;
  * 9. the mode: ask (reads free), edits (+ edits in the workspace), auto (everything but writes outside the
  *    workspace, by a file tool or by a command the classifier marks `writesOutside`). Read-only commands count
- *    as reads and workspace-class commands as edits in the workspace.
+ *    as reads and workspace-class commands as edits in the workspace. An MCP tool marked read-only is a read; one
+ *    that says it writes (not destructively) asks but in auto; one that says nothing asks in every mode.
  * Project rules (.hearth/settings.json, e.g. from a cloned repository) add deny and ask rules; their allow
  * rules count only when the folder is trusted (`hearth trust`).
  */
@@ -31,6 +33,7 @@ import type {
   CommandClassification,
   PermissionMode,
   PermissionRules,
+  ToolEffect,
   ToolKind,
 } from "../protocol/permissions.ts";
 import { hiddenPathAsk } from "./hidden-paths.ts";
@@ -60,6 +63,8 @@ export type PermissionRequest = {
   /** Tool name: "bash", "read", "edit", "mcp__server__tool", ... */
   tool: string;
   kind: ToolKind;
+  /** For a tool hearth did not write (MCP): what its server says it does; such a request has no path. */
+  effect?: ToolEffect;
   /** The file or directory the call touches, when it has one (grep/glob/ls without one: the workspace root). */
   path?: RequestPath;
   /**
@@ -220,6 +225,9 @@ function decide(request: PermissionRequest, context: PermissionContext): Permiss
   if (classification?.class === "destructive") {
     return { decision: "ask", reason: classification.reason, cause: "destructive" };
   }
+  if (request.effect === "destructive") {
+    return { decision: "ask", reason: `its server marks ${request.tool} destructive`, cause: "destructive" };
+  }
   if (request.kind === "edit" && request.path) {
     const protectedWhat = protectedPathReason(request.path.real, context);
     if (protectedWhat) return { decision: "ask", reason: protectedWhat, cause: "protected" };
@@ -316,6 +324,7 @@ function decideByMode(request: PermissionRequest, mode: PermissionMode): Permiss
     const what = path ? "changing files" : `letting ${request.tool} change anything`;
     return { decision: "ask", reason: `${mode} mode asks before ${what}`, cause: "mode" };
   }
+  if (request.effect) return decideByEffect(request, mode);
   const classification = request.command?.classification;
   // A command that writes outside the workspace needs the same yes as the write tool there, in every mode.
   if (classification?.writesOutside)
@@ -328,8 +337,19 @@ function decideByMode(request: PermissionRequest, mode: PermissionMode): Permiss
   return { decision: "ask", reason: `${mode} mode asks before ${what}${why}`, cause: "mode" };
 }
 
+/** An MCP tool, by what its server says it does (destructive ones asked before). */
+function decideByEffect(request: PermissionRequest, mode: PermissionMode): PermissionDecision {
+  if (request.effect === "read-only" || (request.effect === "write" && mode === "auto"))
+    return { decision: "allow" };
+  const why =
+    request.effect === "write"
+      ? `${mode} mode asks before running it (its server says it changes things)`
+      : "its server does not say whether it only reads (no MCP annotations), so it asks in every mode";
+  return { decision: "ask", reason: `${request.tool}: ${why}`, cause: "mode" };
+}
+
 function isRead(request: PermissionRequest): boolean {
-  if (request.kind === "read") return true;
+  if (request.kind === "read" || request.effect === "read-only") return true;
   return request.kind === "exec" && request.command?.classification.class === "read-only";
 }
 

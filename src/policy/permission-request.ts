@@ -3,12 +3,12 @@
  * for a command its classification and the paths its words name. The classifier (and its shell parser and
  * readers: git aliases, SQL files, real paths) loads with the first command, not at start-up.
  */
-import type { ToolKind } from "../protocol/permissions.ts";
+import type { ToolEffect, ToolKind } from "../protocol/permissions.ts";
 import { type PermissionRequest, requestPath } from "./permission-engine.ts";
 import type { Workspace } from "./workspace.ts";
 
 export type RequestBuilder = (
-  tool: { name: string; kind: ToolKind },
+  tool: { name: string; kind: ToolKind; effect?: ToolEffect },
   args: Record<string, unknown>,
 ) => Promise<PermissionRequest | { problem: string }>;
 
@@ -27,6 +27,8 @@ export function createRequestBuilder(input: {
 
   return async (tool, a) => {
     const request: PermissionRequest = { tool: tool.name, kind: tool.kind };
+    // A tool hearth did not write is judged by what it says it does; its arguments mean what its server says.
+    if (tool.effect) return { ...request, effect: tool.effect };
     if (tool.kind !== "exec") {
       try {
         const real = await workspace.resolve(

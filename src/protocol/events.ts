@@ -125,6 +125,8 @@ type SessionEventMap = {
     version: string;
     /** Continued (-c) or resumed (-r) rather than new. */
     resumed: boolean;
+    /** The MCP servers of the session (absent when none is configured): ready or failed, and their tools. */
+    mcpServers?: Array<{ name: string; state: string; tools: number; error?: string }>;
     /** The model's context window in tokens, when known (for Ollama, the num_ctx hearth sends). */
     contextWindow?: number;
   };

@@ -8,7 +8,7 @@ export type HttpResponse = {
 };
 
 export type HttpRequest = {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   url: string;
   headers: Record<string, string>;
   body?: string;

@@ -42,3 +42,11 @@ export type PermissionRules = { allow: string[]; ask: string[]; deny: string[] }
 export type ToolKind = "read" | "edit" | "exec" | "external";
 
 export const TOOL_KINDS: readonly ToolKind[] = ["read", "edit", "exec", "external"];
+
+/**
+ * What a tool hearth did not write says it does (an MCP tool's annotations): "read-only" (readOnlyHint), "write"
+ * (changes things but destructiveHint is false), "destructive" (destructiveHint), or "unknown" (it says nothing).
+ * The server's word, from a server the user configured: a destructive tool asks in every mode, an unknown one
+ * asks unless a rule allows it.
+ */
+export type ToolEffect = "read-only" | "write" | "destructive" | "unknown";

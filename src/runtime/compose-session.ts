@@ -40,6 +40,7 @@ import { withRunRules } from "./run-rules.ts";
 import { createRunScratch, type RunScratch } from "./run-scratch.ts";
 import { findRunSession, openRunSession, type RunSession } from "./run-session.ts";
 import { createSessionPolicy, type SessionPolicy } from "./runtime-policy.ts";
+import { beginSessionMcp, type SessionMcp } from "./session-mcp.ts";
 import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
 import { undoLastTurn } from "./session-undo.ts";
 import { afterRun } from "./session-upkeep.ts";
@@ -83,6 +84,8 @@ export type SessionParts = {
   sandbox: CommandSandbox | undefined;
   reaper: ProcessReaper;
   scratch: RunScratch;
+  /** The session's MCP servers and their tools (none when no server is configured). */
+  mcp: SessionMcp;
   current: ModelSetup;
   /** Offline mode (--offline or settings): nothing but loopback. */
   offline: boolean;
@@ -166,6 +169,22 @@ export async function composeSession(
     session.close();
     return { ok: false, exitCode: EXIT_USAGE, message: NO_ROUTER };
   }
+  // Commands and MCP servers never see a provider's key (set_model may switch to any configured provider).
+  const childEnv = scrubChildEnv(env, keyEnvNamesOf(undefined, settings), settings.env?.allow ?? []);
+  // MCP servers start while the model is chosen; their stderr waits for the journal (created below).
+  const mcpStarting = beginSessionMcp({
+    layers,
+    userSettingsLabel: paths.userSettings,
+    cwd,
+    env,
+    scrubbedEnv: childEnv,
+    http,
+    version: deps.version,
+    clientServers: options.mcpServers,
+    notice: (text) => notice(text),
+    learnSecret: (value) => processRedactor().add(value),
+    stateDir: paths.stateDir,
+  });
   // A resumed session keeps its model unless one is given now.
   const flagModel = router
     ? router.settings.local
@@ -173,9 +192,20 @@ export async function composeSession(
   const first = await setUpModel(flagModel, io.signal);
   if (!first.ok) {
     session.close();
+    // The servers that are starting stop once started; nobody waits for them.
+    mcpStarting.abandon();
     return first;
   }
   mark("model chosen");
+  // An interrupt does not wait for a server that takes its time to start.
+  const opened = await mcpStarting.opened(io.signal);
+  if (!opened) {
+    session.close();
+    mcpStarting.abandon();
+    return { ok: false, exitCode: EXIT_INTERRUPTED, message: "" };
+  }
+  const mcp: SessionMcp = opened;
+  mark("mcp servers started");
   /** The models set up in this session, by the name they were asked for (for the router's switches). */
   const setups = new Map<string, ModelSetup>();
   if (flagModel) setups.set(flagModel, first.setup);
@@ -271,8 +301,10 @@ export async function composeSession(
     wrap: sandbox?.wrap,
     reaper,
   });
+  mcpStarting.logTo((line) => journal.note("info", line));
+  const allTools = [...builtins, ...mcp.tools];
   const tools = createToolRuntime({
-    tools: builtins,
+    tools: allTools,
     spillDir,
     policy: policy.policy,
     redact,
@@ -280,7 +312,6 @@ export async function composeSession(
     onProgress: (callId, tool, text) => emit("tool_progress", { callId, tool, text }),
     timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
   });
-  const toolList = builtins;
   const prompted = withPrompt(first.setup);
   mark("tools built");
 
@@ -325,7 +356,8 @@ export async function composeSession(
   /** The system prompt and tool specs for this model and mode. */
   function withPrompt(setup: ModelSetup): { ok: true; setup: ModelSetup } & Record<never, never> {
     const { profile } = chooseProfile(options.profile, settings, setup.model);
-    const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: toolList });
+    const offered = [...builtins, ...mcp.offered(setup.model.local === true)];
+    const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: offered });
     for (const problem of built.problems) notice(problem);
     const system = processRedactor().redactKnown(
       options.appendSystemPrompt ? `${built.system}\n\n${options.appendSystemPrompt}` : built.system,
@@ -348,14 +380,17 @@ export async function composeSession(
     fileState,
     inFlight: createCallsInFlight({
       sessionId,
-      kindOf: (name) => builtins.find((t) => t.name === name)?.kind ?? "unknown",
+      kindOf: (name) => allTools.find((t) => t.name === name)?.kind ?? "unknown",
       redact,
     }),
-    readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
+    readOnly: new Set(
+      allTools.filter((t) => t.kind === "read" || t.effect === "read-only").map((t) => t.name),
+    ),
     journal,
     sandbox,
     reaper,
     scratch,
+    mcp,
     current: prompted.setup,
     offline,
     ...(router ? { router } : {}),
@@ -371,7 +406,17 @@ export async function composeSession(
     info: () => ({
       model: parts.current.name,
       local: parts.current.model.local === true,
-      tools: builtins.map((t) => t.name),
+      tools: parts.current.specs.map((t) => t.name),
+      ...(mcp.status().length > 0
+        ? {
+            mcpServers: mcp.status().map((s) => ({
+              name: s.name,
+              state: s.state,
+              tools: s.tools,
+              ...(s.error ? { error: s.error } : {}),
+            })),
+          }
+        : {}),
       cwd,
       permissionMode: policy.mode,
       version: deps.version,
@@ -428,6 +473,7 @@ export async function composeSession(
     async close() {
       broker.cancelAll();
       await reaper.stopAll(0);
+      await mcp.close();
       sandbox?.close();
       scratch.remove();
       process.off("exit", atExit);
@@ -452,11 +498,11 @@ export function modelRecord(parts: SessionParts): string {
 }
 
 /** The variables holding a key for this model or any provider in the settings: commands never see them. */
-function keyEnvNamesOf(model: ResolvedModel, settings: Settings): string[] {
+function keyEnvNamesOf(model: ResolvedModel | undefined, settings: Settings): string[] {
   const configured = Object.values(settings.providers ?? {}).flatMap((p) =>
     p.apiKeyEnv ? [p.apiKeyEnv] : [],
   );
-  return model.apiKeyEnv ? [model.apiKeyEnv, ...configured] : configured;
+  return model?.apiKeyEnv ? [model.apiKeyEnv, ...configured] : configured;
 }
 
 /** The window the model runs with (for Ollama, the num_ctx hearth sends) and room kept for the answer. */

@@ -5,7 +5,7 @@
  * file only. Diagnostics and that notice are printed to stderr.
  */
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { invalidRules } from "../policy/permission-rules.ts";
@@ -28,7 +28,14 @@ export type WorkspaceSettings = {
 export const PROJECT_LABEL = join(".hearth", "settings.json");
 
 /** Keys a project file may set only in a trusted folder. The permission engine reads the rule lists itself. */
-const TRUST_ONLY_KEYS = ["providers", "sandbox", "env", "permissions", "permissionMode"] as const;
+const TRUST_ONLY_KEYS = [
+  "providers",
+  "sandbox",
+  "env",
+  "permissions",
+  "permissionMode",
+  "mcpServers",
+] as const;
 
 /** The settings, or null when a file has an error (already reported through `write`). */
 export function loadWorkspaceSettings(
@@ -61,8 +68,11 @@ export function loadWorkspaceSettings(
     return null;
   }
   if (claude) project = claude.settings;
+  // A project's .mcp.json starts programs: it counts as a project file for trust (mcp/mcp-config.ts reads it).
   const trust =
-    layers.has(PROJECT_LABEL) || claude ? isTrustedFolder(trustedFoldersPath(env), cwd) : { trusted: false };
+    layers.has(PROJECT_LABEL) || claude || existsSync(join(cwd, ".mcp.json"))
+      ? isTrustedFolder(trustedFoldersPath(env), cwd)
+      : { trusted: false };
   if (trust.problem) write(`hearth: ${trust.problem}\n`);
   // A trusted folder whose project files changed since: untrusted, in one line that says what changed.
   if ("notice" in trust && trust.notice) write(`hearth: ${trust.notice}\n`);

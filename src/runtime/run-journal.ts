@@ -30,6 +30,8 @@ export type RunJournal = {
   beginTurn(turn: number): void;
   /** The prompt is over: what its turn changed is recorded. */
   endTurn(): void;
+  /** A line from something the run started (an MCP server's stderr); kept until the log is loaded. */
+  note(level: "info" | "warn", text: string): void;
   /** Ctrl-C: one diagnostic line of what was in flight. */
   interrupted(): void;
   /** The run is over: record what the turn left; resolves once the log has every line. */
@@ -38,12 +40,14 @@ export type RunJournal = {
 
 /** Ctrl-C before the log was loaded: diagnosed in its place among the early events. */
 type EarlyInterrupt = { type: "interrupted"; ts: number };
+/** A note before the log was loaded. */
+type EarlyNote = { type: "note"; ts: number; level: "info" | "warn"; text: string };
 
 export function createRunJournal(options: RunJournalOptions): RunJournal {
   let log: RunLog | undefined;
   let checkpoints: Checkpoints | undefined;
   let loading: Promise<void> | undefined;
-  const early: Array<AgentEvent | EarlyInterrupt> = [];
+  const early: Array<AgentEvent | EarlyInterrupt | EarlyNote> = [];
   const startedAt = Date.now();
   let turn = 1;
   let inTurn = true;
@@ -80,6 +84,7 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
         for (const item of early.splice(0)) {
           replayTime = item.ts;
           if (item.type === "interrupted") runLog.diagnose("interrupted");
+          else if (item.type === "note") runLog.note(item.level, item.text);
           else runLog.event(item);
         }
       } finally {
@@ -121,6 +126,11 @@ export function createRunJournal(options: RunJournalOptions): RunJournal {
     endTurn() {
       if (inTurn) checkpoints?.endTurn();
       inTurn = false;
+    },
+    note(level, text) {
+      if (log) log.note(level, text);
+      // Bounded: a chatty server before the first request must not grow memory without end.
+      else if (early.length < 10_000) early.push({ type: "note", ts: Date.now(), level, text });
     },
     interrupted() {
       if (log) log.diagnose("interrupted");

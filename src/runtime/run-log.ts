@@ -32,6 +32,8 @@ export type RunLog = {
    * and what was killed (`killed`, or what an abort does to each of them when not given).
    */
   diagnose(cause: DiagnosticCause, killed?: string): void;
+  /** A line from something the run started (an MCP server's stderr), already labelled: written as it is. */
+  note(level: "info" | "warn", text: string): void;
 };
 
 export type RunLogOptions = {
@@ -189,6 +191,9 @@ export function createRunLog(options: RunLogOptions): RunLog {
       } catch {
         // a log must never break the run (the writer reports its own failures)
       }
+    },
+    note(level, text) {
+      log.write(level, text);
     },
     diagnose(cause, killed) {
       try {

@@ -132,7 +132,7 @@ export async function createSessionPolicy(input: {
   ): Promise<PolicyDecision> {
     // The same arguments may now reach another file (a symlink swapped in) or ask for another reason.
     const key = `${callKey(tool.name, a)}\0${decision.cause}\0${JSON.stringify(reached(request))}`;
-    const target = targetOf(request);
+    const target = targetOf(request, a);
     const common = { callId: call.id, tool: tool.name, arguments: a, target };
     if (allowedCalls.has(key)) return allowed(request);
     const { requestId, answer } = input.broker.open(call.signal);
@@ -239,7 +239,7 @@ export async function createSessionPolicy(input: {
         callId: call.id,
         tool: tool.name,
         arguments: a,
-        target: targetOf(request),
+        target: targetOf(request, a),
         decision: "deny",
         by: "rule",
         reason: decision.reason,
@@ -271,8 +271,12 @@ export async function createSessionPolicy(input: {
   };
 }
 
-/** The command, or the path relative to its root, as a front shows it. */
-function targetOf(request: PermissionRequest): string {
+/** The command, or the path relative to its root, as a front shows it; an MCP tool's arguments, shortened. */
+function targetOf(request: PermissionRequest, args: Record<string, unknown> = {}): string {
+  if (request.effect) {
+    const text = JSON.stringify(args);
+    return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  }
   return request.command?.text ?? request.path?.relative ?? "";
 }
 

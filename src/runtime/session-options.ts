@@ -5,6 +5,7 @@
  */
 import type { PromptProfile } from "../agent/system-prompt.ts";
 import type { PermissionMode } from "../protocol/permissions.ts";
+import type { McpServerConfig } from "../schema/mcp-server-config.ts";
 
 export type SessionOptions = {
   cwd?: string;
@@ -34,6 +35,11 @@ export type SessionOptions = {
   appendSystemPrompt?: string;
   profile?: PromptProfile;
   offline?: boolean;
+  /**
+   * MCP servers a front hands in for this session (an ACP client's `mcpServers`), on top of the user's and a
+   * trusted project's; a name here wins.
+   */
+  mcpServers?: Array<{ name: string; config: McpServerConfig }>;
   /** `--model auto`: ask (a permission request) before the first cloud use of a session that started local. */
   confirmCloud?: boolean;
 };

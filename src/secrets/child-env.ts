@@ -59,6 +59,11 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return out;
 }
 
+/** Whether a variable looks like a credential, by its name or by its value's shape. */
+export function isSecretVariable(name: string, value: string): boolean {
+  return looksSecret(name, value, ALWAYS_DROP);
+}
+
 function looksSecret(name: string, value: string, drop: Set<string>): boolean {
   return drop.has(name) || SECRET_NAME.test(name) || secretShaped(value);
 }

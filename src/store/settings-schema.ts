@@ -2,6 +2,7 @@
 import * as z from "zod/mini";
 import { API_IDS } from "../protocol/model-apis.ts";
 import { PERMISSION_MODES } from "../protocol/permissions.ts";
+import { McpServersSchema } from "../schema/mcp-server-config.ts";
 
 export { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
 
@@ -145,6 +146,20 @@ export const SettingsSchema = z.object({
         external: z.optional(z.number().check(z.positive())),
       }),
     ]),
+  ),
+  /**
+   * MCP servers (Claude Code's format, as in `.mcp.json`): `{ "<name>": { "command": ..., "args": [...] } }` or
+   * `{ "<name>": { "type": "http", "url": ... } }`. A project file's servers start only in a trusted folder.
+   */
+  mcpServers: z.optional(McpServersSchema),
+  /** How MCP servers are run. */
+  mcp: z.optional(
+    z.strictObject({
+      /** Seconds a server has to start and list its tools (default 30). */
+      startTimeout: z.optional(z.number().check(z.positive())),
+      /** The servers whose tools a local model is offered (default: every server); `[]` offers none. */
+      localModelServers: z.optional(z.array(z.string())),
+    }),
   ),
   /**
    * `"model": "auto"` (or `--model auto`): each prompt's model is chosen by these rules. Only the user's settings

@@ -5,7 +5,7 @@
  * checks arguments against it (tools/json-schema-check.ts).
  */
 import * as z from "zod/mini";
-import type { ToolKind } from "../protocol/permissions.ts";
+import type { ToolEffect, ToolKind } from "../protocol/permissions.ts";
 import type { AnyTool, ToolContext, ToolResult } from "./tool.ts";
 
 /** A tool defined by a plain JSON Schema: arguments arrive as an object. */
@@ -13,6 +13,7 @@ export function defineJsonSchemaTool(tool: {
   name: string;
   description: string;
   kind: ToolKind;
+  effect?: ToolEffect;
   inputSchema: Record<string, unknown>;
   execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
 }): AnyTool {
@@ -20,6 +21,7 @@ export function defineJsonSchemaTool(tool: {
     name: tool.name,
     description: tool.description,
     kind: tool.kind,
+    ...(tool.effect ? { effect: tool.effect } : {}),
     schema: z.record(z.string(), z.unknown()),
     jsonSchema: tool.inputSchema,
     execute: (args, context) => tool.execute(args as Record<string, unknown>, context),

@@ -4,7 +4,7 @@
  * tools only do their one job.
  */
 import type * as z from "zod/mini";
-import type { ToolKind } from "../protocol/permissions.ts";
+import type { ToolEffect, ToolKind } from "../protocol/permissions.ts";
 
 export type ToolResult = {
   /** What the model sees. */
@@ -47,6 +47,11 @@ export type Tool<Schema extends z.ZodMiniType = z.ZodMiniType> = {
    */
   jsonSchema?: Record<string, unknown>;
   kind: ToolKind;
+  /**
+   * For a tool hearth did not write (an MCP server's): what it says it does. The policy reads it instead of the
+   * call's arguments (a `path` there is the server's, not the workspace's). Undefined for hearth's own tools.
+   */
+  effect?: ToolEffect;
   /**
    * How long this call itself asked to run (bash's `timeout` argument), in ms; the watchdog never ends it sooner
    * (tools/tool-runtime.ts). Undefined when the call asked for nothing.

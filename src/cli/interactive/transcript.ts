@@ -129,8 +129,11 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
       case "session_info": {
         const changed = opened && (event.model !== status.model || event.permissionMode !== status.mode);
         Object.assign(status, { model: event.model, local: event.local, mode: event.permissionMode });
+        // Once, as the session opens: the MCP servers that loaded, with their tool counts, and those that did not.
+        const mcp =
+          !opened && event.mcpServers?.length ? [theme.dim(`MCP: ${mcpLine(event.mcpServers)}`)] : [];
         opened = true;
-        return changed ? [theme.dim(`now: ${event.model}, ${event.permissionMode} mode`)] : [];
+        return changed ? [theme.dim(`now: ${event.model}, ${event.permissionMode} mode`)] : mcp;
       }
       case "user_message": {
         running++;
@@ -280,4 +283,15 @@ export function toolSummary(event: AgentEventOf<"tool_call_ended">): string {
   if (event.isError || event.call.name === "write" || event.call.name === "edit")
     return truncate(firstLine, 70);
   return `${lines} line${lines === 1 ? "" : "s"}`;
+}
+
+/** "everything (13 tools), fs failed" */
+function mcpLine(servers: Array<{ name: string; state: string; tools: number }>): string {
+  return servers
+    .map((s) => {
+      const tools = `${s.tools} tool${s.tools === 1 ? "" : "s"}`;
+      if (s.state === "ready") return `${s.name} (${tools})`;
+      return s.state === "idle" ? `${s.name} (${tools}, starts on first use)` : `${s.name} ${s.state}`;
+    })
+    .join(", ");
 }
