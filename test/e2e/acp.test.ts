@@ -77,8 +77,8 @@ function connect(
     async initialize() {
       return agent.request("initialize", { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: {} });
     },
-    async newSession(cwd = sandbox.project) {
-      return agent.request("session/new", { cwd, mcpServers: [] });
+    async newSession(cwd = sandbox.project, mcpServers: acp.McpServer[] = []) {
+      return agent.request("session/new", { cwd, mcpServers });
     },
     prompt(sessionId: string, text: string) {
       return agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text }] });
@@ -291,5 +291,30 @@ test("a prompt that links a secret file (.env) or a file outside the workspace i
     );
   assert.equal(fake.modelRequests.length, 0);
   assert.doesNotMatch(client.stdout(), /sk-live-secret/);
+  await client.close();
+});
+
+test("the client's MCP servers: server-everything over stdio is started for the session and its tool runs", async () => {
+  const everything = join(
+    process.cwd(),
+    "node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+  );
+  const { fake, sandbox } = await withFake([
+    { toolCalls: [{ name: "mcp__everything__echo", arguments: { message: "from the editor's server" } }] },
+    { text: "It echoed." },
+  ]);
+  const client = connect(sandbox, () => "allow_once");
+  const init = await client.initialize();
+  assert.deepEqual(init.agentCapabilities?.mcpCapabilities, { http: true, sse: true });
+  const { sessionId } = await client.newSession(sandbox.project, [
+    { name: "everything", command: process.execPath, args: [everything, "stdio"], env: [] },
+  ]);
+  assert.equal((await client.prompt(sessionId, "echo something")).stopReason, "end_turn");
+  const tools = JSON.stringify(fake.modelRequests[0].body?.tools ?? []);
+  assert.match(tools, /mcp__everything__echo/, "the model was offered the client's server's tools");
+  const done = client
+    .of(sessionId)
+    .find((u) => u.sessionUpdate === "tool_call_update" && u.status === "completed");
+  assert.match(JSON.stringify(done), /Echo: from the editor's server/);
   await client.close();
 });

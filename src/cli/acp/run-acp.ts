@@ -8,7 +8,7 @@
  * and key store, and local models need none.
  */
 import { Readable, Writable } from "node:stream";
-import type { SessionConfigOption, SessionModeState } from "@agentclientprotocol/sdk";
+import type { McpServer, SessionConfigOption, SessionModeState } from "@agentclientprotocol/sdk";
 import { EXIT_OK } from "../../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permissions.ts";
 import { openSession } from "../../runtime/session-runtime.ts";
@@ -18,7 +18,7 @@ import { replayMessages } from "../../store/session-records.ts";
 import { sessionPath } from "../../store/session-store.ts";
 import { UsageError } from "../args.ts";
 import { writeError } from "../redaction.ts";
-import { replayUpdates } from "./acp-content.ts";
+import { clientMcpServers, replayUpdates } from "./acp-content.ts";
 import { type AcpSession, createAcpSession } from "./acp-session.ts";
 
 const MODES: Record<PermissionMode, string> = {
@@ -45,10 +45,11 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
   async function open(
     cwd: string,
     resume: string | undefined,
+    mcpServers: McpServer[],
     client: Parameters<typeof createAcpSession>[1],
   ): Promise<AcpSession> {
     const opened = await openSession(
-      { cwd, confirmCloud: true, ...(resume ? { resume } : {}) },
+      { cwd, confirmCloud: true, mcpServers: clientMcpServers(mcpServers), ...(resume ? { resume } : {}) },
       { version, env, diagnostics: (text) => log(`hearth acp: ${text}`) },
     );
     if (!opened.ok) throw acp.RequestError.invalidParams(undefined, opened.message);
@@ -85,19 +86,17 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
       agentCapabilities: {
         loadSession: true,
         promptCapabilities: { image: true, embeddedContext: true },
-        mcpCapabilities: { http: false, sse: false },
+        mcpCapabilities: { http: true, sse: true },
       },
       authMethods: [],
       agentInfo: { name: "hearth", version },
     }))
     .onRequest("session/new", async ({ params, client }) => {
-      if (params.mcpServers.length > 0)
-        log(`hearth acp: the client's ${params.mcpServers.length} MCP server(s) are not used yet`);
-      const bridge = await open(params.cwd, undefined, client);
+      const bridge = await open(params.cwd, undefined, params.mcpServers, client);
       return { sessionId: bridge.id, modes: modes(bridge), configOptions: configOptions(bridge) };
     })
     .onRequest("session/load", async ({ params, client }) => {
-      const bridge = await open(params.cwd, params.sessionId, client);
+      const bridge = await open(params.cwd, params.sessionId, params.mcpServers, client);
       const parsed = readSessionFile(sessionPath(hearthPaths(env).dataDir, bridge.id));
       for (const update of replayUpdates(replayMessages(parsed.records).messages, bridge.runtime.info.cwd))
         await client.notify("session/update", { sessionId: bridge.id, update });
