@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { createClaudeParser } from "./claude-stream.ts";
+import { createCodexParser } from "./codex-json.ts";
+import type { RuntimeEvent, RuntimeParser } from "./runtime-events.ts";
+
+/** Lines recorded from the real CLIs against the fake model server (test/fixtures/runtimes/). */
+const recorded = (name: string) =>
+  readFileSync(join(import.meta.dirname, "../../test/fixtures/runtimes", `${name}.jsonl`), "utf8").split(
+    "\n",
+  );
+
+function parseAll(parser: RuntimeParser, lines: string[]): RuntimeEvent[] {
+  return [...lines.flatMap((l) => parser.line(l)), ...parser.end()];
+}
+
+describe("claude stream-json", () => {
+  it("reads a recorded run: session, text, tool calls with their results, responses, the result", () => {
+    const events = parseAll(createClaudeParser(), recorded("claude-edit"));
+    const kinds = events.map((e) =>
+      e.kind === "tool_call" || e.kind === "tool_result" ? `${e.kind}:${e.id}` : e.kind,
+    );
+    assert.deepEqual(kinds, [
+      "session",
+      "text",
+      "tool_call:toolu_1",
+      "response_ended",
+      "tool_result:toolu_1",
+      "tool_call:toolu_2",
+      "response_ended",
+      "tool_result:toolu_2",
+      "text",
+      "response_ended",
+      "ended",
+    ]);
+    assert.deepEqual(events[0], {
+      kind: "session",
+      id: "43b61247-0755-44ee-b849-b7b047008957",
+      model: "claude-opus-4-8[1m]",
+    });
+    assert.deepEqual(events[2], {
+      kind: "tool_call",
+      id: "toolu_1",
+      name: "Write",
+      arguments: { file_path: "/work/project/hello.txt", content: "hi\n" },
+    });
+    const result = events[4] as Extract<RuntimeEvent, { kind: "tool_result" }>;
+    assert.match(result.content, /^File created successfully/);
+    assert.equal(result.isError, false);
+    const ended = events.at(-1) as Extract<RuntimeEvent, { kind: "ended" }>;
+    assert.equal(ended.ok, true);
+    assert.equal(ended.turns, 3);
+    assert.equal(ended.usage?.inputTokens, 57225);
+    assert.ok(ended.costUsd && ended.costUsd > 0.28 && ended.costUsd < 0.29);
+  });
+
+  it("reports a failed run with its reason in one line, and a retry as a notice", () => {
+    const parser = createClaudeParser();
+    const events = parseAll(parser, [
+      '{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"error":"overloaded"}',
+      "not json: a banner",
+      '{"type":"result","subtype":"success","is_error":true,"result":"Invalid API key · Please run /login\\nmore","session_id":"s"}',
+    ]);
+    assert.deepEqual(events[0], {
+      kind: "notice",
+      level: "warning",
+      text: "claude: model request failed (overloaded); retry 1 of 10",
+    });
+    assert.deepEqual(events[1], { kind: "ended", ok: false, error: "Invalid API key · Please run /login" });
+  });
+
+  it("keeps the blocks of one response together and splits responses by message id", () => {
+    const line = (id: string, block: object) =>
+      JSON.stringify({
+        type: "assistant",
+        message: { id, content: [block], usage: { input_tokens: 5, output_tokens: 2 } },
+      });
+    const events = parseAll(createClaudeParser(), [
+      line("m1", { type: "thinking", thinking: "hmm" }),
+      line("m1", { type: "text", text: "a" }),
+      line("m2", { type: "text", text: "b" }),
+    ]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["reasoning", "text", "response_ended", "text", "response_ended"],
+    );
+    assert.deepEqual(events[2], { kind: "response_ended", usage: { inputTokens: 5, outputTokens: 2 } });
+  });
+});
+
+describe("codex exec --json", () => {
+  it("reads a recorded read-only run: the thread, commands with output and exit code, the answer, usage", () => {
+    const events = parseAll(createCodexParser(), recorded("codex-readonly"));
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      [
+        "session",
+        "notice",
+        "tool_call",
+        "response_ended",
+        "tool_result",
+        "tool_call",
+        "response_ended",
+        "tool_result",
+        "text",
+        "response_ended",
+        "ended",
+      ],
+    );
+    assert.deepEqual(events[0], { kind: "session", id: "01a24652-9a56-7910-b2e1-29e4bba3229f" });
+    assert.deepEqual(events[2], {
+      kind: "tool_call",
+      id: "item_1",
+      name: "command_execution",
+      arguments: { command: "/bin/bash -lc 'cat existing.txt'" },
+    });
+    assert.deepEqual(events[4], {
+      kind: "tool_result",
+      id: "item_1",
+      content: "x\nexit code 0",
+      isError: false,
+    });
+    const refused = events[7] as Extract<RuntimeEvent, { kind: "tool_result" }>;
+    assert.equal(refused.isError, true);
+    assert.match(refused.content, /Read-only file system\nexit code 1$/);
+    assert.deepEqual(events.at(-1), {
+      kind: "ended",
+      ok: true,
+      usage: { inputTokens: 30, outputTokens: 15 },
+    });
+  });
+
+  it("ends failed with the error's first line; a stream cut after an error still ends", () => {
+    const failed = parseAll(createCodexParser(), [
+      '{"type":"turn.started"}',
+      '{"type":"turn.failed","error":{"message":"unexpected status 401 Unauthorized\\ndetails"}}',
+    ]);
+    assert.deepEqual(failed.at(-1), {
+      kind: "ended",
+      ok: false,
+      error: "unexpected status 401 Unauthorized",
+    });
+    const cut = parseAll(createCodexParser(), ['{"type":"error","message":"stream disconnected"}']);
+    assert.deepEqual(cut, [
+      { kind: "notice", level: "error", text: "codex: stream disconnected" },
+      { kind: "ended", ok: false, error: "stream disconnected" },
+    ]);
+  });
+
+  it("takes a file change reported only when done as a call and its result; subtracts cached input", () => {
+    const events = parseAll(createCodexParser(), [
+      '{"type":"item.completed","item":{"id":"i1","type":"file_change","changes":[{"path":"a.ts","kind":"add"}],"status":"completed"}}',
+      '{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":60,"output_tokens":7}}',
+    ]);
+    assert.deepEqual(events.slice(0, 3), [
+      {
+        kind: "tool_call",
+        id: "i1",
+        name: "file_change",
+        arguments: { changes: [{ path: "a.ts", kind: "add" }] },
+      },
+      { kind: "response_ended" },
+      { kind: "tool_result", id: "i1", content: "add a.ts", isError: false },
+    ]);
+    assert.deepEqual(events.at(-1), {
+      kind: "ended",
+      ok: true,
+      usage: { inputTokens: 40, outputTokens: 7, cacheReadTokens: 60 },
+    });
+  });
+});
