@@ -133,8 +133,14 @@ async function run(
   const apply = (event: RuntimeEvent) => {
     switch (event.kind) {
       case "session":
-        childSessionId = event.id;
         if (event.model) childModel = event.model;
+        if (childSessionId === event.id) return;
+        childSessionId = event.id;
+        emit("runtime_session", {
+          runtime: spec.name,
+          childSessionId: event.id,
+          resumed: event.id === input.resume,
+        });
         return;
       case "text":
       case "reasoning": {

@@ -82,6 +82,8 @@ export type SessionParts = {
   reaper: ProcessReaper;
   scratch: RunScratch;
   current: ModelSetup;
+  /** The agent CLI that runs the prompts (runtime-turn.ts), or undefined for hearth's own loop. */
+  runtime: string | undefined;
   /** The modules that wait for the first response (sandbox detection, the journal) have started. */
   deferredStarted: boolean;
   bindEmit(emit: Emit, forward: (event: AgentEvent) => void): void;
@@ -152,9 +154,21 @@ export async function composeSession(
   }
   const session = openRunSession(found, sessionOptions);
   for (const note of session.notes) notice(note);
-  // A resumed session keeps its model unless one is given now.
-  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined));
-  const first = await setUpModel(flagModel, io.signal);
+  // A resumed session keeps its model unless one is given now, and the runtime of its last turn unless a
+  // runtime or a model is given now.
+  // A session begun with a runtime and no model of hearth's remembers the runtime's stand-in: not a model.
+  const remembered = session.previousModel?.startsWith("runtime/") ? undefined : session.previousModel;
+  const flagModel = options.model ?? (env.HEARTH_MODEL ? undefined : (remembered ?? undefined));
+  const runtime =
+    options.runtime === "hearth"
+      ? undefined
+      : (options.runtime ?? (options.model ? undefined : (session.previousRuntime ?? undefined)));
+  const chosen = await setUpModel(flagModel, io.signal);
+  // A runtime brings its own model: hearth's is needed only if one is set up.
+  const first =
+    !chosen.ok && runtime !== undefined && chosen.exitCode !== EXIT_INTERRUPTED
+      ? await runtimeOnlySetup(runtime, options, settings)
+      : chosen;
   if (!first.ok) {
     session.close();
     return first;
@@ -337,6 +351,7 @@ export async function composeSession(
     reaper,
     scratch,
     current: prompted.setup,
+    runtime,
     deferredStarted: false,
     forward: () => {},
     bindEmit(bound, forward) {
@@ -356,6 +371,7 @@ export async function composeSession(
       // How the session was opened, not whether it has prompts by now (session_info comes again on set_model).
       resumed: found.resumed,
       ...(parts.current.limits ? { contextWindow: parts.current.limits.window } : {}),
+      ...(parts.runtime ? { runtime: parts.runtime } : {}),
     }),
     async setModel(spec, signal) {
       // Blank, the settings' model or a probe's find would be taken: not what was asked for.
@@ -420,6 +436,32 @@ export async function composeSession(
     },
   };
   return { ok: true, parts };
+}
+
+/**
+ * What a session whose prompts go to a runtime has when no model of hearth's is set up: a stand-in that names the
+ * runtime (its stream is never called: runtime-turn.ts runs the prompts).
+ */
+async function runtimeOnlySetup(
+  runtime: string,
+  options: SessionOptions,
+  settings: Settings,
+): Promise<{ ok: true; setup: ModelSetup } | { ok: false; exitCode: number; message: string }> {
+  const model: ResolvedModel = { provider: "runtime", id: runtime, api: "openai-chat", baseUrl: "", local: false };
+  const guarded = chooseRunLimits(options, settings, { ...model, local: true }, () => {});
+  if (!guarded.ok) return { ok: false, exitCode: EXIT_USAGE, message: guarded.problem };
+  return {
+    ok: true,
+    setup: {
+      model,
+      name: `runtime/${runtime}`,
+      stream: await loadStreamFunction(model.api),
+      system: "",
+      specs: [],
+      profile: "default",
+      guarded: guarded.run,
+    },
+  };
 }
 
 /** The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r. */

@@ -34,6 +34,11 @@ export type SessionOptions = {
   appendSystemPrompt?: string;
   profile?: PromptProfile;
   offline?: boolean;
+  /**
+   * An agent CLI that runs the prompts instead of hearth's own loop: claude, codex, gemini or opencode
+   * (delegate/runtimes.ts). Unset: a continued session keeps the runtime of its last turn unless `model` is given.
+   */
+  runtime?: string;
 };
 
 export type RuntimeDeps = {
