@@ -3,10 +3,10 @@
  * names are accepted too (`--permission-mode acceptEdits`, `--allowedTools`, ...): see cli/claude-names.ts.
  */
 import { parseArgs } from "node:util";
+import { RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { parseDuration } from "../protocol/duration.ts";
 import { UsageError } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
-import { RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { CLAUDE_PERMISSION_MODES, splitToolLists } from "../runtime/claude-names.ts";
 
 export const OUTPUT_FORMATS = ["text", "json", "stream-json", "claude-stream-json"] as const;
@@ -135,7 +135,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     throw new UsageError("use either --continue or --resume, not both");
   }
   const runtime = values.runtime;
-  if (runtime !== undefined && runtime !== "hearth" && !(RUNTIME_NAMES as readonly string[]).includes(runtime))
+  if (
+    runtime !== undefined &&
+    runtime !== "hearth" &&
+    !(RUNTIME_NAMES as readonly string[]).includes(runtime)
+  )
     throw new UsageError(`--runtime must be one of hearth, ${RUNTIME_NAMES.join(", ")} (got "${runtime}")`);
   if (inputFormat === "stream-json") {
     if (!print)

@@ -447,7 +447,13 @@ async function runtimeOnlySetup(
   options: SessionOptions,
   settings: Settings,
 ): Promise<{ ok: true; setup: ModelSetup } | { ok: false; exitCode: number; message: string }> {
-  const model: ResolvedModel = { provider: "runtime", id: runtime, api: "openai-chat", baseUrl: "", local: false };
+  const model: ResolvedModel = {
+    provider: "runtime",
+    id: runtime,
+    api: "openai-chat",
+    baseUrl: "",
+    local: false,
+  };
   const guarded = chooseRunLimits(options, settings, { ...model, local: true }, () => {});
   if (!guarded.ok) return { ok: false, exitCode: EXIT_USAGE, message: guarded.problem };
   return {

@@ -5,12 +5,13 @@
  * is on this machine. The child's events become the session's (delegate/run-runtime.ts); its session id is
  * recorded, so the next prompt (or `-c`) continues the child's own session.
  */
-import type { CommandOf } from "../protocol/commands.ts";
-import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
+
 import { checkRuntime } from "../delegate/find-runtime.ts";
 import { runRuntime } from "../delegate/run-runtime.ts";
 import { isLoopbackUrl, modelEndpoint } from "../delegate/runtime-endpoint.ts";
 import { isRuntimeName, RUNTIME_NAMES, RUNTIMES } from "../delegate/runtimes.ts";
+import type { CommandOf } from "../protocol/commands.ts";
+import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
 import { scrubChildEnv } from "../secrets/child-env.ts";
 import { modelRecord, type SessionParts } from "./compose-session.ts";
 import { processRedactor } from "./process-redactor.ts";
@@ -40,8 +41,7 @@ export async function runRuntimeTurn(
       durationMs: Date.now() - startedAt,
     });
   };
-  if (!isRuntimeName(name))
-    return refuse(`no runtime "${name}": use one of ${RUNTIME_NAMES.join(", ")}`);
+  if (!isRuntimeName(name)) return refuse(`no runtime "${name}": use one of ${RUNTIME_NAMES.join(", ")}`);
   const spec = RUNTIMES[name];
   if (command.attachments?.length)
     return refuse(`attachments are not passed to ${name}: name the files in the prompt instead`);
@@ -107,7 +107,11 @@ export async function runRuntimeTurn(
   else if (result.error) emit("notice", { level: "error", text: result.error });
   emit("prompt_ended", {
     reason: sessionFailure !== undefined ? "error" : result.reason,
-    ...(sessionFailure !== undefined ? { error: sessionFailure } : result.error ? { error: result.error } : {}),
+    ...(sessionFailure !== undefined
+      ? { error: sessionFailure }
+      : result.error
+        ? { error: result.error }
+        : {}),
     turns: result.turns,
     usage: result.usage,
     costUsd: result.costUsd ?? null,

@@ -201,9 +201,13 @@ export function lastRuntime(records: SessionRecord[]): { runtime: string; childS
   let lastTurn = 0;
   for (const record of records) {
     if (record.type === "runtime") {
-      last = { runtime: record.runtime, ...(record.childSessionId ? { childSessionId: record.childSessionId } : {}) };
+      last = {
+        runtime: record.runtime,
+        ...(record.childSessionId ? { childSessionId: record.childSessionId } : {}),
+      };
       lastTurn = record.turn;
-    } else if (record.type === "message" && record.message.role === "user" && record.turn > lastTurn) last = null;
+    } else if (record.type === "message" && record.message.role === "user" && record.turn > lastTurn)
+      last = null;
   }
   return last;
 }
@@ -212,7 +216,8 @@ export function lastRuntime(records: SessionRecord[]): { runtime: string; childS
 export function childSessionOf(records: SessionRecord[], runtime: string): string | undefined {
   let id: string | undefined;
   for (const record of records)
-    if (record.type === "runtime" && record.runtime === runtime && record.childSessionId) id = record.childSessionId;
+    if (record.type === "runtime" && record.runtime === runtime && record.childSessionId)
+      id = record.childSessionId;
   return id;
 }
 

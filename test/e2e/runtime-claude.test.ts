@@ -212,3 +212,25 @@ test("interrupted while claude works: its process group is killed, and -c contin
   assert.equal(resumed.childSessionId, child.childSessionId);
   assert.equal((next.events.find((e) => e.type === "result") as { result: string }).result, "Back again.");
 });
+
+test("offline: claude starts only when pointed at a loopback model", { timeout: 120_000 }, async () => {
+  const sandbox = makeSandbox();
+  const fake = await startFakeServer({ script: [{ text: "Local answer." }] });
+  servers.push(fake);
+  const refused = await runHearth(sandbox, ["-p", "--offline", "--runtime", "claude", "hello"], {
+    env: { ANTHROPIC_API_KEY: "test-anthropic-key" },
+    timeoutMs: TIMEOUT,
+  });
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /offline: hearth starts claude only when its model is on this machine, and it would use https:\/\/api\.anthropic\.com \(its default\)/,
+  );
+  assert.equal(fake.requests.length, 0);
+  const local = await runHearth(sandbox, ["-p", "--offline", "--runtime", "claude", "hello"], {
+    env: claudeEnv(fake),
+    timeoutMs: TIMEOUT,
+  });
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(local.stdout.trim(), "Local answer.");
+});
