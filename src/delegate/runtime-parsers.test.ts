@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createClaudeParser } from "./claude-stream.ts";
 import { createCodexParser } from "./codex-json.ts";
+import { createGeminiParser } from "./gemini-stream.ts";
 import type { RuntimeEvent, RuntimeParser } from "./runtime-events.ts";
 
 /** Lines recorded from the real CLIs against the fake model server (test/fixtures/runtimes/). */
@@ -169,5 +170,51 @@ describe("codex exec --json", () => {
       ok: true,
       usage: { inputTokens: 40, outputTokens: 7, cacheReadTokens: 60 },
     });
+  });
+});
+
+describe("gemini stream-json", () => {
+  it("reads a recorded default-mode run: its write tool is not there, the error is the call's result", () => {
+    const events = parseAll(createGeminiParser(), recorded("gemini-default"));
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      // The text comes in deltas, as streamed.
+      [
+        ...["session", "text", "text", "text"],
+        ...["tool_call", "tool_result", "tool_call", "tool_result"],
+        ...["text", "text", "text", "response_ended", "ended"],
+      ],
+    );
+    assert.deepEqual(events[0], {
+      kind: "session",
+      id: "18698a74-b35a-442e-a597-03949ad93a5c",
+      model: "auto",
+    });
+    assert.deepEqual(events[6], {
+      kind: "tool_call",
+      id: "write_file__write_file_1796476975329_0",
+      name: "write_file",
+      arguments: { file_path: "hello.txt", content: "hi\n" },
+    });
+    const refused = events[7] as Extract<RuntimeEvent, { kind: "tool_result" }>;
+    assert.equal(refused.isError, true);
+    assert.match(refused.content, /^Tool "write_file" not found/);
+    assert.deepEqual(events.at(-1), {
+      kind: "ended",
+      ok: true,
+      usage: { inputTokens: 40, outputTokens: 20 },
+    });
+  });
+
+  it("a failed result ends with its error; an error line is a notice", () => {
+    const events = parseAll(createGeminiParser(), [
+      '{"type":"error","severity":"warning","message":"Loop detected"}',
+      '{"type":"result","status":"error","error":{"type":"FatalAuthenticationError","message":"API key not valid\\nmore"}}',
+    ]);
+    assert.deepEqual(events, [
+      { kind: "notice", level: "warning", text: "gemini: Loop detected" },
+      { kind: "response_ended" },
+      { kind: "ended", ok: false, error: "API key not valid" },
+    ]);
   });
 });

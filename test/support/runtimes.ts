@@ -51,3 +51,18 @@ export function sessionRecords(sandbox: Sandbox): Array<Record<string, unknown>>
 /** The text of everything a model request sent (to see what a resumed child session carried). */
 export const requestText = (fake: FakeServer, index: number) =>
   JSON.stringify(fake.modelRequests[index]?.body ?? null);
+
+/** gemini: the Gemini API at GOOGLE_GEMINI_BASE_URL, its API-key auth chosen, folder trust off. */
+export function geminiEnv(sandbox: Sandbox, fake: FakeServer): Record<string, string> {
+  mkdirSync(join(sandbox.home, ".gemini"), { recursive: true });
+  writeFileSync(
+    join(sandbox.home, ".gemini", "settings.json"),
+    JSON.stringify({
+      security: { auth: { selectedType: "gemini-api-key" }, folderTrust: { enabled: false } },
+    }),
+  );
+  return { GOOGLE_GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: "test-gemini-key" };
+}
+
+/** What Gemini CLI's model router asks first (a flash-lite model scores the task): a valid score. */
+export const GEMINI_ROUTER_TURN = { text: '{"complexity_reasoning":"simple","complexity_score":10}' };
