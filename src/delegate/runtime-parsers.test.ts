@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { createClaudeParser } from "./claude-stream.ts";
 import { createCodexParser } from "./codex-json.ts";
 import { createGeminiParser } from "./gemini-stream.ts";
+import { createOpencodeParser } from "./opencode-json.ts";
 import type { RuntimeEvent, RuntimeParser } from "./runtime-events.ts";
 
 /** Lines recorded from the real CLIs against the fake model server (test/fixtures/runtimes/). */
@@ -215,6 +216,42 @@ describe("gemini stream-json", () => {
       { kind: "notice", level: "warning", text: "gemini: Loop detected" },
       { kind: "response_ended" },
       { kind: "ended", ok: false, error: "API key not valid" },
+    ]);
+  });
+});
+
+describe("opencode run --format json", () => {
+  it("reads a recorded ask-mode run: its write refused (no one to ask), the run over when the stream ends", () => {
+    const events = parseAll(createOpencodeParser(), recorded("opencode-ask"));
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["session", "text", "tool_call", "tool_result", "response_ended", "ended"],
+    );
+    assert.deepEqual(events[0], { kind: "session", id: "ses_db99ee974ffezriltq1ISnGMRj" });
+    assert.deepEqual(events[2], {
+      kind: "tool_call",
+      id: "call_fake_0",
+      name: "write",
+      arguments: { filePath: "hello.txt", content: "hi\n" },
+    });
+    assert.deepEqual(events[3], {
+      kind: "tool_result",
+      id: "call_fake_0",
+      content: "The user rejected permission to use this specific tool call.",
+      isError: true,
+    });
+    assert.deepEqual(events.at(-1), { kind: "ended", ok: true });
+  });
+
+  it("an error line fails the run with its message; step costs add up", () => {
+    const events = parseAll(createOpencodeParser(), [
+      '{"type":"step_finish","sessionID":"s","part":{"tokens":{"input":10,"output":2,"reasoning":1,"cache":{"read":4,"write":0}},"cost":0.25}}',
+      '{"type":"error","sessionID":"s","error":{"name":"APIError","data":{"message":"Unauthorized: bad key\\nmore"}}}',
+    ]);
+    assert.deepEqual(events.slice(1), [
+      { kind: "response_ended", usage: { inputTokens: 10, outputTokens: 3, cacheReadTokens: 4 } },
+      { kind: "notice", level: "error", text: "opencode: Unauthorized: bad key" },
+      { kind: "ended", ok: false, error: "Unauthorized: bad key", costUsd: 0.25 },
     ]);
   });
 });

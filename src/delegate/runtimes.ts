@@ -3,11 +3,11 @@
  * permission mode maps to its own (never a bypass), how it resumes its own session, what it needs from the
  * environment, and where its model is (for offline mode). One parser per CLI reads its output.
  *
- * | hearth mode | claude                    | codex                        | gemini                   | opencode       |
- * |-------------|---------------------------|------------------------------|--------------------------|----------------|
- * | ask         | --permission-mode default | sandbox_mode="read-only"     | --approval-mode default  | its defaults   |
- * | plan        | --permission-mode plan    | sandbox_mode="read-only"     | --approval-mode plan     | --agent plan   |
- * | edits, auto | --permission-mode acceptEdits | sandbox_mode="workspace-write" | --approval-mode auto_edit | its defaults |
+ * | hearth mode | claude                        | codex                          | gemini                    | opencode (OPENCODE_PERMISSION)  |
+ * |-------------|-------------------------------|--------------------------------|---------------------------|---------------------------------|
+ * | ask         | --permission-mode default     | sandbox_mode="read-only"       | --approval-mode default   | edit, bash: ask (refused)       |
+ * | plan        | --permission-mode plan        | sandbox_mode="read-only"       | --approval-mode plan      | the same, and --agent plan      |
+ * | edits, auto | --permission-mode acceptEdits | sandbox_mode="workspace-write" | --approval-mode auto_edit | edit: allow; bash: ask (refused)|
  */
 import type { PermissionMode } from "../protocol/permissions.ts";
 import { createClaudeParser } from "./claude-stream.ts";
@@ -38,6 +38,10 @@ export type RuntimeSpec = {
   passEnv: string[];
   /** Set for every run: no update checks, no telemetry, no side traffic. */
   quietEnv: Record<string, string>;
+  /** Set in offline mode besides: what keeps its own package installs on this machine. */
+  offlineEnv?: Record<string, string>;
+  /** Variables that carry the permission mode, for a CLI that takes it from its environment. */
+  modeEnv?: (mode: PermissionMode) => Record<string, string>;
   /** How to log in, for the "not logged in" line. */
   login: string;
   parser(): RuntimeParser;
@@ -148,6 +152,17 @@ export const RUNTIMES: Record<RuntimeName, RuntimeSpec> = {
       OPENCODE_DISABLE_MODELS_FETCH: "1",
       OPENCODE_DISABLE_SHARE: "1",
     },
+    // It installs its plugin package from the npm registry when its config folder lacks it: offline, from its cache.
+    offlineEnv: { npm_config_offline: "true" },
+    // Its `run` refuses every "ask" (nobody to answer): ask and plan refuse edits and commands, edits and auto
+    // allow edits in the workspace and still refuse commands.
+    modeEnv: (mode) => ({
+      OPENCODE_PERMISSION: JSON.stringify({
+        edit: mode === "edits" || mode === "auto" ? "allow" : "ask",
+        bash: "ask",
+        webfetch: "ask",
+      }),
+    }),
     login: "run `opencode auth login`",
     parser: createOpencodeParser,
   },

@@ -57,6 +57,8 @@ export async function runRuntimeTurn(
   const env = {
     ...scrubChildEnv(parts.env, [], [...spec.passEnv, ...(parts.settings.env?.allow ?? [])]),
     ...spec.quietEnv,
+    ...spec.modeEnv?.(parts.policy.mode),
+    ...(offline ? spec.offlineEnv : {}),
   };
   const found = await checkRuntime(spec, env);
   if (!found.ok) return refuse(found.problem);

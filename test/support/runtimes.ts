@@ -66,3 +66,32 @@ export function geminiEnv(sandbox: Sandbox, fake: FakeServer): Record<string, st
 
 /** What Gemini CLI's model router asks first (a flash-lite model scores the task): a valid score. */
 export const GEMINI_ROUTER_TURN = { text: '{"complexity_reasoning":"simple","complexity_score":10}' };
+
+/**
+ * opencode: its config names the fake server as an OpenAI-compatible provider and the model to use.
+ */
+export function opencodeEnv(sandbox: Sandbox, fake: FakeServer): Record<string, string> {
+  const dir = join(sandbox.env.XDG_CONFIG_HOME, "opencode");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "opencode.json"),
+    JSON.stringify({
+      autoupdate: false,
+      share: "disabled",
+      model: "fake/fake-model",
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          name: "Fake",
+          options: { baseURL: `${fake.url}/v1`, apiKey: "test-opencode-key" },
+          models: { "fake-model": { name: "Fake" } },
+        },
+      },
+    }),
+  );
+  // It would fetch its plugin package from the npm registry: a loopback port that refuses keeps tests offline.
+  return { npm_config_registry: "http://127.0.0.1:9/", npm_config_offline: "true" };
+}
+
+/** What opencode asks first (a title for its session). */
+export const OPENCODE_TITLE_TURN = { text: "Title" };
