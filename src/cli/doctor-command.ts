@@ -23,6 +23,7 @@ import {
   keychain,
   localServers,
   ripgrep,
+  runtimes,
   sandbox,
   sessionIndex,
   settingsResult,
@@ -122,6 +123,7 @@ export async function diagnoseSetup(
     { name: "sandbox", run: (c) => sandbox(c.settings, c.env) },
     { name: "local servers", run: (c) => localServers(c, PROBE_BUDGET_MS) },
     { name: "ripgrep", run: (c) => ripgrep(c.env) },
+    { name: "runtimes", run: (c) => runtimes(c.env) },
     { name: "session index", run: () => sessionIndex(paths.dataDir) },
     ...(io.extraChecks ?? []),
   ];

@@ -24,6 +24,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   doctor: async () => (await import("./doctor-command.ts")).runDoctor,
   prompt: async () => (await import("./prompt-command.ts")).runPromptCommand,
   engine: async () => (await import("./engine-command.ts")).runEngine,
+  runtimes: async () => (await import("./runtimes-command.ts")).runRuntimesCommand,
 };
 
 /** `hearth acp`: the ACP server for editors (needs the version for its `initialize` answer). */

@@ -4,7 +4,7 @@
  * is untrusted and could put a program named `claude` there. Each problem is one line that says what to do.
  */
 import { execFile } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { findExecutable } from "../policy/find-executable.ts";
 import type { RuntimeSpec } from "./runtimes.ts";
@@ -37,14 +37,45 @@ export function locateRuntime(
   return findExecutable(spec.binary, env.PATH) ?? findExecutable(spec.binary, binDirs.join(":"));
 }
 
-/** `<binary> --version`, read as x.y.z; null when it does not answer in time or says no version. */
-export function runtimeVersion(path: string, env: Record<string, string>): Promise<string | null> {
+/**
+ * The version: from the npm package the program belongs to (its package.json, found from the program's real
+ * path: no process to start; gemini takes seconds to answer --version), else `<binary> --version` read as x.y.z;
+ * null when neither says.
+ */
+export function runtimeVersion(
+  path: string,
+  env: Record<string, string>,
+  npmPackage?: string,
+): Promise<string | null> {
+  const packaged = npmPackage ? packageVersion(path, npmPackage) : null;
+  if (packaged) return Promise.resolve(packaged);
   return new Promise((resolve) => {
     execFile(path, ["--version"], { env, timeout: 15_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
       if (error && !stdout) return resolve(null);
       resolve(/(\d+\.\d+\.\d+)/.exec(String(stdout))?.[1] ?? null);
     });
   });
+}
+
+function packageVersion(path: string, npmPackage: string): string | null {
+  let dir: string;
+  try {
+    dir = dirname(realpathSync(path));
+  } catch {
+    return null;
+  }
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    try {
+      const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (json.name === npmPackage && typeof json.version === "string") return json.version;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
 
 /** -1, 0 or 1 as a is older than, the same as or newer than b (x.y.z, numerically). */
@@ -70,7 +101,7 @@ export async function checkRuntime(
       ok: false,
       problem: `${spec.name} is not installed (no ${spec.binary} on PATH): npm install -g ${spec.npmPackage}`,
     };
-  const version = await runtimeVersion(path, env);
+  const version = await runtimeVersion(path, env, spec.npmPackage);
   if (version && compareVersions(version, spec.minVersion) < 0)
     return {
       ok: false,
