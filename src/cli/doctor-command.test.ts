@@ -83,6 +83,7 @@ describe("hearth doctor", () => {
         "sandbox",
         "local servers",
         "ripgrep",
+        "runtimes",
         "session index",
       ],
     );
@@ -239,7 +240,7 @@ describe("hearth doctor", () => {
     const r = await doctor(c, ["--json"], { diskWarnBytes: Number.MAX_SAFE_INTEGER });
     const report = JSON.parse(r.stdout) as DoctorReport;
     assert.equal(report.ok, r.code === EXIT_OK);
-    assert.equal(report.checks.length, 11);
+    assert.equal(report.checks.length, 12);
     const disk = report.checks.find((x) => x.name === "disk space");
     assert.equal(disk?.status, "warn");
     assert.match(
