@@ -133,6 +133,13 @@ test("claude runs the prompt: its text, tool calls and results become our events
     records.filter((r) => r.type === "message" && (r.message as { role: string }).role === "user").length,
     2,
   );
+
+  // Shown and searchable like hearth's own turns.
+  const show = await runHearth(sandbox, ["sessions", "show", String(records[0].id)]);
+  assert.ok(show.stdout.includes(`_run by claude (its session ${child.childSessionId})_`), show.stdout);
+  assert.match(show.stdout, /→ Write .*hello\.txt[^]*\*\*Write result:\*\*[^]*Done writing\./);
+  const search = await runHearth(sandbox, ["sessions", "search", "Second answer"]);
+  assert.ok(search.stdout.includes(String(records[0].id).slice(-8)), search.stdout);
 });
 
 test("in ask mode claude runs in its default mode: its write is refused, nothing changes", {
