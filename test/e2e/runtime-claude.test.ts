@@ -137,7 +137,7 @@ test("claude runs the prompt: its text, tool calls and results become our events
   // Shown and searchable like hearth's own turns.
   const show = await runHearth(sandbox, ["sessions", "show", String(records[0].id)]);
   assert.ok(show.stdout.includes(`_run by claude (its session ${child.childSessionId})_`), show.stdout);
-  assert.match(show.stdout, /→ Write .*hello\.txt[^]*\*\*Write result:\*\*[^]*Done writing\./);
+  assert.match(show.stdout, /→ Write .*hello\.txt[\s\S]*\*\*Write result:\*\*[\s\S]*Done writing\./);
   const search = await runHearth(sandbox, ["sessions", "search", "Second answer"]);
   assert.ok(search.stdout.includes(String(records[0].id).slice(-8)), search.stdout);
 });
