@@ -138,9 +138,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (
     runtime !== undefined &&
     runtime !== "hearth" &&
-    !(RUNTIME_NAMES as readonly string[]).includes(runtime)
+    !(RUNTIME_NAMES as readonly string[]).includes(runtime) &&
+    !/^acp:\S/.test(runtime)
   )
-    throw new UsageError(`--runtime must be one of hearth, ${RUNTIME_NAMES.join(", ")} (got "${runtime}")`);
+    throw new UsageError(
+      `--runtime must be one of hearth, ${RUNTIME_NAMES.join(", ")}, or acp:<command> (got "${runtime}")`,
+    );
   if (inputFormat === "stream-json") {
     if (!print)
       throw new UsageError(

@@ -14,7 +14,7 @@ import type { AssistantMessage, Message, ToolCallPart, Usage } from "../protocol
 import type { PermissionMode } from "../protocol/permissions.ts";
 import type { RuntimeEvent } from "./runtime-events.ts";
 import type { RuntimeSpec } from "./runtimes.ts";
-import { spawnRuntime } from "./spawn-runtime.ts";
+import { type RuntimeProcess, spawnRuntime } from "./spawn-runtime.ts";
 
 export type RuntimeRunInput = {
   spec: RuntimeSpec;
@@ -47,18 +47,58 @@ export type RuntimeRun = { events: AsyncIterable<AgentEvent>; result: Promise<Ru
 
 type Payload<K extends AgentEventType> = Omit<AgentEventOf<K>, "type" | "sessionId" | "turn" | "ts">;
 
+/** How the child ended: its exit, and the last lines of its stderr. */
+export type RuntimeExit = Awaited<RuntimeProcess["exited"]>;
+
+/** What a runtime says, in runtime events, and how its process ended: a CLI's parsed lines, an ACP agent's updates. */
+export type RuntimeSource = { events: AsyncIterable<RuntimeEvent>; exited: Promise<RuntimeExit> };
+
+/** The runtime as the assembler names it: its name, and how to log in to it. */
+export type RuntimeLabel = Pick<RuntimeSpec, "login"> & { name: string };
+
 export function runRuntime(input: RuntimeRunInput, signal: AbortSignal): RuntimeRun {
+  const { spec } = input;
+  const child = spawnRuntime(
+    input.command,
+    spec.args({ prompt: input.prompt, mode: input.mode, ...(input.resume ? { resume: input.resume } : {}) }),
+    { cwd: input.cwd, env: input.env, signal },
+  );
+  const parser = spec.parser();
+  const events: AsyncIterable<RuntimeEvent> = {
+    async *[Symbol.asyncIterator]() {
+      for await (const line of child.lines) yield* parser.line(line);
+      yield* parser.end();
+    },
+  };
+  return assembleRuntime(
+    spec,
+    { sessionId: input.sessionId, resume: input.resume },
+    { events, exited: child.exited },
+    signal,
+  );
+}
+
+/** A runtime's events as the session's own (see the header); the source is read to its end. */
+export function assembleRuntime(
+  runtime: RuntimeLabel,
+  context: { sessionId: string; resume?: string },
+  source: RuntimeSource,
+  signal: AbortSignal,
+): RuntimeRun {
   const channel = createEventChannel<AgentEvent>();
-  const result = run(input, signal, (event) => channel.push(event)).finally(() => channel.close());
+  const result = run(runtime, context, source, signal, (event) => channel.push(event)).finally(() =>
+    channel.close(),
+  );
   return { events: channel, result };
 }
 
 async function run(
-  input: RuntimeRunInput,
+  spec: RuntimeLabel,
+  input: { sessionId: string; resume?: string },
+  source: RuntimeSource,
   signal: AbortSignal,
   push: (event: AgentEvent) => void,
 ): Promise<RuntimeResult> {
-  const { spec } = input;
   let turn = 0;
   const emit = <K extends AgentEventType>(type: K, payload: Payload<K>) =>
     push({ type, sessionId: input.sessionId, turn, ts: Date.now(), ...payload } as unknown as AgentEvent);
@@ -177,15 +217,8 @@ async function run(
   };
 
   emit("agent_started", { model: spec.name });
-  const parser = spec.parser();
-  const child = spawnRuntime(
-    input.command,
-    spec.args({ prompt: input.prompt, mode: input.mode, ...(input.resume ? { resume: input.resume } : {}) }),
-    { cwd: input.cwd, env: input.env, signal },
-  );
-  for await (const line of child.lines) for (const event of parser.line(line)) apply(event);
-  for (const event of parser.end()) apply(event);
-  const exit = await child.exited;
+  for await (const event of source.events) apply(event);
+  const exit = await source.exited;
   if (parts.length > 0) endResponse();
   // Calls still open when the child stopped never get a result from it: they were interrupted.
   for (const id of [...running.keys()])
@@ -221,9 +254,9 @@ async function run(
 
 /** One line: why the child's run failed, with the way out when it is a login problem. */
 function failureLine(
-  spec: RuntimeSpec,
+  spec: RuntimeLabel,
   ended: Extract<RuntimeEvent, { kind: "ended" }> | undefined,
-  exit: Awaited<ReturnType<typeof spawnRuntime>["exited"]>,
+  exit: RuntimeExit,
 ): string {
   if (exit.spawnError) return `${spec.name} could not start: ${exit.spawnError}`;
   const said = ended?.error ?? exit.stderrTail.at(-1) ?? "";

@@ -5,8 +5,15 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 
 export type RuntimeProcess = {
+  /** The child's stdin: open only for a child that is spoken to (an ACP agent), else null. */
+  stdin: Writable | null;
+  /** The child's stdout, for a caller that reads it itself (an ACP connection) instead of `lines`. */
+  stdout: Readable;
+  /** Ends the child's process group (TERM). */
+  stop(): void;
   /** stdout, one line at a time, until the child closes it. */
   lines: AsyncIterable<string>;
   /** Resolves when the child has exited: its code or signal, and the last lines of its stderr. */
@@ -24,14 +31,14 @@ const KILL_GRACE_MS = 2000;
 export function spawnRuntime(
   command: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string>; signal: AbortSignal },
+  options: { cwd: string; env: Record<string, string>; signal: AbortSignal; stdin?: "pipe" },
 ): RuntimeProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
     detached: true,
-  });
+  }) as import("node:child_process").ChildProcessByStdio<Writable | null, Readable, Readable>;
   const stderrTail: string[] = [];
   let spawnError: string | undefined;
   let partial = "";
@@ -86,5 +93,6 @@ export function spawnRuntime(
       for await (const line of reader) yield line;
     },
   };
-  return { lines, exited };
+  /** Stops the child's group now (an ACP agent stays up after its prompt: it is stopped when done). */
+  return { lines, exited, stdin: child.stdin, stdout: child.stdout, stop: () => killGroup("SIGTERM") };
 }

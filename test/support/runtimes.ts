@@ -95,3 +95,11 @@ export function opencodeEnv(sandbox: Sandbox, fake: FakeServer): Record<string, 
 
 /** What opencode asks first (a title for its session). */
 export const OPENCODE_TITLE_TURN = { text: "Title" };
+
+/** One session file's records, by the session's id (when more than one hearth writes sessions in the sandbox). */
+export function sessionRecordsOf(sandbox: Sandbox, id: string): Array<Record<string, unknown>> {
+  return readFileSync(join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions", `${id}.jsonl`), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
