@@ -45,7 +45,7 @@ Options:
       --max-time <duration>   stop the run after this long: 500ms, 90s, 2m, 1h (continue with -c)
       --max-cost <usd>        stop before the next request once the run cost this much (priced cloud models)
       --tool-timeout <d>      stop any tool call running longer (90s, 2m, 500ms); or toolTimeout in settings
-      --runtime <name>        claude | codex | gemini | opencode: that CLI runs the prompts in its own safe
+      --runtime <name>        claude | codex | gemini | opencode | acp:<command>: that agent runs the prompts in its own safe
                               mode (ours mapped to its own); hearth records them; hearth = our own loop
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
