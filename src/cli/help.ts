@@ -45,8 +45,8 @@ Options:
       --max-time <duration>   stop the run after this long: 500ms, 90s, 2m, 1h (continue with -c)
       --max-cost <usd>        stop before the next request once the run cost this much (priced cloud models)
       --tool-timeout <d>      stop any tool call running longer (90s, 2m, 500ms); or toolTimeout in settings
-      --runtime <name>        claude | codex | gemini | opencode | acp:<command>: that agent runs the prompts in its own safe
-                              mode (ours mapped to its own); hearth records them; hearth = our own loop
+      --runtime <name>        another agent runs the prompts, in its own safe mode (ours mapped to its own):
+                              claude | codex | gemini | opencode | acp:<command>; hearth = our own loop
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
       --fork-session          with -c or -r: continue a copy under a new id, the original left as it was
