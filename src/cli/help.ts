@@ -19,7 +19,7 @@ Usage:
                                    -c continues its own session
   hearth runtimes                  the agent CLIs --runtime can run, with versions (--json)
   hearth acp                       serve editors over the Agent Client Protocol (stdio; Zed, JetBrains, Neovim)
-  hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index, runtimes
+  hearth doctor                    check settings, dirs, disk, keychain, sandbox, servers, index, runtimes
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions (--list, --remove)
   hearth egress                    the outbound requests hearth made: time, host, purpose, bytes (--json)
   hearth keys set|list|rm <name>   API keys in the OS keychain (or a 0600 file where there is none)

@@ -5,6 +5,7 @@
  * problems are notices, and a failure to open says what to do.
  */
 import type { ContextLimits } from "../agent/context-budget.ts";
+import { isRuntimeName, RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
@@ -93,6 +94,8 @@ export type SessionParts = {
   info(): Omit<AgentEventOf<"session_info">, "type" | "sessionId" | "turn" | "ts">;
   setModel(spec: string, signal: AbortSignal): Promise<void>;
   setMode(mode: PermissionMode): void;
+  /** Who runs the next prompts: a runtime's name, acp:<command>, or "hearth". */
+  setRuntime(runtime: string): void;
   compact(signal: AbortSignal): Promise<void>;
   undo(): Promise<void>;
   /** A prompt is being interrupted: the log gets what was in flight. */
@@ -401,6 +404,22 @@ export async function composeSession(
       }
       policy.setMode(mode);
       parts.current = withPrompt(parts.current).setup;
+      emit("session_info", parts.info());
+    },
+    setRuntime(runtime) {
+      const name = typeof runtime === "string" ? runtime.trim() : "";
+      if (name !== "hearth" && !isRuntimeName(name) && !/^acp:\S/.test(name)) {
+        notice(`no runtime "${name}": use hearth, ${RUNTIME_NAMES.join(", ")}, or acp:<command>`, "error");
+        return;
+      }
+      if (name === "hearth" && parts.current.model.provider === "runtime") {
+        notice(
+          "hearth's own loop needs a model: set one first (set_model, /model), then the runtime hearth",
+          "error",
+        );
+        return;
+      }
+      parts.runtime = name === "hearth" ? undefined : name;
       emit("session_info", parts.info());
     },
     async compact(signal) {

@@ -141,6 +141,9 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
       case "set_mode":
         parts.setMode(command.mode);
         return;
+      case "set_runtime":
+        parts.setRuntime(command.runtime);
+        return;
       case "compact":
         await parts.compact(signal);
         return;

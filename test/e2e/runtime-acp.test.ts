@@ -105,3 +105,42 @@ test("an ACP agent that is not there, or offline mode: one line, nothing started
   );
   assert.equal(fake.requests.length, 0);
 });
+
+test("set_runtime over stream-json: the next prompt goes to the agent, then back to hearth's own loop", async () => {
+  const { fake, sandbox } = await fakeModelSandbox(servers, [
+    { text: "From the agent." },
+    { text: "From hearth." },
+  ]);
+  const lines = [
+    { type: "set_runtime", runtime: RUNTIME },
+    { type: "prompt", text: "first" },
+    { type: "set_runtime", runtime: "hearth" },
+    { type: "prompt", text: "second" },
+  ];
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--input-format", "stream-json", "--output-format", "stream-json"],
+    {
+      stdin: lines.map((l) => `${JSON.stringify(l)}\n`).join(""),
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const infos = run.events.filter((e) => e.type === "session_info").map((e) => e.runtime ?? "hearth");
+  assert.deepEqual(infos, ["hearth", RUNTIME, "hearth"]);
+  const results = run.events.filter((e) => e.type === "result").map((e) => e.result);
+  assert.deepEqual(results, ["From the agent.", "From hearth."]);
+  assert.equal(run.events.filter((e) => e.type === "runtime_session").length, 1);
+  // hearth's own turn sends the whole session so far, the agent's turn included.
+  assert.ok(requestText(fake, 1).includes("From the agent."));
+  const bad = await runHearth(
+    sandbox,
+    ["-p", "--input-format", "stream-json", "--output-format", "stream-json"],
+    {
+      stdin: `${JSON.stringify({ type: "set_runtime", runtime: "nope" })}\n`,
+    },
+  );
+  assert.match(
+    String(bad.events.find((e) => e.type === "notice" && e.level === "error")?.text),
+    /no runtime "nope": use hearth, claude, codex, gemini, opencode, or acp:<command>/,
+  );
+});

@@ -127,10 +127,12 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
   function apply(event: SessionEvent): string[] {
     switch (event.type) {
       case "session_info": {
-        const changed = opened && (event.model !== status.model || event.permissionMode !== status.mode);
-        Object.assign(status, { model: event.model, local: event.local, mode: event.permissionMode });
+        // A runtime runs the prompts: the status line names it (its model is its own business).
+        const model = event.runtime ? `runtime ${event.runtime}` : event.model;
+        const changed = opened && (model !== status.model || event.permissionMode !== status.mode);
+        Object.assign(status, { model, local: event.local, mode: event.permissionMode });
         opened = true;
-        return changed ? [theme.dim(`now: ${event.model}, ${event.permissionMode} mode`)] : [];
+        return changed ? [theme.dim(`now: ${model}, ${event.permissionMode} mode`)] : [];
       }
       case "user_message": {
         running++;
