@@ -5,6 +5,7 @@
  * problems are notices, and a failure to open says what to do.
  */
 import type { ContextLimits } from "../agent/context-budget.ts";
+import { createDelegateTool } from "../delegate/delegate-tool.ts";
 import { isRuntimeName, RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
@@ -29,6 +30,7 @@ import { createToolRuntime, type ToolRuntime } from "../tools/tool-runtime.ts";
 import { resolveToolTimeouts } from "../tools/tool-timeouts.ts";
 import { type CallsInFlight, createCallsInFlight } from "./calls-in-flight.ts";
 import { type CommandSandbox, createCommandSandbox } from "./command-sandbox.ts";
+import { runDelegateCall } from "./delegate-call.ts";
 import { chooseRunLimits, type GuardedRun } from "./guarded-run.ts";
 import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.ts";
 import { chooseModel } from "./model-selection.ts";
@@ -268,8 +270,19 @@ export async function composeSession(
     wrap: sandbox?.wrap,
     reaper,
   });
+  // The model's `delegate` tool, when the user's settings name runtimes it may hand tasks to.
+  const delegateRuntimes = settings.delegate?.runtimes ?? [];
+  const toolList =
+    delegateRuntimes.length > 0
+      ? [
+          ...builtins,
+          createDelegateTool(delegateRuntimes, (runtime, task, context) =>
+            runDelegateCall(parts, runtime, task, context),
+          ),
+        ]
+      : builtins;
   const tools = createToolRuntime({
-    tools: builtins,
+    tools: toolList,
     spillDir,
     policy: policy.policy,
     redact,
@@ -277,7 +290,6 @@ export async function composeSession(
     onProgress: (callId, tool, text) => emit("tool_progress", { callId, tool, text }),
     timeouts: resolveToolTimeouts(settings.toolTimeout, options.toolTimeoutMs),
   });
-  const toolList = builtins;
   const prompted = withPrompt(first.setup);
   mark("tools built");
 
@@ -345,7 +357,7 @@ export async function composeSession(
     fileState,
     inFlight: createCallsInFlight({
       sessionId,
-      kindOf: (name) => builtins.find((t) => t.name === name)?.kind ?? "unknown",
+      kindOf: (name) => toolList.find((t) => t.name === name)?.kind ?? "unknown",
       redact,
     }),
     readOnly: new Set(builtins.filter((t) => t.kind === "read").map((t) => t.name)),
@@ -367,7 +379,7 @@ export async function composeSession(
     info: () => ({
       model: parts.current.name,
       local: parts.current.model.local === true,
-      tools: builtins.map((t) => t.name),
+      tools: toolList.map((t) => t.name),
       cwd,
       permissionMode: policy.mode,
       version: deps.version,

@@ -28,7 +28,7 @@ export type WorkspaceSettings = {
 export const PROJECT_LABEL = join(".hearth", "settings.json");
 
 /** Keys a project file may set only in a trusted folder. The permission engine reads the rule lists itself. */
-const TRUST_ONLY_KEYS = ["providers", "sandbox", "env", "permissions", "permissionMode"] as const;
+const TRUST_ONLY_KEYS = ["providers", "sandbox", "env", "permissions", "permissionMode", "delegate"] as const;
 
 /** The settings, or null when a file has an error (already reported through `write`). */
 export function loadWorkspaceSettings(
