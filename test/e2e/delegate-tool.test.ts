@@ -71,7 +71,30 @@ test("ask mode headless: the delegation is refused and claude never starts", {
   const { sandbox, claude, target, env } = await setup();
   const run = await runHearth(sandbox, ["-p", "go"], { env });
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /^hearth: refused delegate/m);
+  assert.match(
+    run.stderr,
+    /^hearth: refused delegate .*\(allow with --permission-mode auto or "delegate"\)$/m,
+  );
   assert.equal(claude.requests.length, 0);
   assert.equal(existsSync(target), false);
+});
+
+test("the rule it suggests works: --allowedTools delegate lets it run in ask mode (claude in its default mode)", {
+  timeout: 120_000,
+}, async () => {
+  const { sandbox, claude, target, env } = await setup();
+  const run = await runHearth(
+    sandbox,
+    ["-p", "--allowedTools", "delegate", "--output-format", "stream-json", "go"],
+    {
+      env,
+      timeoutMs: 90_000,
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(claude.modelRequests.length, 2);
+  // Our ask mode is claude's default mode: its write was refused, so the file is not there.
+  assert.equal(existsSync(target), false);
+  const ended = run.events.find((e) => e.type === "tool_call_ended") as { content: string };
+  assert.match(ended.content, /Write/);
 });
