@@ -76,6 +76,16 @@ async function drive(
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
+  // --max-time (or maxTime) bounds the child's run as it bounds hearth's own: it is stopped when time is up.
+  const maxTimeMs = parts.current.guarded.limits.maxTimeMs;
+  let timedOut = false;
+  const timer =
+    maxTimeMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort(new Error("max time"));
+        }, maxTimeMs);
   const run = start(prompt, session.childSession(name), controller.signal);
   for await (const event of run.events) {
     try {
@@ -90,7 +100,9 @@ async function drive(
     parts.forward(event);
   }
   signal.removeEventListener("abort", onAbort);
+  if (timer) clearTimeout(timer);
   const result = await run.result;
+  if (timedOut && !signal.aborted) result.reason = "max_time";
   journal.endTurn();
   if (sessionFailure !== undefined) emit("notice", { level: "error", text: sessionFailure });
   else if (result.error) emit("notice", { level: "error", text: result.error });

@@ -144,3 +144,21 @@ test("set_runtime over stream-json: the next prompt goes to the agent, then back
     /no runtime "nope": use hearth, claude, codex, gemini, opencode, or acp:<command>/,
   );
 });
+
+test("--max-time bounds a runtime's run: it is stopped, the run ends error_max_time, exit 1", async () => {
+  const { sandbox } = await fakeModelSandbox(servers, [{ hang: true }]);
+  const started = Date.now();
+  const run = await runHearth(sandbox, [
+    "-p",
+    "--runtime",
+    RUNTIME,
+    "--max-time",
+    "2s",
+    "--output-format",
+    "json",
+    "wait",
+  ]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.ok(Date.now() - started < 15_000);
+  assert.equal((JSON.parse(run.stdout) as { subtype: string }).subtype, "error_max_time");
+});
