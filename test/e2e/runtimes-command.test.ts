@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { findExecutable } from "../../src/policy/find-executable.ts";
 import { makeSandbox, runHearth } from "./harness.ts";
 
 /** The pinned version of a devDependency, as package.json says. */
@@ -29,14 +30,17 @@ test("hearth runtimes: each CLI with its version and where its model is; PATH fi
   assert.equal(run.code, 0, run.stderr);
   const rows = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
   assert.deepEqual(
-    rows.map((r) => [r.name, r.status, r.version]),
+    rows.slice(0, 3).map((r) => [r.name, r.status, r.version]),
     [
       ["claude", "too old", "0.2.9"],
       ["codex", "installed", pinned("@openai/codex")],
       ["gemini", "installed", pinned("@google/gemini-cli")],
-      ["opencode", "installed", pinned("opencode-ai")],
     ],
   );
+  // opencode is no devDependency (see runtime-opencode.test.ts): installed only where it is on PATH.
+  assert.equal(rows[3].status, findExecutable("opencode", env.PATH) ? "installed" : "missing");
+  if (rows[3].status === "missing")
+    assert.equal(rows[3].problem, "opencode is not installed (no opencode on PATH): npm install -g opencode-ai");
   assert.deepEqual([rows[0].model, rows[0].local], ["http://127.0.0.1:9", true]);
   assert.equal(rows[1].local, false);
   const text = await runHearth(sandbox, ["runtimes"], { env });
