@@ -40,7 +40,10 @@ test("hearth runtimes: each CLI with its version and where its model is; PATH fi
   // opencode is no devDependency (see runtime-opencode.test.ts): installed only where it is on PATH.
   assert.equal(rows[3].status, findExecutable("opencode", env.PATH) ? "installed" : "missing");
   if (rows[3].status === "missing")
-    assert.equal(rows[3].problem, "opencode is not installed (no opencode on PATH): npm install -g opencode-ai");
+    assert.equal(
+      rows[3].problem,
+      "opencode is not installed (no opencode on PATH): npm install -g opencode-ai",
+    );
   assert.deepEqual([rows[0].model, rows[0].local], ["http://127.0.0.1:9", true]);
   assert.equal(rows[1].local, false);
   const text = await runHearth(sandbox, ["runtimes"], { env });
