@@ -38,6 +38,8 @@ export function createClaudeParser(): RuntimeParser {
           return out;
         case "assistant": {
           const message = obj(line.message);
+          // Claude Code's own words in the model's place (a login or API error): the result line says it.
+          if (message.model === "<synthetic>") return out;
           const id = str(message.id) ?? "";
           if (open && open.id !== id) out.push(...close());
           open = { id, usage: usageOf(obj(message.usage)) };

@@ -58,6 +58,22 @@ describe("claude stream-json", () => {
     assert.ok(ended.costUsd && ended.costUsd > 0.28 && ended.costUsd < 0.29);
   });
 
+  it("reads a recorded logged-out run: claude's own message is not the model's, the result says why", () => {
+    const events = parseAll(createClaudeParser(), recorded("claude-logged-out"));
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["session", "ended"],
+    );
+    assert.deepEqual(events[1], {
+      kind: "ended",
+      ok: false,
+      error: "Not logged in · Please run /login",
+      usage: { inputTokens: 0, outputTokens: 0 },
+      costUsd: 0,
+      turns: 1,
+    });
+  });
+
   it("reports a failed run with its reason in one line, and a retry as a notice", () => {
     const parser = createClaudeParser();
     const events = parseAll(parser, [

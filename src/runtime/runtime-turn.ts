@@ -104,8 +104,8 @@ async function drive(
   const result = await run.result;
   if (timedOut && !signal.aborted) result.reason = "max_time";
   journal.endTurn();
+  // The child's failure is the prompt's error (prompt_ended): each front says it once.
   if (sessionFailure !== undefined) emit("notice", { level: "error", text: sessionFailure });
-  else if (result.error) emit("notice", { level: "error", text: result.error });
   emit("prompt_ended", {
     reason: sessionFailure !== undefined ? "error" : result.reason,
     ...(sessionFailure !== undefined
