@@ -8,6 +8,7 @@ import { runAcpRuntime } from "../delegate/acp-runtime.ts";
 import { checkRuntime } from "../delegate/find-runtime.ts";
 import { type RuntimeRun, runRuntime } from "../delegate/run-runtime.ts";
 import { isLoopbackUrl, modelEndpoint } from "../delegate/runtime-endpoint.ts";
+import { loginProblem } from "../delegate/runtime-login.ts";
 import { isRuntimeName, RUNTIME_NAMES, RUNTIMES } from "../delegate/runtimes.ts";
 import { findExecutable } from "../policy/find-executable.ts";
 import type { AgentEventOf, AgentEventType } from "../protocol/events.ts";
@@ -86,6 +87,8 @@ export async function prepareRuntime(
   };
   const found = await checkRuntime(spec, env);
   if (!found.ok) return { ok: false, problem: found.problem };
+  const login = await loginProblem(spec, found.path, env);
+  if (login) return { ok: false, problem: login };
   return {
     ok: true,
     start: (prompt, resume, stop) =>

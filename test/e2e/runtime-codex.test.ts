@@ -113,9 +113,31 @@ test("codex in ask mode runs read-only: its write fails, nothing changes; a secr
     isError: boolean;
     content: string;
   }>;
-  assert.equal(ended.length, 2);
+  // Codex 0.171 now and then leaves a quickly failing command out of its --json output (it still runs it and
+  // sends the model its output): the first call is there, and a second one, when reported, failed.
+  assert.ok(ended.length >= 1, run.stdout);
+  assert.equal(fake.modelRequests.length, 3);
   assert.match(ended[0].content, /INNOCENT_MARKER=visible-1234/, "the child's environment is shown");
   assert.ok(!ended[0].content.includes(SECRET));
-  assert.equal(ended[1].isError, true);
-  assert.match(ended[1].content, /Read-only file system/);
+  if (ended.length > 1) {
+    assert.equal(ended[1].isError, true);
+    assert.match(ended[1].content, /Read-only file system/);
+  }
+  assert.match(
+    requestText(fake, 2),
+    /Read-only file system/,
+    "the write failed in codex's read-only sandbox",
+  );
+});
+
+test("codex with no key and no login: one line before it starts, exit 1, nothing recorded", {
+  timeout: 60_000,
+}, async () => {
+  const sandbox = makeSandbox();
+  const run = await runHearth(sandbox, ["-p", "--runtime", "codex", "hello"], {
+    env: { CODEX_HOME: join(sandbox.home, ".codex"), TMPDIR: sandbox.project },
+  });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^hearth: codex is not logged in: run `codex login`, or set OPENAI_API_KEY$/m);
+  assert.equal(existsSync(join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions")), false);
 });
