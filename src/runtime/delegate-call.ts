@@ -7,6 +7,7 @@
 import type { RuntimeName } from "../delegate/runtimes.ts";
 import type { ToolContext, ToolResult } from "../tools/tool.ts";
 import type { SessionParts } from "./compose-session.ts";
+import { processRedactor } from "./process-redactor.ts";
 import { prepareRuntime } from "./runtime-start.ts";
 
 export async function runDelegateCall(
@@ -18,7 +19,8 @@ export async function runDelegateCall(
   const prepared = await prepareRuntime(parts, runtime, parts.emit);
   if (!prepared.ok)
     return { content: `${prepared.problem}; do the task yourself or ask the user`, isError: true };
-  const run = prepared.start(task, undefined, context.signal);
+  // What goes to another agent carries no key hearth knows, as what goes to a model.
+  const run = prepared.start(processRedactor().redactKnown(task), undefined, context.signal);
   const calls: string[] = [];
   let answer = "";
   let childSessionId: string | undefined;

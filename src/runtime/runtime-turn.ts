@@ -97,6 +97,8 @@ async function drive(
       }
     }
     journal.event(event);
+    // The child's calls in flight, for the lines an interrupt prints.
+    parts.inFlight.event(event);
     parts.forward(event);
   }
   signal.removeEventListener("abort", onAbort);
