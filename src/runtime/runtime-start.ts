@@ -4,7 +4,6 @@
  * environment it gets (hearth's scrub, plus its own variables, its mode, no side traffic). What comes back starts
  * the child: for a prompt turn (runtime-turn.ts) and for the model's `delegate` tool (delegate-call.ts).
  */
-import { runAcpRuntime } from "../delegate/acp-runtime.ts";
 import { checkRuntime } from "../delegate/find-runtime.ts";
 import { type RuntimeRun, runRuntime } from "../delegate/run-runtime.ts";
 import { isLoopbackUrl, modelEndpoint } from "../delegate/runtime-endpoint.ts";
@@ -46,6 +45,8 @@ export async function prepareRuntime(
         problem: `the ACP agent ${program} is not on PATH: install it, or give its path (acp:/path/to/agent)`,
       };
     const env = scrubChildEnv(parts.env, [], parts.settings.env?.allow ?? []);
+    // The ACP client (and the SDK it loads) only for an ACP runtime: -p and the UI stay without it.
+    const { runAcpRuntime } = await import("../delegate/acp-runtime.ts");
     return {
       ok: true,
       start: (prompt, resume, stop) =>
