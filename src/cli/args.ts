@@ -3,6 +3,7 @@
  * names are accepted too (`--permission-mode acceptEdits`, `--allowedTools`, ...): see cli/claude-names.ts.
  */
 import { parseArgs } from "node:util";
+import { RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { parseDuration } from "../protocol/duration.ts";
 import { UsageError } from "../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../protocol/permissions.ts";
@@ -54,6 +55,8 @@ export type CliOptions = {
   appendSystemPrompt?: string;
   /** The workspace may be / or the home directory (refused otherwise). */
   allowHomeWorkspace: boolean;
+  /** An agent CLI that runs the prompts (claude, codex, gemini, opencode), or "hearth" for hearth's own loop. */
+  runtime?: string;
   /** No progress lines on stderr (text output shows each tool call by default). */
   quiet: boolean;
   /** Progress lines on stderr in every output format (and Claude Code's `--verbose`). */
@@ -131,6 +134,16 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.continue && values.resume !== undefined) {
     throw new UsageError("use either --continue or --resume, not both");
   }
+  const runtime = values.runtime;
+  if (
+    runtime !== undefined &&
+    runtime !== "hearth" &&
+    !(RUNTIME_NAMES as readonly string[]).includes(runtime) &&
+    !/^acp:\S/.test(runtime)
+  )
+    throw new UsageError(
+      `--runtime must be one of hearth, ${RUNTIME_NAMES.join(", ")}, or acp:<command> (got "${runtime}")`,
+    );
   if (inputFormat === "stream-json") {
     if (!print)
       throw new UsageError(
@@ -163,6 +176,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     disallowedTools: values["disallowed-tools"] ?? [],
     appendSystemPrompt: values["append-system-prompt"],
     allowHomeWorkspace: values["allow-home-workspace"] === true,
+    ...(runtime !== undefined ? { runtime } : {}),
     quiet: values.quiet === true,
     verbose: values.verbose === true,
     help: values.help === true,
@@ -231,6 +245,7 @@ function parse(argv: string[]) {
       "disallowed-tools": { type: "string", multiple: true },
       "append-system-prompt": { type: "string" },
       "allow-home-workspace": { type: "boolean" },
+      runtime: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -204,3 +204,10 @@ export async function sessionIndex(dataDir: string): Promise<CheckResult> {
     index.close();
   }
 }
+
+/** The agent CLIs `--runtime` can run: installed ones with their versions; one too old is a warning. */
+export async function runtimes(env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const { listRuntimes } = await import("../delegate/list-runtimes.ts");
+  const { runtimesSummary } = await import("./runtimes-command.ts");
+  return runtimesSummary(await listRuntimes(env));
+}

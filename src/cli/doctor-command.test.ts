@@ -83,6 +83,7 @@ describe("hearth doctor", () => {
         "sandbox",
         "local servers",
         "ripgrep",
+        "runtimes",
         "session index",
         "mcp servers",
       ],

@@ -15,8 +15,11 @@ Usage:
   hearth models pull|rm|bench      download a GGUF (hf:owner/repo/file.gguf or a URL), delete one, measure speed
   hearth engine install|status|rm  the in-process GGUF engine for --model local/<file> (~80 MB)
   hearth prompt --show             the exact system prompt, tools and memory files, with their sizes
+  hearth -p --runtime claude "task"  hand the prompt to another agent CLI (claude, codex, gemini, opencode);
+                                   -c continues its own session
+  hearth runtimes                  the agent CLIs --runtime can run, with versions (--json)
   hearth acp                       serve editors over the Agent Client Protocol (stdio; Zed, JetBrains, Neovim)
-  hearth doctor                    check settings, directories, disk, keychain, sandbox, servers, index
+  hearth doctor                    check settings, dirs, disk, keychain, sandbox, servers, index, runtimes
   hearth mcp list|add|remove|test  MCP servers: from settings and the project's .mcp.json (Claude Code's
                                    format); test starts one and lists its tools (mcp__<server>__<tool>)
   hearth trust [dir]               let dir's .hearth/settings.json loosen permissions and its .mcp.json
@@ -48,6 +51,8 @@ Options:
       --max-time <duration>   stop the run after this long: 500ms, 90s, 2m, 1h (continue with -c)
       --max-cost <usd>        stop before the next request once the run cost this much (priced cloud models)
       --tool-timeout <d>      stop any tool call running longer (90s, 2m, 500ms); or toolTimeout in settings
+      --runtime <name>        another agent runs the prompts, in its own safe mode (ours mapped to its own):
+                              claude | codex | gemini | opencode | acp:<command>; hearth = our own loop
   -c, --continue              continue the most recent session started in this directory
   -r, --resume <id>           continue a session by its short id (or any unique start or end of the id)
       --fork-session          with -c or -r: continue a copy under a new id, the original left as it was

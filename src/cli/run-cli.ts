@@ -26,6 +26,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandRun>> = {
   engine: async () => (await import("./engine-command.ts")).runEngine,
   serve: async () => (await import("./serve/serve-command.ts")).runServe,
   mcp: async () => (await import("./mcp-command.ts")).runMcpCommand,
+  runtimes: async () => (await import("./runtimes-command.ts")).runRuntimesCommand,
 };
 
 /** `hearth acp`: the ACP server for editors (needs the version for its `initialize` answer). */

@@ -39,6 +39,11 @@ export function sessionMarkdown(header: SessionHeader, records: SessionRecord[])
       case "compaction":
         out.push("", "_earlier turns were summarised to fit the model's context:_", "", record.summary);
         break;
+      case "runtime":
+        // Recorded twice a turn: when it starts, and once the child says its session id.
+        if (record.childSessionId)
+          out.push("", `_run by ${record.runtime} (its session ${record.childSessionId})_`);
+        break;
       case "run_ended":
         if (record.reason !== "done") out.push("", `_run ended: ${record.reason}_`);
         break;

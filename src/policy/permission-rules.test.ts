@@ -143,7 +143,7 @@ describe("parseRule", () => {
     );
     assert.deepEqual(problems, [
       'settings.json: permissions.allow[1]: "bash(oops" is not a valid rule: missing ")"',
-      '.hearth/settings.json: permissions.deny[0]: "nope" is not a valid rule: unknown tool "nope"; rules name one of bash, read, edit, write, grep, glob, ls or an MCP tool (mcp__server__tool)',
+      '.hearth/settings.json: permissions.deny[0]: "nope" is not a valid rule: unknown tool "nope"; rules name one of bash, read, edit, write, grep, glob, ls, delegate or an MCP tool (mcp__server__tool)',
     ]);
   });
 });

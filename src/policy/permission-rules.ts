@@ -20,7 +20,7 @@ import { isAbsolute, posix, relative, sep } from "node:path";
 import type { PermissionRules } from "../protocol/permissions.ts";
 
 /** Tool names a rule may name besides MCP tools. */
-export const RULE_TOOLS = ["bash", "read", "edit", "write", "grep", "glob", "ls"] as const;
+export const RULE_TOOLS = ["bash", "read", "edit", "write", "grep", "glob", "ls", "delegate"] as const;
 const READ_TOOLS = ["read", "grep", "glob", "ls"];
 const EDIT_TOOLS = ["edit", "write"];
 
@@ -113,6 +113,8 @@ export function parseRule(text: string): RuleParse {
     );
   }
   if (spec === undefined) return { ok: true, rule: { type: "tool", tool } };
+  // A runtime's task is not a path or a command: the bare name is the only form.
+  if (tool === "delegate") return fail('write "delegate" for every delegated task (it takes no "(...)")');
   const body = spec.trim();
   if (body === "") return fail(`empty "()"; write "${tool}" for any call`);
   if (tool === "bash") return parseCommand(body);

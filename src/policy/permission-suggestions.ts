@@ -69,7 +69,8 @@ export function suggestRules(
   }
   const { path } = request;
   const ruleTool = request.kind === "edit" ? "edit" : request.kind === "read" ? "read" : request.tool;
-  if (!path || request.tool.startsWith("mcp__") || request.kind === "exec") return [request.tool];
+  if (!path || request.tool.startsWith("mcp__") || request.kind === "exec" || request.kind === "external")
+    return [request.tool];
   const pattern = pathPattern(path, context, options.exact === true);
   return pattern === null ? [] : [`${ruleTool}(${pattern})`];
 }

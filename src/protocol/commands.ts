@@ -48,6 +48,11 @@ type CommandMap = {
   set_model: { model: string };
   /** The permission mode for the next tool calls: ask, edits, auto or plan. */
   set_mode: { mode: PermissionMode };
+  /**
+   * Who runs the next prompts: another agent (claude, codex, gemini, opencode, or acp:<command>), or "hearth" for
+   * hearth's own loop. The session and its record stay the same; `session_info` follows.
+   */
+  set_runtime: { runtime: string };
   /** Summarise the conversation so far now, to free the model's context window. */
   compact: NoFields;
   /** Take back the file changes of the session's last prompt that changed files (as `hearth undo`). */

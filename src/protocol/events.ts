@@ -43,7 +43,7 @@ export type AgentEndReason =
   | "max_cost";
 
 type EventMap = {
-  /** The loop started on a prompt, with this model (`provider/model`). */
+  /** The loop started on a prompt, with this model (`provider/model`), or the runtime's name (`claude`) when an agent CLI runs the prompt. */
   agent_started: { model: string };
   /** A turn began: one model request and the tool calls it asks for. `turn` counts across the session's prompts. */
   turn_started: Record<string, never>;
@@ -89,6 +89,12 @@ type EventMap = {
     summary?: string;
     keepLast?: number;
   };
+  /**
+   * The prompt is run by another agent CLI (`runtime`: claude, codex, gemini, opencode) and it said its own
+   * session id: the session records it, and the next prompt with that runtime continues the child's session.
+   * `resumed`: this prompt continued it. Its messages carry the runtime's name as their `provider`.
+   */
+  runtime_session: { runtime: string; childSessionId: string; resumed: boolean };
   /** The loop ended on this prompt: why, with the provider's error when it failed, the usage and the turns it took. */
   agent_ended: {
     reason: AgentEndReason;
@@ -129,6 +135,8 @@ type SessionEventMap = {
     mcpServers?: Array<{ name: string; state: string; tools: number; error?: string }>;
     /** The model's context window in tokens, when known (for Ollama, the num_ctx hearth sends). */
     contextWindow?: number;
+    /** The agent CLI that runs the prompts instead of hearth's own loop (`--runtime`), when there is one. */
+    runtime?: string;
   };
   /** A prompt started (after the user's text was recorded): the session's turn is this event's `turn`. */
   user_message: {

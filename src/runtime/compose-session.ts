@@ -5,6 +5,8 @@
  * problems are notices, and a failure to open says what to do.
  */
 import type { ContextLimits } from "../agent/context-budget.ts";
+import { createDelegateTool } from "../delegate/delegate-tool.ts";
+import { isRuntimeName, RUNTIME_NAMES } from "../delegate/runtimes.ts";
 import { createHttpClient } from "../egress/http-client.ts";
 import { createEgressLedger } from "../egress/ledger.ts";
 import { offlineGuard } from "../egress/offline.ts";
@@ -28,6 +30,7 @@ import { createToolRuntime, type ToolRuntime } from "../tools/tool-runtime.ts";
 import { resolveToolTimeouts } from "../tools/tool-timeouts.ts";
 import { type CallsInFlight, createCallsInFlight } from "./calls-in-flight.ts";
 import { type CommandSandbox, createCommandSandbox } from "./command-sandbox.ts";
+import { runDelegateCall } from "./delegate-call.ts";
 import { chooseRunLimits, type GuardedRun } from "./guarded-run.ts";
 import { loadWorkspaceSettings, type WorkspaceSettings } from "./load-settings.ts";
 import { chooseModel } from "./model-selection.ts";
@@ -91,6 +94,8 @@ export type SessionParts = {
   offline: boolean;
   /** `--model auto`: the router's state; each prompt's model is routed (prompt-route.ts). */
   router?: RouterState;
+  /** The agent CLI that runs the prompts (runtime-turn.ts), or undefined for hearth's own loop. */
+  runtime: string | undefined;
   /** The modules that wait for the first response (sandbox detection, the journal) have started. */
   deferredStarted: boolean;
   bindEmit(emit: Emit, forward: (event: AgentEvent) => void): void;
@@ -101,6 +106,8 @@ export type SessionParts = {
   /** `reuse`: a model set up earlier in the session is taken as it was (the router's switches), not looked up again. */
   setModel(spec: string, signal: AbortSignal, reuse?: boolean): Promise<void>;
   setMode(mode: PermissionMode): void;
+  /** Who runs the next prompts: a runtime's name, acp:<command>, or "hearth". */
+  setRuntime(runtime: string): void;
   compact(signal: AbortSignal): Promise<void>;
   undo(): Promise<void>;
   /** A prompt is being interrupted: the log gets what was in flight. */
@@ -185,11 +192,23 @@ export async function composeSession(
     learnSecret: (value) => processRedactor().add(value),
     stateDir: paths.stateDir,
   });
-  // A resumed session keeps its model unless one is given now.
+  // A resumed session keeps its model unless one is given now, and the runtime of its last turn unless a
+  // runtime or a model is given now.
+  // A session begun with a runtime and no model of hearth's remembers the runtime's stand-in: not a model.
+  const remembered = session.previousModel?.startsWith("runtime/") ? undefined : session.previousModel;
   const flagModel = router
     ? router.settings.local
-    : (options.model ?? (env.HEARTH_MODEL ? undefined : (session.previousModel ?? undefined)));
-  const first = await setUpModel(flagModel, io.signal);
+    : (options.model ?? (env.HEARTH_MODEL ? undefined : (remembered ?? undefined)));
+  const runtime =
+    router || options.runtime === "hearth"
+      ? undefined
+      : (options.runtime ?? (options.model ? undefined : (session.previousRuntime ?? undefined)));
+  const chosen = await setUpModel(flagModel, io.signal);
+  // A runtime brings its own model: hearth's is needed only if one is set up.
+  const first =
+    !chosen.ok && runtime !== undefined && chosen.exitCode !== EXIT_INTERRUPTED
+      ? await runtimeOnlySetup(runtime, options, settings)
+      : chosen;
   if (!first.ok) {
     session.close();
     // The servers that are starting stop once started; nobody waits for them.
@@ -302,9 +321,21 @@ export async function composeSession(
     reaper,
   });
   mcpStarting.logTo((line) => journal.note("info", line));
-  const allTools = [...builtins, ...mcp.tools];
+  // The model's `delegate` tool, when the user's settings name runtimes it may hand tasks to.
+  const delegateRuntimes = settings.delegate?.runtimes ?? [];
+  const toolList = [
+    ...builtins,
+    ...mcp.tools,
+    ...(delegateRuntimes.length > 0
+      ? [
+          createDelegateTool(delegateRuntimes, (runtime, task, context) =>
+            runDelegateCall(parts, runtime, task, context),
+          ),
+        ]
+      : []),
+  ];
   const tools = createToolRuntime({
-    tools: allTools,
+    tools: toolList,
     spillDir,
     policy: policy.policy,
     redact,
@@ -380,11 +411,11 @@ export async function composeSession(
     fileState,
     inFlight: createCallsInFlight({
       sessionId,
-      kindOf: (name) => allTools.find((t) => t.name === name)?.kind ?? "unknown",
+      kindOf: (name) => toolList.find((t) => t.name === name)?.kind ?? "unknown",
       redact,
     }),
     readOnly: new Set(
-      allTools.filter((t) => t.kind === "read" || t.effect === "read-only").map((t) => t.name),
+      toolList.filter((t) => t.kind === "read" || t.effect === "read-only").map((t) => t.name),
     ),
     journal,
     sandbox,
@@ -394,6 +425,7 @@ export async function composeSession(
     current: prompted.setup,
     offline,
     ...(router ? { router } : {}),
+    runtime,
     deferredStarted: false,
     forward: () => {},
     bindEmit(bound, forward) {
@@ -423,6 +455,7 @@ export async function composeSession(
       // How the session was opened, not whether it has prompts by now (session_info comes again on set_model).
       resumed: found.resumed,
       ...(parts.current.limits ? { contextWindow: parts.current.limits.window } : {}),
+      ...(parts.runtime ? { runtime: parts.runtime } : {}),
     }),
     async setModel(spec, signal, reuse = false) {
       // Blank, the settings' model or a probe's find would be taken: not what was asked for.
@@ -454,6 +487,22 @@ export async function composeSession(
       }
       policy.setMode(mode);
       parts.current = withPrompt(parts.current).setup;
+      emit("session_info", parts.info());
+    },
+    setRuntime(runtime) {
+      const name = typeof runtime === "string" ? runtime.trim() : "";
+      if (name !== "hearth" && !isRuntimeName(name) && !/^acp:\S/.test(name)) {
+        notice(`no runtime "${name}": use hearth, ${RUNTIME_NAMES.join(", ")}, or acp:<command>`, "error");
+        return;
+      }
+      if (name === "hearth" && parts.current.model.provider === "runtime") {
+        notice(
+          "hearth's own loop needs a model: set one first (set_model, /model), then the runtime hearth",
+          "error",
+        );
+        return;
+      }
+      parts.runtime = name === "hearth" ? undefined : name;
       emit("session_info", parts.info());
     },
     async compact(signal) {
@@ -490,6 +539,38 @@ export async function composeSession(
     },
   };
   return { ok: true, parts };
+}
+
+/**
+ * What a session whose prompts go to a runtime has when no model of hearth's is set up: a stand-in that names the
+ * runtime (its stream is never called: runtime-turn.ts runs the prompts).
+ */
+async function runtimeOnlySetup(
+  runtime: string,
+  options: SessionOptions,
+  settings: Settings,
+): Promise<{ ok: true; setup: ModelSetup } | { ok: false; exitCode: number; message: string }> {
+  const model: ResolvedModel = {
+    provider: "runtime",
+    id: runtime,
+    api: "openai-chat",
+    baseUrl: "",
+    local: false,
+  };
+  const guarded = chooseRunLimits(options, settings, { ...model, local: true }, () => {});
+  if (!guarded.ok) return { ok: false, exitCode: EXIT_USAGE, message: guarded.problem };
+  return {
+    ok: true,
+    setup: {
+      model,
+      name: `runtime/${runtime}`,
+      stream: await loadStreamFunction(model.api),
+      system: "",
+      specs: [],
+      profile: "default",
+      guarded: guarded.run,
+    },
+  };
 }
 
 /** The reference that resolves again from anywhere (a GGUF file by absolute path), for -c and -r. */

@@ -35,6 +35,7 @@ const TRUST_ONLY_KEYS = [
   "permissions",
   "permissionMode",
   "mcpServers",
+  "delegate",
 ] as const;
 
 /** The settings, or null when a file has an error (already reported through `write`). */

@@ -15,7 +15,9 @@ import {
 } from "../store/session-file.ts";
 import { lockSession, type SessionLock } from "../store/session-lock.ts";
 import {
+  childSessionOf,
   interruptedResults,
+  lastRuntime,
   replayMessages,
   type SeenStamp,
   type SessionHeader,
@@ -39,6 +41,12 @@ export type RunSession = {
   history(): Message[];
   /** The model the session used last, for a resume without --model. */
   previousModel: string | null;
+  /** The runtime (agent CLI) that ran the session's last turn, for a resume without --runtime or --model. */
+  previousRuntime: string | null;
+  /** The child session of `runtime` this session last ran in, to continue it. */
+  childSession(runtime: string): string | undefined;
+  /** Records that this turn is run by `runtime` (before its child says its session id). */
+  beginRuntime(runtime: string): void;
   /** Problems met reading an earlier session (a torn line, interrupted tool calls), to tell the user. */
   notes: string[];
   /** Records one event of the run. Throws SessionWriteError when the file cannot be written. */
@@ -141,6 +149,11 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
     },
     history: () => replayMessages(records).messages,
     previousModel,
+    previousRuntime: lastRuntime(records)?.runtime ?? null,
+    childSession: (runtime) => childSessionOf(records, runtime),
+    beginRuntime(runtime) {
+      append({ type: "runtime", turn, ts: Date.now(), runtime });
+    },
     notes,
     begin(prompt, model, mode) {
       if (begun) turn++;
@@ -230,6 +243,16 @@ export function openRunSession(found: { id: string; resumed: boolean }, options:
           append({ type: "message", turn, ts: event.ts, message: event.message });
           break;
         case "turn_ended":
+          writer.sync();
+          break;
+        case "runtime_session":
+          append({
+            type: "runtime",
+            turn,
+            ts: event.ts,
+            runtime: event.runtime,
+            childSessionId: event.childSessionId,
+          });
           writer.sync();
           break;
         case "context_compacted":

@@ -42,6 +42,11 @@ export type SessionOptions = {
   mcpServers?: Array<{ name: string; config: McpServerConfig }>;
   /** `--model auto`: ask (a permission request) before the first cloud use of a session that started local. */
   confirmCloud?: boolean;
+  /**
+   * An agent CLI that runs the prompts instead of hearth's own loop: claude, codex, gemini or opencode
+   * (delegate/runtimes.ts). Unset: a continued session keeps the runtime of its last turn unless `model` is given.
+   */
+  runtime?: string;
 };
 
 export type RuntimeDeps = {

@@ -13,6 +13,7 @@ import { SessionNotFoundError } from "../store/session-store.ts";
 import { composeSession, type SessionParts } from "./compose-session.ts";
 import type { GuardedRun } from "./guarded-run.ts";
 import { runPromptTurn } from "./prompt-turn.ts";
+import { runRuntimeTurn } from "./runtime-turn.ts";
 import type { RuntimeDeps, SessionOptions } from "./session-options.ts";
 import { runShellTurn } from "./shell-turn.ts";
 import { mark } from "./startup-trace.ts";
@@ -128,7 +129,8 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
   async function perform(command: Command, signal: AbortSignal): Promise<void> {
     switch (command.type) {
       case "prompt":
-        await runPromptTurn(parts, command, emit, signal);
+        if (parts.runtime !== undefined) await runRuntimeTurn(parts, command, emit, signal);
+        else await runPromptTurn(parts, command, emit, signal);
         return;
       case "shell":
         await runShellTurn(parts, command, emit, signal);
@@ -138,6 +140,9 @@ export async function openSession(options: SessionOptions, deps: RuntimeDeps): P
         return;
       case "set_mode":
         parts.setMode(command.mode);
+        return;
+      case "set_runtime":
+        parts.setRuntime(command.runtime);
         return;
       case "compact":
         await parts.compact(signal);

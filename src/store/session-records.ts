@@ -36,7 +36,12 @@ export type SessionRecord =
    * What the model has seen of files (real path -> stamp: size, mtime, content hash), written at the end of a
    * prompt for the files it read or wrote then: a continued session's edits check them like the same process's.
    */
-  | { type: "files_seen"; turn: number; ts: number; files: Record<string, SeenStamp> };
+  | { type: "files_seen"; turn: number; ts: number; files: Record<string, SeenStamp> }
+  /**
+   * The turn was run by another agent CLI (`runtime`), in its own session `childSessionId` (once it said it):
+   * `-c` continues that session with the runtime's resume flag.
+   */
+  | { type: "runtime"; turn: number; ts: number; runtime: string; childSessionId?: string };
 
 /** A file as the model last saw it (tools/file-state.ts FileStamp). */
 export type SeenStamp = { mtimeMs: number; size: number; hash?: string };
@@ -108,7 +113,9 @@ function isRecord(value: unknown): value is SessionRecord {
     const message = (value as { message?: { role?: unknown } }).message;
     return !!message && ["user", "assistant", "tool"].includes(message.role as string);
   }
-  return ["header", "model", "mode", "run_ended", "compaction", "files_seen"].includes(type as string);
+  return ["header", "model", "mode", "run_ended", "compaction", "files_seen", "runtime"].includes(
+    type as string,
+  );
 }
 
 export const INTERRUPTED_RESULT =
@@ -188,6 +195,32 @@ export function interruptedResults(records: SessionRecord[]): ToolResultMessage[
 
 function synthetic(toolCallId: string, toolName: string): ToolResultMessage {
   return { role: "tool", toolCallId, toolName, content: INTERRUPTED_RESULT, isError: true };
+}
+
+/** The runtime of the session's last turn, and the child session it ran in (for -c); null for hearth's own. */
+export function lastRuntime(records: SessionRecord[]): { runtime: string; childSessionId?: string } | null {
+  let last: { runtime: string; childSessionId?: string } | null = null;
+  let lastTurn = 0;
+  for (const record of records) {
+    if (record.type === "runtime") {
+      last = {
+        runtime: record.runtime,
+        ...(record.childSessionId ? { childSessionId: record.childSessionId } : {}),
+      };
+      lastTurn = record.turn;
+    } else if (record.type === "message" && record.message.role === "user" && record.turn > lastTurn)
+      last = null;
+  }
+  return last;
+}
+
+/** The latest child session of `runtime` recorded in the session, to continue it. */
+export function childSessionOf(records: SessionRecord[], runtime: string): string | undefined {
+  let id: string | undefined;
+  for (const record of records)
+    if (record.type === "runtime" && record.runtime === runtime && record.childSessionId)
+      id = record.childSessionId;
+  return id;
 }
 
 /** The number of user turns recorded. */

@@ -121,6 +121,13 @@ export const SettingsSchema = z.object({
   ),
   /** Environment variable names that commands may see even though they look like secrets. */
   env: z.optional(z.strictObject({ allow: z.optional(z.array(envVarName)) })),
+  /**
+   * The `delegate` tool: the model may hand a task to one of these agent CLIs (it asks first, as for a command,
+   * unless an allow rule `delegate` or the mode allows it). Only the user's own settings may turn it on.
+   */
+  delegate: z.optional(
+    z.strictObject({ runtimes: z.optional(z.array(z.enum(["claude", "codex", "gemini", "opencode"]))) }),
+  ),
   /** Offline mode (like --offline): no connection to anything but loopback; cloud model requests fail at once. */
   offline: z.optional(z.boolean()),
   /** The prompt profile: "lean" (short prompt and tool descriptions, the default for local models) or "default". */

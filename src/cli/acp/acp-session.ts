@@ -27,9 +27,12 @@ export type AcpSession = {
   prompt(blocks: ContentBlock[]): Promise<PromptResponse>;
   /** session/cancel: the running prompt is interrupted (its commands killed); it ends `cancelled`. */
   cancel(): void;
-  /** Submits a command and waits for the session_info it brings back (set_mode, set_model), or the error notice. */
+  /** Submits a command and waits for the session_info it brings back (set_mode, set_model, set_runtime), or the error notice. */
   change(
-    command: { type: "set_mode"; mode: string } | { type: "set_model"; model: string },
+    command:
+      | { type: "set_mode"; mode: string }
+      | { type: "set_model"; model: string }
+      | { type: "set_runtime"; runtime: string },
   ): Promise<string | null>;
   /** Closes the runtime session and waits for it. */
   close(): Promise<void>;

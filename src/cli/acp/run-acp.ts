@@ -9,6 +9,7 @@
  */
 import { Readable, Writable } from "node:stream";
 import type { McpServer, SessionConfigOption, SessionModeState } from "@agentclientprotocol/sdk";
+import { RUNTIME_NAMES } from "../../delegate/runtimes.ts";
 import { EXIT_OK } from "../../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permissions.ts";
 import { openSession } from "../../runtime/session-runtime.ts";
@@ -67,6 +68,7 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
 
   function configOptions(bridge: AcpSession): SessionConfigOption[] {
     const model = bridge.runtime.info.model;
+    const runtime = bridge.runtime.info.runtime ?? "hearth";
     return [
       {
         id: "model",
@@ -75,6 +77,14 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
         type: "select",
         currentValue: model,
         options: [{ value: model, name: model }],
+      } as SessionConfigOption,
+      // Who runs the prompts: hearth's own loop, or another agent CLI (see `hearth runtimes`).
+      {
+        id: "runtime",
+        name: "Runtime",
+        type: "select",
+        currentValue: runtime,
+        options: [...new Set(["hearth", ...RUNTIME_NAMES, runtime])].map((value) => ({ value, name: value })),
       } as SessionConfigOption,
     ];
   }
@@ -113,12 +123,23 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
     })
     .onRequest("session/set_config_option", async ({ params }) => {
       const bridge = session(params.sessionId);
-      if (params.configId !== "model" || typeof params.value !== "string")
+      const value = params.value;
+      if (params.configId === "runtime" && typeof value === "string") {
+        if (value !== "hearth" && !(RUNTIME_NAMES as readonly string[]).includes(value))
+          throw acp.RequestError.invalidParams(
+            undefined,
+            `the runtime is one of hearth, ${RUNTIME_NAMES.join(", ")} (got "${value}")`,
+          );
+        const problem = await bridge.change({ type: "set_runtime", runtime: value });
+        if (problem) throw acp.RequestError.invalidParams(undefined, problem);
+        return { configOptions: configOptions(bridge) };
+      }
+      if (params.configId !== "model" || typeof value !== "string")
         throw acp.RequestError.invalidParams(
           undefined,
-          `hearth has one config option, "model" (a model name)`,
+          `hearth has two config options, "model" (a model name) and "runtime" (hearth or an agent CLI)`,
         );
-      const problem = await bridge.change({ type: "set_model", model: params.value });
+      const problem = await bridge.change({ type: "set_model", model: value });
       if (problem) throw acp.RequestError.invalidParams(undefined, problem);
       return { configOptions: configOptions(bridge) };
     });

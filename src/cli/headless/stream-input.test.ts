@@ -31,6 +31,7 @@ const exact: { [K in CommandType]: Same<Parsed<K>, CommandOf<K>> } & {
   answer_permission: true,
   set_model: true,
   set_mode: true,
+  set_runtime: true,
   compact: true,
   undo: true,
   close: true,
@@ -201,7 +202,7 @@ test("a line that is not JSON, not an object or of no known type says what to se
   for (const line of ['{"type":"prompt",', "hello", "yes"])
     assert.match(
       problem(line),
-      /^not JSON \(.+\); send one JSON object a line: a command \(prompt, shell, interrupt, answer_permission, set_model, set_mode, compact, undo, close\), e\.g\. \{"type":"prompt","text":"fix the failing test"\}, or Claude Code's user message/,
+      /^not JSON \(.+\); send one JSON object a line: a command \(prompt, shell, interrupt, answer_permission, set_model, set_mode, set_runtime, compact, undo, close\), e\.g\. \{"type":"prompt","text":"fix the failing test"\}, or Claude Code's user message/,
       line,
     );
   for (const line of ["[1]", "null", '"allow_once"', "true"])

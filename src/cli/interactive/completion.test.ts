@@ -60,3 +60,7 @@ test("the editor: the text before the cursor is found, and the word replaced in 
   assert.equal(editor.text, "fix @src/app.ts  please");
   assert.equal(textBeforeCursor(editor), "fix @src/app.ts ");
 });
+
+test("/runtime's argument completes like /mode's", () => {
+  assert.deepEqual(completionAt("/runtime co"), { kind: "runtime", word: "co", start: 9 });
+});

@@ -7,7 +7,11 @@
 import type { InputEditor } from "./input-editor.ts";
 
 /** What is being completed: the kind, the word typed so far and where it starts in the text. */
-export type CompletionTarget = { kind: "command" | "model" | "mode" | "path"; word: string; start: number };
+export type CompletionTarget = {
+  kind: "command" | "model" | "mode" | "runtime" | "path";
+  word: string;
+  start: number;
+};
 
 export type CompletionResult = {
   /** Matches, best first. */
@@ -20,10 +24,10 @@ export type CompletionResult = {
 export function completionAt(before: string): CompletionTarget | null {
   const command = /^\/([a-z]*)$/.exec(before);
   if (command) return { kind: "command", word: command[1], start: 1 };
-  const argument = /^\/(model|mode)\s+(\S*)$/.exec(before);
+  const argument = /^\/(model|mode|runtime)\s+(\S*)$/.exec(before);
   if (argument)
     return {
-      kind: argument[1] as "model" | "mode",
+      kind: argument[1] as "model" | "mode" | "runtime",
       word: argument[2],
       start: before.length - argument[2].length,
     };

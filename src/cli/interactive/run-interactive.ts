@@ -4,6 +4,7 @@
  * request, an interrupt, close) and draws what the events say: history printed once into the scrollback, a
  * small live region redrawn under it (terminal-screen.ts). It never decides whether another turn runs.
  */
+import { RUNTIME_NAMES } from "../../delegate/runtimes.ts";
 import { EXIT_INTERRUPTED, EXIT_OK } from "../../protocol/errors.ts";
 import type { SessionEvent } from "../../protocol/events.ts";
 import { PERMISSION_MODES } from "../../protocol/permissions.ts";
@@ -323,6 +324,7 @@ async function drive(first: RuntimeSession, options: CliOptions, deps: Interacti
     let candidates: readonly string[] = [];
     if (target.kind === "command") candidates = SLASH_NAMES;
     else if (target.kind === "mode") candidates = PERMISSION_MODES;
+    else if (target.kind === "runtime") candidates = ["hearth", ...RUNTIME_NAMES];
     else if (target.kind === "model") {
       setHint("looking for models…");
       render();

@@ -31,3 +31,15 @@ test("!cmd is a shell command for the runtime; /init a prompt that asks for AGEN
   assert.equal(parseSlash("/init now").type, "problem");
   assert.deepEqual(parseSlash("a ! in the middle"), { type: "prompt" });
 });
+
+test("/runtime names who runs the next prompts; alone it says what it takes", () => {
+  assert.deepEqual(parseSlash("/runtime codex"), {
+    type: "command",
+    command: { type: "set_runtime", runtime: "codex" },
+  });
+  assert.deepEqual(parseSlash("/runtime acp:my-agent --stdio"), {
+    type: "command",
+    command: { type: "set_runtime", runtime: "acp:my-agent --stdio" },
+  });
+  assert.equal(parseSlash("/runtime").type, "problem");
+});

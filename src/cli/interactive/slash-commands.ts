@@ -23,6 +23,7 @@ export type FrontAction = "cost" | "clear" | "fork" | "doctor" | "resume" | "mod
 export const SLASH_NAMES = [
   "model",
   "mode",
+  "runtime",
   "resume",
   "fork",
   "clear",
@@ -46,6 +47,7 @@ const FRONT_ACTIONS: readonly string[] = [
 export const SLASH_HELP = [
   "/model [name]   use another model for the next prompts (provider/model, a bare name, a GGUF path); alone, a picker",
   `/mode <mode>    permission mode for the next tool calls: ${PERMISSION_MODES.join(", ")}`,
+  "/runtime <name> who runs the next prompts: claude, codex, gemini, opencode, acp:<command>, or hearth",
   "/undo           take back the file changes of the last prompt that changed files",
   "/compact        summarise the conversation so far to free the context window",
   "/init           have the model look at the repository and write (or improve) AGENTS.md",
@@ -90,6 +92,13 @@ export function parseSlash(text: string): SlashResult {
       if (!(PERMISSION_MODES as readonly string[]).includes(argument))
         return { type: "problem", text: `/mode needs one of ${PERMISSION_MODES.join(", ")}` };
       return { type: "command", command: { type: "set_mode", mode: argument as PermissionMode } };
+    case "runtime":
+      if (!argument)
+        return {
+          type: "problem",
+          text: "/runtime needs one of hearth, claude, codex, gemini, opencode, acp:<command>",
+        };
+      return { type: "command", command: { type: "set_runtime", runtime: argument } };
     default:
       if (FRONT_ACTIONS.includes(name)) {
         if (argument) return { type: "problem", text: `/${name} takes no argument` };

@@ -127,13 +127,15 @@ export function createTranscript(theme: Theme, width: () => number = () => 80): 
   function apply(event: SessionEvent): string[] {
     switch (event.type) {
       case "session_info": {
-        const changed = opened && (event.model !== status.model || event.permissionMode !== status.mode);
-        Object.assign(status, { model: event.model, local: event.local, mode: event.permissionMode });
+        // A runtime runs the prompts: the status line names it (its model is its own business).
+        const model = event.runtime ? `runtime ${event.runtime}` : event.model;
+        const changed = opened && (model !== status.model || event.permissionMode !== status.mode);
+        Object.assign(status, { model, local: event.local, mode: event.permissionMode });
         // Once, as the session opens: the MCP servers that loaded, with their tool counts, and those that did not.
         const mcp =
           !opened && event.mcpServers?.length ? [theme.dim(`MCP: ${mcpLine(event.mcpServers)}`)] : [];
         opened = true;
-        return changed ? [theme.dim(`now: ${event.model}, ${event.permissionMode} mode`)] : mcp;
+        return changed ? [theme.dim(`now: ${model}, ${event.permissionMode} mode`)] : mcp;
       }
       case "user_message": {
         running++;
