@@ -179,18 +179,25 @@ async function answer(
   };
   // Deltas that arrive in one turn of the event loop (one read from the backend) leave in one write.
   let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
+  };
   const write = (frames: string) => {
     if (!frames) return;
     open();
     if (!corked) {
       corked = true;
       res.cork();
-      setImmediate(() => {
-        corked = false;
-        res.uncork();
-      });
+      setImmediate(uncork);
     }
     res.write(frames);
+  };
+  // Node 24 drops what is written while corked if the response ends before it is uncorked: uncork first.
+  const end = (frames: string) => {
+    uncork();
+    res.end(frames);
   };
   let spoke = false;
   const sink = {
@@ -219,7 +226,7 @@ async function answer(
   }
   if (!outcome.ok) {
     if (stream && res.headersSent) {
-      res.end(stream.fail(outcome.error));
+      end(stream.fail(outcome.error));
       return ` (the stream failed: ${outcome.error.message})`;
     }
     const status = statusOf(outcome.error);
@@ -232,7 +239,7 @@ async function answer(
   }
   if (stream) {
     open();
-    res.end(stream.finish(outcome.message));
+    end(stream.finish(outcome.message));
     return "";
   }
   res.writeHead(200, { "content-type": "application/json" });
