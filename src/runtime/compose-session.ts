@@ -323,17 +323,15 @@ export async function composeSession(
   mcpStarting.logTo((line) => journal.note("info", line));
   // The model's `delegate` tool, when the user's settings name runtimes it may hand tasks to.
   const delegateRuntimes = settings.delegate?.runtimes ?? [];
-  const toolList = [
-    ...builtins,
-    ...mcp.tools,
-    ...(delegateRuntimes.length > 0
+  const delegateTools =
+    delegateRuntimes.length > 0
       ? [
           createDelegateTool(delegateRuntimes, (runtime, task, context) =>
             runDelegateCall(parts, runtime, task, context),
           ),
         ]
-      : []),
-  ];
+      : [];
+  const toolList = [...builtins, ...mcp.tools, ...delegateTools];
   const tools = createToolRuntime({
     tools: toolList,
     spillDir,
@@ -387,7 +385,7 @@ export async function composeSession(
   /** The system prompt and tool specs for this model and mode. */
   function withPrompt(setup: ModelSetup): { ok: true; setup: ModelSetup } & Record<never, never> {
     const { profile } = chooseProfile(options.profile, settings, setup.model);
-    const offered = [...builtins, ...mcp.offered(setup.model.local === true)];
+    const offered = [...builtins, ...mcp.offered(setup.model.local === true), ...delegateTools];
     const built = buildRunPrompt({ cwd, env, profile, permissionMode: policy.mode, tools: offered });
     for (const problem of built.problems) notice(problem);
     const system = processRedactor().redactKnown(

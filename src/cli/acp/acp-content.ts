@@ -5,11 +5,10 @@
  * becomes the updates `session/load` replays: the person's messages, the answers, each tool call and its result.
  */
 import { fileURLToPath } from "node:url";
-import type { ContentBlock, McpServer, SessionUpdate } from "@agentclientprotocol/sdk";
+import type { ContentBlock, SessionUpdate } from "@agentclientprotocol/sdk";
 import type { Attachment } from "../../protocol/commands.ts";
 import { IMAGE_MEDIA_TYPES } from "../../protocol/images.ts";
 import type { ImageMediaType, Message } from "../../protocol/messages.ts";
-import type { McpServerConfig } from "../../schema/mcp-server-config.ts";
 import { sessionUpdates } from "./acp-updates.ts";
 
 export type PromptInput =
@@ -119,25 +118,4 @@ export function replayUpdates(messages: Message[], cwd: string): SessionUpdate[]
     }
   }
   return out;
-}
-
-/**
- * The client's MCP servers (ACP's list form) as hearth's server configs: a stdio program with its variables, or
- * an HTTP/SSE URL with its headers. Each then runs under the same rules as the user's own (scrubbed environment,
- * offline refusal of non-loopback hosts, tools under the policy).
- */
-export function clientMcpServers(servers: McpServer[]): Array<{ name: string; config: McpServerConfig }> {
-  const pairs = (list: Array<{ name: string; value: string }>) =>
-    Object.fromEntries(list.map((entry) => [entry.name, entry.value]));
-  return servers.map((server) => {
-    if ("command" in server)
-      return {
-        name: server.name,
-        config: { command: server.command, args: server.args, env: pairs(server.env ?? []) },
-      };
-    return {
-      name: server.name,
-      config: { type: server.type, url: server.url, headers: pairs(server.headers ?? []) },
-    };
-  });
 }

@@ -10,6 +10,7 @@
 import { Readable, Writable } from "node:stream";
 import type { McpServer, SessionConfigOption, SessionModeState } from "@agentclientprotocol/sdk";
 import { RUNTIME_NAMES } from "../../delegate/runtimes.ts";
+import { clientServers } from "../../mcp/mcp-config.ts";
 import { EXIT_OK } from "../../protocol/errors.ts";
 import { PERMISSION_MODES, type PermissionMode } from "../../protocol/permissions.ts";
 import { openSession } from "../../runtime/session-runtime.ts";
@@ -19,7 +20,7 @@ import { replayMessages } from "../../store/session-records.ts";
 import { sessionPath } from "../../store/session-store.ts";
 import { UsageError } from "../args.ts";
 import { writeError } from "../redaction.ts";
-import { clientMcpServers, replayUpdates } from "./acp-content.ts";
+import { replayUpdates } from "./acp-content.ts";
 import { type AcpSession, createAcpSession } from "./acp-session.ts";
 
 const MODES: Record<PermissionMode, string> = {
@@ -50,7 +51,7 @@ export async function runAcp(args: string[], env: NodeJS.ProcessEnv, version: st
     client: Parameters<typeof createAcpSession>[1],
   ): Promise<AcpSession> {
     const opened = await openSession(
-      { cwd, confirmCloud: true, mcpServers: clientMcpServers(mcpServers), ...(resume ? { resume } : {}) },
+      { cwd, confirmCloud: true, mcpServers: clientServers(mcpServers), ...(resume ? { resume } : {}) },
       { version, env, diagnostics: (text) => log(`hearth acp: ${text}`) },
     );
     if (!opened.ok) throw acp.RequestError.invalidParams(undefined, opened.message);
