@@ -1,8 +1,11 @@
 /**
- * Claude Code's `-p --output-format stream-json --verbose` lines, read into runtime events. Its lines: `system`
- * (subtype `init` with the session id and model; `api_retry`), `assistant` (one content block a line: text,
- * thinking, tool_use; the blocks of one response share a message id), `user` (tool_result blocks) and one
- * `result` at the end (success or an error subtype, the total usage and cost, the number of turns).
+ * Claude Code's `-p --output-format stream-json --verbose --include-partial-messages` lines, read into runtime
+ * events. Its lines: `system` (subtype `init` with the session id and model; `api_retry`), `stream_event` (the
+ * model's own stream: `message_start`, text and thinking deltas as they come, and `message_stop` when a response
+ * is whole, before its tool calls run), `assistant` (one content block a line: text, thinking, tool_use; the
+ * blocks of one response share a message id), `user` (tool_result blocks) and one `result` at the end (success or
+ * an error subtype, the total usage and cost, the number of turns). Without stream events (an older CLI), the
+ * text comes from the `assistant` lines and a response ends at the next line that is not one of its blocks.
  */
 import type { Usage } from "../protocol/messages.ts";
 import { arr, jsonLine, num, obj, type RuntimeEvent, type RuntimeParser, str } from "./runtime-events.ts";
@@ -10,10 +13,13 @@ import { arr, jsonLine, num, obj, type RuntimeEvent, type RuntimeParser, str } f
 export function createClaudeParser(): RuntimeParser {
   /** The message id of the response being read, and its usage (repeated on each of its lines). */
   let open: { id: string; usage?: Usage } | null = null;
+  /** The open response streamed its text and thinking as deltas: its assistant lines repeat them. */
+  let streamed = false;
   const close = (): RuntimeEvent[] => {
     if (!open) return [];
     const ended: RuntimeEvent = { kind: "response_ended", ...(open.usage ? { usage: open.usage } : {}) };
     open = null;
+    streamed = false;
     return [ended];
   };
   return {
@@ -36,6 +42,26 @@ export function createClaudeParser(): RuntimeParser {
               text: `claude: model request failed (${str(line.error) ?? "unknown"}); retry ${num(line.attempt) ?? "?"} of ${num(line.max_retries) ?? "?"}`,
             });
           return out;
+        case "stream_event": {
+          const event = obj(line.event);
+          const delta = obj(event.delta);
+          if (event.type === "message_start") {
+            const message = obj(event.message);
+            out.push(...close());
+            open = { id: str(message.id) ?? "", usage: usageOf(obj(message.usage)) };
+          } else if (event.type === "content_block_delta" && delta.type === "text_delta" && str(delta.text)) {
+            streamed = true;
+            out.push({ kind: "text", text: delta.text as string });
+          } else if (
+            event.type === "content_block_delta" &&
+            delta.type === "thinking_delta" &&
+            str(delta.thinking)
+          ) {
+            streamed = true;
+            out.push({ kind: "reasoning", text: delta.thinking as string });
+          } else if (event.type === "message_stop") out.push(...close());
+          return out;
+        }
         case "assistant": {
           const message = obj(line.message);
           // Claude Code's own words in the model's place (a login or API error): the result line says it.
@@ -44,6 +70,8 @@ export function createClaudeParser(): RuntimeParser {
           if (open && open.id !== id) out.push(...close());
           open = { id, usage: usageOf(obj(message.usage)) };
           for (const block of arr(message.content).map(obj)) {
+            // Already said, delta by delta.
+            if (streamed && (block.type === "text" || block.type === "thinking")) continue;
             if (block.type === "text" && str(block.text))
               out.push({ kind: "text", text: block.text as string });
             else if (block.type === "thinking" && str(block.thinking))

@@ -30,7 +30,7 @@ describe("finding a runtime", () => {
     assert.equal(check.ok, false);
     assert.equal(
       !check.ok && check.problem,
-      "claude 0.2.9 is too old: hearth needs 1.0.0 or newer (npm install -g @anthropic-ai/claude-code@latest)",
+      "claude 0.2.9 is too old: hearth needs 2.0.0 or newer (npm install -g @anthropic-ai/claude-code@latest)",
     );
   });
 

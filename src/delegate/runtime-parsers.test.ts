@@ -58,6 +58,20 @@ describe("claude stream-json", () => {
     assert.ok(ended.costUsd && ended.costUsd > 0.28 && ended.costUsd < 0.29);
   });
 
+  it("reads a recorded run with stream events: text as it streams, a response over at message_stop", () => {
+    const events = parseAll(createClaudeParser(), recorded("claude-partial"));
+    const kinds = events.map((e) => (e.kind === "text" ? `text:${e.text}` : e.kind));
+    assert.deepEqual(kinds, [
+      "session",
+      ...["text:I will", "text: write", "text: it.", "tool_call", "response_ended"],
+      "tool_result",
+      ...["text:Done ", "text:writi", "text:ng.", "response_ended"],
+      "ended",
+    ]);
+    // The text is not said again by the assistant lines that repeat it whole.
+    assert.equal(events.filter((e) => e.kind === "text").length, 6);
+  });
+
   it("reads a recorded logged-out run: claude's own message is not the model's, the result says why", () => {
     const events = parseAll(createClaudeParser(), recorded("claude-logged-out"));
     assert.deepEqual(

@@ -175,7 +175,7 @@ test("interrupted while claude works: its process group is killed, and -c contin
   const sandbox = makeSandbox();
   const fake = await startFakeServer({
     script: [
-      { toolCalls: [{ name: "Bash", arguments: { command: "echo started", description: "say" } }] },
+      { toolCalls: [{ name: "Bash", arguments: { command: "sleep 1; echo started", description: "say" } }] },
       { hang: true },
       { text: "Back again." },
     ],
@@ -204,6 +204,14 @@ test("interrupted while claude works: its process group is killed, and -c contin
     },
   );
   assert.equal(interrupted.code, 130, interrupted.stderr);
+  // The call is reported when it starts (claude's message_stop), not when its result comes a second later.
+  const started = interrupted.events.find((e) => e.type === "tool_call_started") as { ts: number };
+  const ended = interrupted.events.find((e) => e.type === "tool_call_ended") as {
+    ts: number;
+    content: string;
+  };
+  assert.match(ended.content, /started/);
+  assert.ok(ended.ts - started.ts >= 900, `started ${started.ts}, ended ${ended.ts}`);
   // Nothing of the child outlives hearth: its command line carries the prompt.
   for (const pid of processesNamed("task-7f3a"))
     assert.ok(await waitGone(pid, 5000), `pid ${pid} still runs`);

@@ -49,7 +49,7 @@ test("hearth runtimes: each CLI with its version and where its model is; PATH fi
   const text = await runHearth(sandbox, ["runtimes"], { env });
   assert.match(
     text.stdout,
-    /^claude +0\.2\.9 +too old .*\[local\]\n +claude 0\.2\.9 is too old: hearth needs 1\.0\.0 or newer/m,
+    /^claude +0\.2\.9 +too old .*\[local\]\n +claude 0\.2\.9 is too old: hearth needs 2\.0\.0 or newer/m,
   );
   const doctor = await runHearth(sandbox, ["doctor"], { env });
   assert.match(doctor.stdout, /^warn +runtimes +claude 0\.2\.9 is too old/m);
@@ -72,7 +72,7 @@ test("a runtime too old is refused before anything is recorded, in one line, exi
       .split("\n")
       .filter((l) => l.includes("too old"))
       .join("\n"),
-    "hearth: claude 0.2.9 is too old: hearth needs 1.0.0 or newer (npm install -g @anthropic-ai/claude-code@latest)",
+    "hearth: claude 0.2.9 is too old: hearth needs 2.0.0 or newer (npm install -g @anthropic-ai/claude-code@latest)",
   );
   assert.equal(existsSync(join(sandbox.env.XDG_DATA_HOME, "hearth", "sessions")), false, "no session file");
 });
