@@ -268,7 +268,7 @@ describe("hearth doctor", () => {
     const r = await doctor(c, ["--json"], { diskWarnBytes: Number.MAX_SAFE_INTEGER });
     const report = JSON.parse(r.stdout) as DoctorReport;
     assert.equal(report.ok, r.code === EXIT_OK);
-    assert.equal(report.checks.length, 12);
+    assert.equal(report.checks.length, 13);
     const disk = report.checks.find((x) => x.name === "disk space");
     assert.equal(disk?.status, "warn");
     assert.match(
