@@ -46,7 +46,7 @@ describe("claude stream-json", () => {
       kind: "tool_call",
       id: "toolu_1",
       name: "Write",
-      arguments: { file_path: "/work/project/hello.txt", content: "hi\n" },
+      arguments: { file_path: "/home/user/project/hello.txt", content: "hi\n" },
     });
     const result = events[4] as Extract<RuntimeEvent, { kind: "tool_result" }>;
     assert.match(result.content, /^File created successfully/);
